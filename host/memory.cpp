@@ -1,0 +1,101 @@
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "hepcat/buffer.hpp"
+#include "hepcat/error.hpp"
+
+#ifdef HEPCAT_HAVE_CUDA
+#include "kernels/cuda_check.hpp"
+#endif
+
+namespace hepcat::detail {
+
+namespace {
+constexpr std::size_t kHostAlignment = 64;  // one cache line, and enough for any SIMD load
+
+#ifdef HEPCAT_HAVE_CUDA
+cudaStream_t stream_of(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+#endif
+}  // namespace
+
+void* allocate_bytes(Backend backend, std::size_t bytes) {
+  if (bytes == 0) return nullptr;
+#ifdef HEPCAT_HAVE_CUDA
+  if (backend == Backend::cuda) {
+    void* p = nullptr;
+    HEPCAT_CUDA_CHECK(cudaMalloc(&p, bytes));
+    return p;
+  }
+#endif
+  (void)backend;
+  const std::size_t rounded = (bytes + kHostAlignment - 1) / kHostAlignment * kHostAlignment;
+  void* p = std::aligned_alloc(kHostAlignment, rounded);
+  if (!p) throw Error("out of host memory allocating " + std::to_string(bytes) + " bytes");
+  return p;
+}
+
+void release_bytes(Backend backend, void* ptr) noexcept {
+  if (!ptr) return;
+#ifdef HEPCAT_HAVE_CUDA
+  if (backend == Backend::cuda) {
+    cudaFree(ptr);
+    return;
+  }
+#endif
+  (void)backend;
+  std::free(ptr);
+}
+
+void copy_to_backend(const Context& ctx, void* dst, const void* host_src, std::size_t bytes) {
+  if (bytes == 0) return;
+#ifdef HEPCAT_HAVE_CUDA
+  if (ctx.is_cuda()) {
+    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(ctx)));
+    // The caller may free or reuse the host memory as soon as we return.
+    HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
+    return;
+  }
+#endif
+  (void)ctx;
+  std::memcpy(dst, host_src, bytes);
+}
+
+void copy_to_host(const Context& ctx, void* host_dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+#ifdef HEPCAT_HAVE_CUDA
+  if (ctx.is_cuda()) {
+    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, stream_of(ctx)));
+    HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
+    return;
+  }
+#endif
+  (void)ctx;
+  std::memcpy(host_dst, src, bytes);
+}
+
+void copy_within(const Context& ctx, void* dst, const void* src, std::size_t bytes) {
+  if (bytes == 0) return;
+#ifdef HEPCAT_HAVE_CUDA
+  if (ctx.is_cuda()) {
+    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_of(ctx)));
+    return;
+  }
+#endif
+  (void)ctx;
+  std::memmove(dst, src, bytes);
+}
+
+void set_zero(const Context& ctx, void* dst, std::size_t bytes) {
+  if (bytes == 0) return;
+#ifdef HEPCAT_HAVE_CUDA
+  if (ctx.is_cuda()) {
+    HEPCAT_CUDA_CHECK(cudaMemsetAsync(dst, 0, bytes, stream_of(ctx)));
+    return;
+  }
+#endif
+  (void)ctx;
+  std::memset(dst, 0, bytes);
+}
+
+}  // namespace hepcat::detail

@@ -1,0 +1,10 @@
+// The whole public API.
+#pragma once
+
+#include "hepcat/buffer.hpp"
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/event_set.hpp"
+#include "hepcat/event_table.hpp"
+#include "hepcat/io.hpp"
+#include "hepcat/ops.hpp"

@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/event_set.hpp"
+#include "hepcat/ops.hpp"
+#include "tests/backends.hpp"
+
+using hepcat::test::test_devices;
+
+TEST_CASE("weighted bin sums equal a naive double-precision histogram, negative weights included",
+          "[ops]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const std::size_t n = 100003;  // not a multiple of any block size
+  const int n_proc = 3, n_bins = 7;
+  const float lo = -1.f, hi = 2.f;
+  std::mt19937 rng(42);
+  std::normal_distribution<float> gx(0.5f, 1.f);
+  std::uniform_real_distribution<float> gw(-0.5f, 2.f);
+  std::vector<float> x(n), w(n);
+  std::vector<std::int32_t> p(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = gx(rng);
+    w[i] = gw(rng);
+    p[i] = static_cast<std::int32_t>(i % n_proc);
+  }
+  std::vector<double> ref_w(n_proc * n_bins, 0.0), ref_w2(n_proc * n_bins, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Independent reference: bin by comparing against each edge, clamped at both ends.
+    int b = 0;
+    for (int e = 1; e < n_bins; ++e)
+      if (double(x[i]) >= lo + (hi - lo) * double(e) / n_bins) b = e;
+    ref_w[p[i] * n_bins + b] += w[i];
+    ref_w2[p[i] * n_bins + b] += double(w[i]) * w[i];
+  }
+  hepcat::EventSet events(ctx, {"x"}, {x}, w, p);
+  const hepcat::BinSums sums = hepcat::weighted_bin_sums(ctx, events, 0, n_bins, lo, hi);
+  REQUIRE(sums.n_processes == n_proc);
+  for (int c = 0; c < n_proc * n_bins; ++c) {
+    // Float partial sums on the GPU: relative 1e-5 of the cell's absolute weight scale.
+    CHECK(sums.sum_w[c] == Approx(ref_w[c]).margin(1e-5 * ref_w2[c] + 1e-3));
+    CHECK(sums.sum_w2[c] == Approx(ref_w2[c]).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("weighted bin sums preserve each process's total weight", "[ops]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  // Values far outside the range are clamped into the edge bins, never dropped.
+  const std::vector<float> x{-100.f, 0.f, 0.25f, 0.5f, 1.f, 100.f};
+  const std::vector<float> w{1.f, -2.f, 4.f, 8.f, 16.f, 32.f};
+  const std::vector<std::int32_t> p{0, 1, 0, 1, 0, 1};
+  hepcat::EventSet events(ctx, {"x"}, {x}, w, p);
+  const hepcat::BinSums sums = hepcat::weighted_bin_sums(ctx, events, 0, 4, 0.f, 1.f);
+  CHECK(sums.sum_w == std::vector<double>{1, 4, 0, 16, -2, 0, 8, 32});
+  CHECK(sums.sum_w2 == std::vector<double>{1, 16, 0, 256, 4, 0, 64, 1024});
+}
+
+TEST_CASE("weighted bin sums reject a bad range or bin count", "[ops]") {
+  hepcat::Context ctx("cpu");
+  hepcat::EventSet events(ctx, {"x"}, {{0.f, 1.f}}, {}, {});
+  CHECK_THROWS_AS(hepcat::weighted_bin_sums(ctx, events, 0, 0, 0.f, 1.f), hepcat::Error);
+  CHECK_THROWS_AS(hepcat::weighted_bin_sums(ctx, events, 0, 4, 1.f, 1.f), hepcat::Error);
+  CHECK_THROWS_AS(hepcat::weighted_bin_sums(ctx, events, 1, 4, 0.f, 1.f), hepcat::Error);
+}
