@@ -5,10 +5,10 @@
 
 #include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
-#include "host/cpu/cpu_ops.hpp"
+#include "host/cpu/weighted_bin_sums.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
-#include "kernels/launch.hpp"
+#include "kernels/weighted_bin_sums.hpp"
 #endif
 
 namespace hepcat {

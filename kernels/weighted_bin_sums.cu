@@ -4,7 +4,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/math/binning.hpp"
 #include "kernels/cuda_check.hpp"
-#include "kernels/launch.hpp"
+#include "kernels/weighted_bin_sums.hpp"
 
 namespace hepcat::cuda {
 namespace {

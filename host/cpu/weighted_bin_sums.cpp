@@ -1,7 +1,7 @@
 #include <vector>
 
 #include "hepcat/math/binning.hpp"
-#include "host/cpu/cpu_ops.hpp"
+#include "host/cpu/weighted_bin_sums.hpp"
 #include "host/cpu/parallel.hpp"
 
 namespace hepcat::cpu {

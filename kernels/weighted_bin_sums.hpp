@@ -1,5 +1,5 @@
-// Launchers of the CUDA kernels, callable from host code compiled by the C++ compiler.
-// Pointers are device pointers; every launcher queues its work on `stream` and checks it.
+// Launcher of the weighted histogram kernels, callable from host code compiled by the C++ compiler.
+// Pointers are device pointers; the launcher queues its work on `stream` and checks it.
 #pragma once
 
 #include <cuda_runtime_api.h>

@@ -1,4 +1,4 @@
-// The CPU backend: the same operations as kernels/, as OpenMP loops over the same math.
+// CPU twin of kernels/weighted_bin_sums.cu: an OpenMP loop over the same math.
 #pragma once
 
 #include <cstddef>

@@ -1,0 +1,16 @@
+#include <unistd.h>
+
+#include "host/cli/commands.hpp"
+
+namespace hepcat::cli {
+
+void add_common_options(CLI::App& command, CommonOptions& options) {
+  command.add_option("--device", options.device, "auto, cpu, cuda or cuda:N")
+      ->capture_default_str();
+  command.add_option("--seed", options.seed, "random seed")->capture_default_str();
+  command.add_flag("--verbose,-v", options.verbose, "report the device and progress details");
+}
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+
+}  // namespace hepcat::cli

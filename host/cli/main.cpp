@@ -1,0 +1,28 @@
+// hepcat: differentiable analysis optimisation from the command line.
+#include <CLI/CLI.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "hepcat/context.hpp"
+#include "host/cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hepcat " + hepcat::build_info().version +
+               ": differentiable analysis optimisation on GPU and CPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", hepcat::build_info().version);
+  hepcat::cli::add_info_command(app);
+  hepcat::cli::add_toy_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    // Every failure is one line on stderr and a non-zero exit; writers are atomic, so no
+    // partial output is left behind.
+    std::cerr << "hepcat: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
