@@ -1,0 +1,140 @@
+// Differentiable binning (GATO, SCIENCE.md section 1): category models whose soft memberships
+// are optimised for the significance of one or more signals, and the fused two-pass training step
+// that never stores an events x categories array.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hepcat/buffer.hpp"
+#include "hepcat/context.hpp"
+#include "hepcat/event_set.hpp"
+#include "hepcat/math/significance.hpp"
+#include "hepcat/math/soft_binning.hpp"
+#include "hepcat/ops.hpp"
+#include "hepcat/optim.hpp"
+
+namespace hepcat {
+
+using math::BinningObjectiveSettings;
+using math::MeanParametrisation;
+using math::SignalCombination;
+
+SignalCombination parse_signal_combination(
+    const std::string& text);  ///< geometric|quadrature|harmonic|minimum
+const char* to_string(SignalCombination how);
+
+/// A category model: its kind, shape, the parameter blocks of its one parameter buffer and the
+/// maps between those raw parameters and what the event loops read. Cheap to copy.
+class BinningModel {
+ public:
+  /// Sigmoid boundaries on each of bins.size() variables (at most 4), variable v with bins[v]
+  /// bins over [lo[v], hi[v]]; categories = product of bins (at most 64).
+  /// Parameter blocks "boundaries/<v>" (bins[v] - 1 raw values each).
+  static BinningModel sigmoid(std::vector<int> bins, std::vector<double> lo,
+                              std::vector<double> hi);
+  /// K <= 64 Gaussian components in d <= 8 dimensions. Box means live in [lo, hi] per dimension;
+  /// simplex means inside the d-simplex (lo/hi ignored). Diagonal Cholesky entries start at
+  /// sigma_base. Parameter blocks "means", "chol_diag", "chol_offdiag", "logits".
+  static BinningModel gmm(int components, int dim, MeanParametrisation means,
+                          std::vector<double> lo, std::vector<double> hi, double sigma_base);
+
+  bool is_gmm() const { return gmm_; }
+  const char* name() const { return gmm_ ? "gmm" : "sigmoid"; }
+  int n_bins() const;
+  int dim() const { return dim_; }  ///< features each event is read at
+  const ParamLayout& layout() const { return layout_; }
+  std::size_t n_params() const { return layout_.size(); }
+  MeanParametrisation mean_parametrisation() const { return means_; }
+  const std::vector<int>& bins_per_variable() const { return bins_; }
+  const std::vector<double>& lo() const { return lo_; }
+  const std::vector<double>& hi() const { return hi_; }
+  double sigma_base() const { return sigma_base_; }
+
+  /// Starting parameters: sigmoid boundaries equidistant (raw 0) plus a small seeded jitter;
+  /// GMM means spread at random over the range, L = sigma_base I, equal weights.
+  std::vector<float> initial_parameters(std::uint64_t seed) const;
+
+  /// What the event loops read (math::SoftModel::values) from the raw parameters.
+  std::vector<double> event_values(const std::vector<double>& raw) const;
+  /// Chain rule from d/d(event values, gradient layout of math::SoftModel) to d/d(raw).
+  std::vector<double> backward(const std::vector<double>& raw,
+                               const std::vector<double>& d_values) const;
+  /// The model as the event loops see it, pointing at `values`.
+  template <class T>
+  math::SoftModel<T> soft_model(const T* values, double sharpness) const;
+  /// math::GmmShape of a GMM (points into this model).
+  math::GmmShape gmm_shape() const;
+
+  /// Human units: boundaries per variable (sigmoid), or per component mean, covariance (row
+  /// major d x d) and weight (GMM).
+  std::vector<std::vector<double>> boundaries(const std::vector<double>& raw) const;
+  struct Component {
+    std::vector<double> mean, covariance;
+    double weight = 0;
+  };
+  std::vector<Component> components(const std::vector<double>& raw) const;
+
+ private:
+  bool gmm_ = true;
+  int components_ = 0, dim_ = 0;
+  std::vector<int> bins_;
+  std::vector<double> lo_, hi_;
+  MeanParametrisation means_ = MeanParametrisation::box;
+  double sigma_base_ = 0.1;
+  ParamLayout layout_;
+};
+
+/// Which processes are signals (each its own group, in this order); every other process is
+/// background. With several signals each one's background also includes the others.
+struct BinningObjective {
+  std::vector<int> signals;
+  BinningObjectiveSettings settings;
+};
+
+/// One evaluation of the objective on soft (training) or hard (evaluation) yields.
+struct BinningEvaluation {
+  double loss = 0;
+  double combined = 0;             ///< combined significance C(Z_1, ..., Z_n)
+  std::vector<double> per_signal;  ///< Z_i
+  double p_low = 0, p_unc = 0;
+  std::vector<double> sums;  ///< per-group sums, layout of math::bin_sum_index
+};
+
+/// Evaluates the objective on hard yields (sum_w/sum_w2 per process and bin, as BinSums).
+BinningEvaluation evaluate_yields(const BinSums& yields, const BinningObjective& objective);
+
+/// The training step of one model on one event sample, on the context's backend. Pass 1 computes
+/// memberships and accumulates per-bin sums per group (block partial sums, then one small
+/// reduction); the objective and its gradient with respect to the sums are computed on the host
+/// in double; pass 2 recomputes memberships and accumulates the gradient of the event values,
+/// which the host maps back to the raw parameters. Memory beyond the events is O(parameters).
+class SoftBinning {
+ public:
+  /// `features` are indices into the event set's features, one per model dimension. Throws Error
+  /// when the model's dimension and the feature count differ, when a signal id is outside the
+  /// event set's processes, or when the events live on another backend.
+  SoftBinning(Context& ctx, const EventSet& events, std::vector<int> features, BinningModel model,
+              BinningObjective objective);
+  ~SoftBinning();
+  SoftBinning(SoftBinning&&) noexcept;
+  SoftBinning& operator=(SoftBinning&&) noexcept;
+
+  /// Loss and soft-yield significances at `params` with sharpness 1/temperature (GMM) or
+  /// steepness (sigmoid); with `grads` non-null also dL/dparams (size n_params, on the backend).
+  BinningEvaluation step(const Buffer<float>& params, double sharpness, Buffer<float>* grads);
+  /// Soft memberships, event-major (N x K), on the host: for tests and plots, not for training.
+  std::vector<float> soft_memberships(const Buffer<float>& params, double sharpness);
+  /// Hard-assignment yields per process and category.
+  BinSums hard_yields(const Buffer<float>& params);
+
+  const BinningModel& model() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hepcat
