@@ -1,6 +1,8 @@
 // The whole public API.
 #pragma once
 
+#include "hepcat/binning.hpp"
+#include "hepcat/binning_job.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
@@ -9,3 +11,4 @@
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
 #include "hepcat/optim.hpp"
+#include "hepcat/toy.hpp"
