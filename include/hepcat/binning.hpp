@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -131,6 +132,59 @@ class SoftBinning {
   BinSums hard_yields(const Buffer<float>& params);
 
   const BinningModel& model() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+
+/// Full-batch training of a soft-binning model.
+struct BinningTrainingConfig {
+  int epochs = 250;
+  OptimizerConfig optimizer = OptimizerConfig::parse("rmsprop");
+  Schedule lr{Schedule::Kind::cosine, 0.1, 0.001, 249};
+  Schedule temperature{Schedule::Kind::cosine, 1.0, 0.05, 249};  ///< GMM
+  Schedule steepness{Schedule::Kind::cosine, 50.0, 10000.0, 249};  ///< sigmoid, in 1/(hi - lo)
+  /// Stop early when the loss has not improved by more than min_delta (relative) for `patience`
+  /// epochs; 0 never stops early.
+  int patience = 0;
+  double min_delta = 1e-4;
+  std::uint64_t seed = 1;
+};
+
+/// One epoch as it happened: the schedule values that went into its gradient and what came out.
+struct EpochRecord {
+  int epoch = 0;
+  double lr = 0;
+  double temperature = 0;  ///< GMM temperature, or the sigmoid steepness
+  double loss = 0, combined = 0;
+  std::vector<double> per_signal;
+};
+
+/// Trains one model on one sample: each epoch evaluates the loss and gradient at the schedule
+/// values of that epoch, then takes one optimiser step. The context and events must outlive it.
+class BinningTrainer {
+ public:
+  BinningTrainer(Context& ctx, const EventSet& train, std::vector<int> features, BinningModel model,
+                 BinningObjective objective, BinningTrainingConfig config);
+  ~BinningTrainer();
+  BinningTrainer(BinningTrainer&&) noexcept;
+  BinningTrainer& operator=(BinningTrainer&&) noexcept;
+
+  /// One epoch; returns its record (also appended to history()).
+  const EpochRecord& step();
+  /// True after `epochs` epochs or an early stop.
+  bool done() const;
+  /// Epochs until done(), calling `progress` after each.
+  void run(const std::function<void(const EpochRecord&)>& progress = {});
+
+  const std::vector<EpochRecord>& history() const;
+  std::vector<float> parameters() const;
+  const Buffer<float>& parameter_buffer() const;
+  /// dL/dparams of the last epoch (host copy).
+  std::vector<float> last_gradient() const;
+  SoftBinning& binning();
 
  private:
   struct Impl;

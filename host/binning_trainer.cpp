@@ -1,0 +1,107 @@
+#include <cmath>
+#include <limits>
+
+#include "hepcat/binning.hpp"
+#include "hepcat/error.hpp"
+
+namespace hepcat {
+
+struct BinningTrainer::Impl {
+  Context* ctx;
+  SoftBinning binning;
+  BinningTrainingConfig config;
+  Optimizer optimizer;
+  Buffer<float> params, grads;
+  std::vector<EpochRecord> history;
+  double best = std::numeric_limits<double>::infinity();
+  int stale = 0;
+  bool stopped = false;
+
+  Impl(Context& c, SoftBinning b, BinningTrainingConfig cfg, std::size_t n,
+       const std::vector<float>& start)
+      : ctx(&c),
+        binning(std::move(b)),
+        config(std::move(cfg)),
+        optimizer(c, config.optimizer, n),
+        params(c, start),
+        grads(c, n) {}
+};
+
+BinningTrainer::BinningTrainer(Context& ctx, const EventSet& train, std::vector<int> features,
+                               BinningModel model, BinningObjective objective,
+                               BinningTrainingConfig config) {
+  if (config.epochs < 1)
+    throw Error("binning training: epochs must be at least 1, got " +
+                std::to_string(config.epochs));
+  if (config.patience < 0) throw Error("binning training: patience must be non-negative");
+  const std::vector<float> start = model.initial_parameters(config.seed);
+  const std::size_t n = model.n_params();
+  SoftBinning binning(ctx, train, std::move(features), std::move(model), std::move(objective));
+  impl_ = std::make_unique<Impl>(ctx, std::move(binning), std::move(config), n, start);
+}
+
+BinningTrainer::~BinningTrainer() = default;
+BinningTrainer::BinningTrainer(BinningTrainer&&) noexcept = default;
+BinningTrainer& BinningTrainer::operator=(BinningTrainer&&) noexcept = default;
+
+const EpochRecord& BinningTrainer::step() {
+  Impl& s = *impl_;
+  if (done()) throw Error("binning training: already done");
+  const long t = static_cast<long>(s.history.size());
+  EpochRecord r;
+  r.epoch = static_cast<int>(t);
+  r.lr = s.config.lr.at(t);
+  const bool gmm = s.binning.model().is_gmm();
+  r.temperature = gmm ? s.config.temperature.at(t) : s.config.steepness.at(t);
+  if (!(r.temperature > 0))
+    throw Error(std::string("binning training: ") + (gmm ? "temperature" : "steepness") +
+                " must stay positive, schedule gives " + std::to_string(r.temperature) +
+                " at epoch " + std::to_string(t));
+  // The sharpness of this epoch goes into this epoch's gradient: the annealing is real.
+  double sharpness = gmm ? 1.0 / r.temperature : r.temperature;
+  if (!gmm) {
+    // steepness is given per unit of the variable's range, so one schedule fits any range
+    double range = 0;
+    for (std::size_t v = 0; v < s.binning.model().lo().size(); ++v)
+      range = std::max(range, s.binning.model().hi()[v] - s.binning.model().lo()[v]);
+    sharpness /= range;
+  }
+  const BinningEvaluation e = s.binning.step(s.params, sharpness, &s.grads);
+  r.loss = e.loss;
+  r.combined = e.combined;
+  r.per_signal = e.per_signal;
+  if (!std::isfinite(e.loss))
+    throw Error("binning training: the loss became non-finite at epoch " + std::to_string(t));
+  s.optimizer.step(s.params, s.grads, r.lr);
+  if (s.config.patience > 0) {
+    if (e.loss < s.best - s.config.min_delta * std::abs(s.best)) {
+      s.best = e.loss;
+      s.stale = 0;
+    } else if (++s.stale >= s.config.patience) {
+      s.stopped = true;
+    }
+  }
+  s.history.push_back(std::move(r));
+  return s.history.back();
+}
+
+bool BinningTrainer::done() const {
+  return impl_->stopped || static_cast<int>(impl_->history.size()) >= impl_->config.epochs;
+}
+
+void BinningTrainer::run(const std::function<void(const EpochRecord&)>& progress) {
+  while (!done()) {
+    const EpochRecord& r = step();
+    if (progress) progress(r);
+  }
+}
+
+const std::vector<EpochRecord>& BinningTrainer::history() const { return impl_->history; }
+std::vector<float> BinningTrainer::parameters() const { return impl_->params.to_host(*impl_->ctx); }
+const Buffer<float>& BinningTrainer::parameter_buffer() const { return impl_->params; }
+std::vector<float> BinningTrainer::last_gradient() const {
+  return impl_->grads.to_host(*impl_->ctx);
+}
+SoftBinning& BinningTrainer::binning() { return impl_->binning; }
+
+}  // namespace hepcat
