@@ -256,9 +256,10 @@ std::string format_study_table(const std::vector<GatoStudyRow>& rows) {
       "|---|---|---|---|---|---|---|---|---|\n";
   char line[256];
   for (const GatoStudyRow& r : rows) {
-    std::snprintf(line, sizeof line, "| %d | %s | %d | %s | %.4f | %.4f | %+.1f %% | %.4f | %.1f |\n",
-                  r.scenario, r.task.c_str(), r.bins, r.baseline.c_str(), r.baseline_test_z,
-                  r.test_z, 100.0 * (r.test_z / r.baseline_test_z - 1.0), r.train_z, r.seconds);
+    std::snprintf(line, sizeof line,
+                  "| %d | %s | %d | %s | %.4f | %.4f | %+.1f %% | %.4f | %.1f |\n", r.scenario,
+                  r.task.c_str(), r.bins, r.baseline.c_str(), r.baseline_test_z, r.test_z,
+                  100.0 * (r.test_z / r.baseline_test_z - 1.0), r.train_z, r.seconds);
     out += line;
   }
   return out;

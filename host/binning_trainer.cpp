@@ -96,12 +96,20 @@ void BinningTrainer::run(const std::function<void(const EpochRecord&)>& progress
   }
 }
 
-const std::vector<EpochRecord>& BinningTrainer::history() const { return impl_->history; }
-std::vector<float> BinningTrainer::parameters() const { return impl_->params.to_host(*impl_->ctx); }
-const Buffer<float>& BinningTrainer::parameter_buffer() const { return impl_->params; }
+const std::vector<EpochRecord>& BinningTrainer::history() const {
+  return impl_->history;
+}
+std::vector<float> BinningTrainer::parameters() const {
+  return impl_->params.to_host(*impl_->ctx);
+}
+const Buffer<float>& BinningTrainer::parameter_buffer() const {
+  return impl_->params;
+}
 std::vector<float> BinningTrainer::last_gradient() const {
   return impl_->grads.to_host(*impl_->ctx);
 }
-SoftBinning& BinningTrainer::binning() { return impl_->binning; }
+SoftBinning& BinningTrainer::binning() {
+  return impl_->binning;
+}
 
 }  // namespace hepcat

@@ -138,13 +138,12 @@ class SoftBinning {
   std::unique_ptr<Impl> impl_;
 };
 
-
 /// Full-batch training of a soft-binning model.
 struct BinningTrainingConfig {
   int epochs = 250;
   OptimizerConfig optimizer = OptimizerConfig::parse("rmsprop");
   Schedule lr{Schedule::Kind::cosine, 0.1, 0.001, 249};
-  Schedule temperature{Schedule::Kind::cosine, 1.0, 0.05, 249};  ///< GMM
+  Schedule temperature{Schedule::Kind::cosine, 1.0, 0.05, 249};    ///< GMM
   Schedule steepness{Schedule::Kind::cosine, 50.0, 10000.0, 249};  ///< sigmoid, in 1/(hi - lo)
   /// Stop early when the loss has not improved by more than min_delta (relative) for `patience`
   /// epochs; 0 never stops early.

@@ -35,7 +35,7 @@ struct BinningJobConfig {
 
 /// Yields and significances of one binning on one sample.
 struct SampleReport {
-  BinSums yields;                 ///< per process and bin: sum of weights and of squared weights
+  BinSums yields;  ///< per process and bin: sum of weights and of squared weights
   BinningEvaluation significance;
 };
 

@@ -1,0 +1,317 @@
+// hepcat bin: differentiable binning (GATO). With --input it optimises the categories of one
+// table; without it runs the toy study of SCIENCE.md section 1 and prints its table.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hepcat/binning_job.hpp"
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/io.hpp"
+#include "host/cli/commands.hpp"
+
+namespace hepcat::cli {
+
+namespace {
+
+struct BinOptions {
+  CommonOptions common;
+  std::string input;
+  std::string features = "s1,s2";
+  std::string weight = "weight";
+  std::string process = "process";
+  std::string signals = "0,1";
+  std::string model = "gmm";
+  int bins = 5;
+  std::string means = "auto";
+  double sigma_base = 0.1;
+  int epochs = 250;
+  std::string optimizer = "rmsprop";
+  std::string lr = "cosine:0.1:0.001";
+  std::string temperature = "cosine:1.0:0.05";
+  std::string steepness = "cosine:50:10000";
+  std::string combination = "geometric";
+  double b_min = 10.0;
+  double lambda_low = 0.01;
+  double max_rel_unc = 0.2;
+  double lambda_unc = 0.0;
+  double test_fraction = 0.5;
+  int patience = 0;
+  std::int64_t study_events = 200000;
+  std::string out;
+};
+
+std::vector<std::string> split(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+std::vector<int> parse_ids(const std::string& text) {
+  std::vector<int> ids;
+  for (const std::string& item : split(text)) {
+    std::size_t used = 0;
+    int v = -1;
+    try {
+      v = std::stoi(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || v < 0)
+      throw Error("--signals: '" + item + "' is not a process id (non-negative integer)");
+    ids.push_back(v);
+  }
+  if (ids.empty()) throw Error("--signals: at least one signal process id is needed");
+  return ids;
+}
+
+BinningTrainingConfig training_config(const BinOptions& o) {
+  if (o.epochs < 1) throw Error("--epochs must be at least 1, got " + std::to_string(o.epochs));
+  BinningTrainingConfig t;
+  t.epochs = o.epochs;
+  t.optimizer = OptimizerConfig::parse(o.optimizer);
+  const long steps = o.epochs > 1 ? o.epochs - 1 : 1;
+  t.lr = Schedule::parse(o.lr, steps);
+  t.temperature = Schedule::parse(o.temperature, steps);
+  t.steepness = Schedule::parse(o.steepness, steps);
+  t.patience = o.patience;
+  t.seed = o.common.seed;
+  return t;
+}
+
+BinningObjectiveSettings objective_settings(const BinOptions& o) {
+  BinningObjectiveSettings s;
+  s.combination = parse_signal_combination(o.combination);
+  s.background_min = o.b_min;
+  s.lambda_low = o.lambda_low;
+  s.max_rel_unc = o.max_rel_unc;
+  s.lambda_unc = o.lambda_unc;
+  return s;
+}
+
+// Progress line on stderr (terminals only): epoch, loss, Z and the time left.
+std::function<void(const EpochRecord&)> progress_printer(int epochs, const std::string& label) {
+  if (!stderr_is_terminal()) return {};
+  auto start = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [=](const EpochRecord& r) {
+    if (r.epoch == 0) *start = std::chrono::steady_clock::now();
+    const double spent =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
+    const double left = spent / (r.epoch + 1) * (epochs - r.epoch - 1);
+    std::fprintf(stderr, "\r%sepoch %d/%d  loss %.5g  Z %.4f  %.1f s left   ", label.c_str(),
+                 r.epoch + 1, epochs, r.loss, r.combined, left);
+    if (r.epoch + 1 == epochs) std::fprintf(stderr, "\n");
+  };
+}
+
+nlohmann::json significance_json(const BinningEvaluation& e) {
+  return {{"combined", e.combined}, {"per_signal", e.per_signal}};
+}
+
+nlohmann::json sample_json(const SampleReport& s, const std::vector<int>& signals) {
+  nlohmann::json bins = nlohmann::json::array();
+  const int nb = s.yields.n_bins;
+  for (int k = 0; k < nb; ++k) {
+    std::vector<double> w(s.yields.n_processes), w2(s.yields.n_processes);
+    double b = 0, b_var = 0;
+    for (int p = 0; p < s.yields.n_processes; ++p) {
+      w[p] = s.yields.sum_w[p * nb + k];
+      w2[p] = s.yields.sum_w2[p * nb + k];
+      bool is_signal = false;
+      for (int sig : signals) is_signal = is_signal || sig == p;
+      if (!is_signal) {
+        b += w[p];
+        b_var += w2[p];
+      }
+    }
+    bins.push_back({{"bin", k},
+                    {"per_process", w},
+                    {"per_process_sumw2", w2},
+                    {"background", b},
+                    {"background_uncertainty", std::sqrt(b_var)}});
+  }
+  return {{"yields", bins}, {"significance", significance_json(s.significance)}};
+}
+
+nlohmann::json result_json(const BinningJobResult& r, const BinOptions& o,
+                           const std::vector<int>& signals) {
+  nlohmann::json params;
+  if (r.model.is_gmm()) {
+    nlohmann::json comps = nlohmann::json::array();
+    for (const auto& c : r.model.components(r.parameters))
+      comps.push_back({{"mean", c.mean}, {"covariance", c.covariance}, {"weight", c.weight}});
+    params = {{"components", comps},
+              {"means",
+               r.model.mean_parametrisation() == MeanParametrisation::simplex ? "simplex" : "box"}};
+  } else {
+    params = {{"boundaries", r.model.boundaries(r.parameters)}};
+  }
+  params["raw"] = r.parameters;
+  nlohmann::json history = nlohmann::json::array();
+  for (const EpochRecord& e : r.history)
+    history.push_back({{"epoch", e.epoch},
+                       {"loss", e.loss},
+                       {"z", e.combined},
+                       {"z_per_signal", e.per_signal},
+                       {"lr", e.lr},
+                       {r.model.is_gmm() ? "temperature" : "steepness", e.temperature}});
+  return {{"model", r.model.name()},
+          {"bins", r.model.n_bins()},
+          {"features", r.features},
+          {"signals", signals},
+          {"input", o.input},
+          {"weight", o.weight},
+          {"process", o.process},
+          {"test_fraction", o.test_fraction},
+          {"n_train", r.n_train},
+          {"n_test", r.n_test},
+          {"parameters", params},
+          {"train", sample_json(r.train, signals)},
+          {"test", sample_json(r.test, signals)},
+          {"baseline",
+           {{"name", r.baseline_name},
+            {"edges", r.baseline_edges},
+            {"train", sample_json(r.baseline_train, signals)},
+            {"test", sample_json(r.baseline_test, signals)}}},
+          {"history", history},
+          {"seconds", r.seconds},
+          {"device", r.device}};
+}
+
+void run_study(const BinOptions& o, Context& ctx) {
+  GatoStudyConfig c;
+  c.events = o.study_events;
+  c.objective = objective_settings(o);
+  c.training = training_config(o);
+  c.test_fraction = o.test_fraction;
+  std::cout << "GATO toy study: " << c.events << " events per scenario, " << o.epochs
+            << " epochs, GMM, test fraction " << o.test_fraction << ", device " << ctx.device_name()
+            << "\n";
+  const std::vector<GatoStudyRow> rows = run_gato_study(
+      ctx, c,
+      [](const GatoStudyRow& r) {
+        if (stderr_is_terminal())
+          std::fprintf(stderr, "scenario %d %s %d bins: Z test %.4f (baseline %.4f)\n", r.scenario,
+                       r.task.c_str(), r.bins, r.test_z, r.baseline_test_z);
+      },
+      progress_printer(o.epochs, ""));
+  std::cout << format_study_table(rows);
+  if (!o.out.empty()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const GatoStudyRow& r : rows)
+      j.push_back({{"scenario", r.scenario},
+                   {"task", r.task},
+                   {"bins", r.bins},
+                   {"baseline", r.baseline},
+                   {"z_test", r.test_z},
+                   {"z_train", r.train_z},
+                   {"baseline_z_test", r.baseline_test_z},
+                   {"baseline_z_train", r.baseline_train_z},
+                   {"seconds", r.seconds}});
+    write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
+                                            {"events", c.events},
+                                            {"epochs", o.epochs},
+                                            {"device", ctx.device_name()},
+                                            {"rows", j}}
+                                     .dump(2) +
+                                 "\n");
+  }
+}
+
+void run_bin(const BinOptions& o) {
+  Context ctx(o.common.device, o.common.verbose);
+  if (o.input.empty()) {
+    run_study(o, ctx);
+    return;
+  }
+  BinningJobConfig job;
+  job.features = split(o.features);
+  job.weight = o.weight;
+  job.process = o.process;
+  job.signals = parse_ids(o.signals);
+  job.model = o.model;
+  job.bins = o.bins;
+  job.means = o.means;
+  job.sigma_base = o.sigma_base;
+  job.objective = objective_settings(o);
+  job.training = training_config(o);
+  job.test_fraction = o.test_fraction;
+  std::vector<std::string> columns = job.features;
+  if (!job.weight.empty()) columns.push_back(job.weight);
+  if (!job.process.empty()) columns.push_back(job.process);
+  const EventTable table = read_table(o.input, columns);
+  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs, ""));
+  std::printf(
+      "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
+      "%.2f s on %s\n",
+      r.model.name(), r.model.n_bins(), o.input.c_str(), r.test.significance.combined,
+      r.train.significance.combined, r.baseline_name.c_str(), r.baseline_test.significance.combined,
+      r.baseline_train.significance.combined, r.seconds, r.device.c_str());
+  if (!o.out.empty()) write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
+}
+
+}  // namespace
+
+void add_bin_command(CLI::App& app) {
+  auto o = std::make_shared<BinOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "bin",
+      "optimise categories (GMM or sigmoid boundaries) for signal significance; without --input "
+      "run the toy study and print its table");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--input", o->input, "events: CSV or HDF5 (file.h5[:/group])");
+  cmd->add_option("--features", o->features, "comma-separated feature columns")
+      ->capture_default_str();
+  cmd->add_option("--weight", o->weight, "weight column (empty: unit weights)")
+      ->capture_default_str();
+  cmd->add_option("--process", o->process, "process-id column")->capture_default_str();
+  cmd->add_option("--signals", o->signals, "comma-separated signal process ids")
+      ->capture_default_str();
+  cmd->add_option("--model", o->model, "gmm or sigmoid")->capture_default_str();
+  cmd->add_option("--bins", o->bins, "GMM components, or bins per variable (sigmoid)")
+      ->capture_default_str();
+  cmd->add_option("--means", o->means, "GMM means: simplex, box or auto")->capture_default_str();
+  cmd->add_option("--sigma-base", o->sigma_base,
+                  "initial GMM width, in units of the widest feature range")
+      ->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "full-batch epochs")->capture_default_str();
+  cmd->add_option("--optimizer", o->optimizer, "adam, adamw, rmsprop or sgd")
+      ->capture_default_str();
+  cmd->add_option("--lr", o->lr, "learning rate: value or kind:start:end (cosine, linear, ...)")
+      ->capture_default_str();
+  cmd->add_option("--temperature", o->temperature, "GMM softmax temperature schedule")
+      ->capture_default_str();
+  cmd->add_option("--steepness", o->steepness,
+                  "sigmoid steepness schedule, per unit of the variable's range")
+      ->capture_default_str();
+  cmd->add_option("--combination", o->combination,
+                  "signals combined by: geometric, quadrature, harmonic or minimum")
+      ->capture_default_str();
+  cmd->add_option("--b-min", o->b_min, "P_low: minimum background per bin")->capture_default_str();
+  cmd->add_option("--lambda-low", o->lambda_low, "weight of P_low")->capture_default_str();
+  cmd->add_option("--max-rel-unc", o->max_rel_unc,
+                  "P_unc: largest relative MC uncertainty of the background per bin")
+      ->capture_default_str();
+  cmd->add_option("--lambda-unc", o->lambda_unc, "weight of P_unc")->capture_default_str();
+  cmd->add_option("--test-fraction", o->test_fraction,
+                  "last fraction of the rows (file order) kept for testing")
+      ->capture_default_str();
+  cmd->add_option("--patience", o->patience,
+                  "stop after this many epochs without improvement (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--study-events", o->study_events,
+                  "toy events per scenario of the default study (no --input)")
+      ->capture_default_str();
+  cmd->add_option("--out", o->out, "result JSON (written atomically)");
+  cmd->callback([o] { run_bin(*o); });
+}
+
+}  // namespace hepcat::cli
