@@ -255,3 +255,200 @@ TEST_CASE("sigmoid gradient matches finite differences for the boundaries of eac
                          random_raw(model, 0.3, 10), 6.0);
   }
 }
+
+namespace {
+
+// Uploads host events (double) as a float EventSet.
+hepcat::EventSet upload(hepcat::Context& ctx, const HostEvents& e, int n_proc) {
+  std::vector<std::vector<float>> f(e.dim, std::vector<float>(e.n));
+  std::vector<std::string> names;
+  for (int j = 0; j < e.dim; ++j) {
+    names.push_back("f" + std::to_string(j));
+    for (std::size_t i = 0; i < e.n; ++i) f[j][i] = static_cast<float>(e.features[j * e.n + i]);
+  }
+  std::vector<float> w(e.weights.begin(), e.weights.end());
+  return hepcat::EventSet(ctx, names, f, w, e.process, n_proc);
+}
+
+std::vector<float> to_float(const std::vector<double>& v) {
+  return {v.begin(), v.end()};
+}
+
+// log N(x | mu, Sigma) by Gaussian elimination on Sigma itself: independent of the Cholesky
+// path of the library.
+double naive_log_normal(const std::vector<double>& x, const std::vector<double>& mu,
+                        std::vector<double> cov) {
+  const int d = static_cast<int>(x.size());
+  std::vector<double> r(d);
+  for (int a = 0; a < d; ++a) r[a] = x[a] - mu[a];
+  std::vector<double> sol = r;
+  double det = 1;
+  for (int c = 0; c < d; ++c) {
+    det *= cov[c * d + c];
+    for (int a = c + 1; a < d; ++a) {
+      const double f = cov[a * d + c] / cov[c * d + c];
+      for (int b = c; b < d; ++b) cov[a * d + b] -= f * cov[c * d + b];
+      sol[a] -= f * sol[c];
+    }
+  }
+  for (int a = d - 1; a >= 0; --a) {
+    for (int b = a + 1; b < d; ++b) sol[a] -= cov[a * d + b] * sol[b];
+    sol[a] /= cov[a * d + a];
+  }
+  double q = 0;
+  for (int a = 0; a < d; ++a) q += r[a] * sol[a];
+  return -0.5 * (q + d * std::log(2 * M_PI) + std::log(det));
+}
+
+}  // namespace
+
+TEST_CASE("GMM soft memberships equal softmax(log(pi N)/T) of the covariances it reports",
+          "[binning]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto model =
+      BinningModel::gmm(6, 3, MeanParametrisation::box, {-1, -1, -1}, {1, 1, 1}, 0.5);
+  const std::vector<double> raw = random_raw(model, 0.6, 11);
+  HostEvents e = make_events(3000, 3, 3, -1.5, 1.5, 12);
+  const hepcat::EventSet events = upload(ctx, e, 3);
+  hepcat::SoftBinning sb(ctx, events, {0, 1, 2}, model,
+                         objective_with({0}, SignalCombination::geometric_mean, 0, 0, 0, 0.1));
+  const hepcat::Buffer<float> params(ctx, to_float(raw));
+  const double temperature = 0.4;
+  const std::vector<float> gamma = sb.soft_memberships(params, 1.0 / temperature);
+  // The reference uses the float-rounded parameters the backend sees.
+  const std::vector<float> pf = to_float(raw);
+  const auto comps = model.components(std::vector<double>(pf.begin(), pf.end()));
+  const hepcat::BinSums hard = sb.hard_yields(params);
+  std::vector<double> ref_hard(3 * 6, 0.0);
+  for (std::size_t i = 0; i < e.n; ++i) {
+    std::vector<double> x{double(float(e.features[i])), double(float(e.features[e.n + i])),
+                          double(float(e.features[2 * e.n + i]))};
+    std::vector<double> s(6);
+    double m = -1e300;
+    for (int k = 0; k < 6; ++k) {
+      s[k] = naive_log_normal(x, comps[k].mean, comps[k].covariance) + std::log(comps[k].weight);
+      m = std::max(m, s[k]);
+    }
+    double z = 0;
+    for (int k = 0; k < 6; ++k) z += std::exp((s[k] - m) / temperature);
+    int best = 0;
+    for (int k = 0; k < 6; ++k) {
+      // float evaluation of scores of size ~10: 1e-4 absolute on memberships
+      CHECK(gamma[i * 6 + k] == Approx(std::exp((s[k] - m) / temperature) / z).margin(1e-4));
+      if (s[k] > s[best]) best = k;
+    }
+    ref_hard[e.process[i] * 6 + best] += float(e.weights[i]);
+  }
+  for (int c = 0; c < 3 * 6; ++c) CHECK(hard.sum_w[c] == Approx(ref_hard[c]).margin(1e-3));
+}
+
+TEST_CASE("sigmoid soft memberships are differences of sigmoids at ordered boundaries",
+          "[binning]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto model = BinningModel::sigmoid({4, 3}, {0.0, -1.0}, {1.0, 1.0});
+  const std::vector<double> raw = random_raw(model, 0.5, 13);
+  const std::vector<float> pf = to_float(raw);
+  const auto b = model.boundaries(std::vector<double>(pf.begin(), pf.end()));
+  for (const auto& var : b)
+    for (std::size_t j = 1; j < var.size(); ++j) CHECK(var[j] > var[j - 1]);
+  HostEvents e = make_events(2000, 2, 2, -1.2, 1.2, 14);
+  const hepcat::EventSet events = upload(ctx, e, 2);
+  hepcat::SoftBinning sb(ctx, events, {0, 1}, model,
+                         objective_with({0}, SignalCombination::geometric_mean, 0, 0, 0, 0.1));
+  const hepcat::Buffer<float> params(ctx, pf);
+  const double k = 20.0;
+  const std::vector<float> gamma = sb.soft_memberships(params, k);
+  auto member = [&](double x, const std::vector<double>& bv, int j) {
+    const double lo = j == 0 ? 1.0 : 1.0 / (1.0 + std::exp(-k * (x - bv[j - 1])));
+    const double hi =
+        j == static_cast<int>(bv.size()) ? 0.0 : 1.0 / (1.0 + std::exp(-k * (x - bv[j])));
+    return lo - hi;
+  };
+  for (std::size_t i = 0; i < e.n; ++i) {
+    double total = 0;
+    for (int j0 = 0; j0 < 4; ++j0)
+      for (int j1 = 0; j1 < 3; ++j1) {
+        const double x0 = float(e.features[i]), x1 = float(e.features[e.n + i]);
+        const double ref = member(x0, b[0], j0) * member(x1, b[1], j1);
+        const float got = gamma[i * 12 + j0 * 3 + j1];
+        total += got;
+        // float sigmoids: 1e-5 absolute
+        CHECK(got == Approx(ref).margin(1e-5));
+      }
+    CHECK(total == Approx(1.0).margin(1e-5));
+  }
+}
+
+TEST_CASE("hard yields summed over bins equal each process's total weight", "[binning]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  HostEvents e = make_events(20011, 2, 5, -0.3, 1.3, 15);
+  const hepcat::EventSet events = upload(ctx, e, 5);
+  for (const auto& model : {BinningModel::gmm(7, 2, MeanParametrisation::simplex, {}, {}, 0.2),
+                            BinningModel::sigmoid({3, 3}, {0.0, 0.0}, {1.0, 1.0})}) {
+    hepcat::SoftBinning sb(ctx, events, {0, 1}, model,
+                           objective_with({1, 3}, SignalCombination::geometric_mean, 0, 0, 0, 0.1));
+    const hepcat::Buffer<float> params(ctx, to_float(random_raw(model, 0.7, 16)));
+    const hepcat::BinSums y = sb.hard_yields(params);
+    for (int p = 0; p < 5; ++p) {
+      double total = 0, ref = 0, total2 = 0, ref2 = 0;
+      for (int k = 0; k < y.n_bins; ++k) {
+        total += y.sum_w[p * y.n_bins + k];
+        total2 += y.sum_w2[p * y.n_bins + k];
+      }
+      for (std::size_t i = 0; i < e.n; ++i)
+        if (e.process[i] == p) {
+          ref += float(e.weights[i]);
+          ref2 += double(float(e.weights[i])) * float(e.weights[i]);
+        }
+      INFO(model.name() << " process " << p);
+      // every event lands in exactly one bin: equal up to the rounding of ~4000 float weights
+      CHECK(total == Approx(ref).epsilon(1e-6).margin(1e-4));
+      CHECK(total2 == Approx(ref2).epsilon(1e-6));
+      CHECK(total == Approx(events.process_weight_sums()[p]).epsilon(1e-6).margin(1e-4));
+    }
+  }
+}
+
+TEST_CASE("the temperature of epoch t is the one its loss and gradient are computed with",
+          "[binning]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  HostEvents e = make_events(3000, 2, 3, 0.0, 0.5, 17);
+  const hepcat::EventSet events = upload(ctx, e, 3);
+  const auto model = BinningModel::gmm(4, 2, MeanParametrisation::simplex, {}, {}, 0.2);
+  const auto obj = objective_with({0, 1}, SignalCombination::geometric_mean, 0, 0, 0, 0.1);
+  hepcat::BinningTrainingConfig cfg;
+  cfg.epochs = 6;
+  cfg.lr = hepcat::Schedule(0.0);  // frozen parameters: only the temperature changes
+  cfg.temperature = hepcat::Schedule(hepcat::Schedule::Kind::cosine, 1.0, 0.05, 5);
+  cfg.seed = 3;
+  hepcat::BinningTrainer trainer(ctx, events, {0, 1}, model, obj, cfg);
+  hepcat::SoftBinning reference(ctx, events, {0, 1}, model, obj);
+  const hepcat::Buffer<float> params(ctx, model.initial_parameters(3));
+  hepcat::Buffer<float> grads(ctx, model.n_params());
+  for (int t = 0; t < cfg.epochs; ++t) {
+    const auto& r = trainer.step();
+    // T_t of the cosine schedule, written out independently
+    const double temperature = 0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * t / 5.0));
+    CHECK(r.temperature == Approx(temperature).epsilon(1e-12));
+    const auto at_t = reference.step(params, 1.0 / temperature, &grads);
+    const std::vector<float> g_ref = grads.to_host(ctx), g = trainer.last_gradient();
+    // the same computation on the same backend: equal to float rounding
+    CHECK(r.loss == Approx(at_t.loss).epsilon(1e-6));
+    for (std::size_t i = 0; i < g.size(); ++i)
+      CHECK(g[i] == Approx(g_ref[i]).epsilon(1e-5).margin(1e-7));
+    if (t > 0) {
+      // and not the one of the first epoch: the gradient at T_0 differs by far more than the
+      // tolerance of the agreement above
+      reference.step(params, 1.0, &grads);
+      const std::vector<float> g0 = grads.to_host(ctx);
+      double excess = 0;
+      for (std::size_t i = 0; i < g.size(); ++i)
+        excess = std::max(excess, std::abs(double(g[i]) - g0[i]) / (1e-5 * std::abs(g0[i]) + 1e-7));
+      CHECK(excess > 10);
+    }
+  }
+}
