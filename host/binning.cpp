@@ -349,6 +349,42 @@ struct SoftBinning::Impl {
     return {h.begin(), h.end()};
   }
 
+#ifdef HEPCAT_HAVE_CUDA
+  cudaStream_t stream() const {
+    return static_cast<cudaStream_t>(ctx->stream());
+  }
+
+  // Pass 1 on the device: block partials, then one reduction in double; the sums come back.
+  std::vector<double> cuda_sums(const math::SoftModel<float>& m) {
+    std::vector<double> sums(2 * static_cast<std::size_t>(n_groups) * m.n_bins);
+    const int mp = ctx->multiprocessors();
+    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(sums.size()));
+    char* scratch = static_cast<char*>(ctx->scratch(partial + sums.size() * sizeof(double)));
+    auto* d_out = reinterpret_cast<double*>(scratch + partial);
+    cuda::launch_soft_bin_sums(m, view(), n_groups, mp, scratch, d_out, stream());
+    detail::copy_to_host(*ctx, sums.data(), d_out, sums.size() * sizeof(double));
+    return sums;
+  }
+
+  // Pass 2 on the device from dL/d(sums); the event-value gradient comes back.
+  std::vector<double> cuda_gradient(const math::SoftModel<float>& m,
+                                    const std::vector<double>& d_sums) {
+    std::vector<double> grad(m.gradient_size());
+    const int mp = ctx->multiprocessors();
+    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(grad.size()));
+    const std::size_t ds_bytes = d_sums.size() * sizeof(float);
+    char* scratch =
+        static_cast<char*>(ctx->scratch(partial + grad.size() * sizeof(double) + ds_bytes));
+    auto* d_out = reinterpret_cast<double*>(scratch + partial);
+    auto* d_ds = reinterpret_cast<float*>(scratch + partial + grad.size() * sizeof(double));
+    const std::vector<float> ds(d_sums.begin(), d_sums.end());
+    detail::copy_to_backend(*ctx, d_ds, ds.data(), ds_bytes);
+    cuda::launch_soft_bin_gradient(m, view(), d_ds, mp, scratch, d_out, stream());
+    detail::copy_to_host(*ctx, grad.data(), d_out, grad.size() * sizeof(double));
+    return grad;
+  }
+#endif
+
   // Uploads the event values of `raw` and returns the model pointing at them.
   math::SoftModel<float> upload(const std::vector<double>& raw, double sharpness) {
     const std::vector<double> v = model.event_values(raw);
@@ -399,16 +435,9 @@ BinningEvaluation SoftBinning::step(const Buffer<float>& params, double sharpnes
 #ifdef HEPCAT_HAVE_CUDA
   if (s.ctx->is_cuda()) {
     const math::SoftModel<float> m = s.upload(raw, sharpness);
-    const int nb = m.n_bins;
-    std::vector<double> sums(2 * static_cast<std::size_t>(s.n_groups) * nb);
-    cuda::soft_bin_sums(*s.ctx, m, s.view(), s.n_groups, sums.data());
     std::vector<double> d_sums;
-    e = detail::objective_of_sums(sums, nb, s.objective, grads ? &d_sums : nullptr);
-    if (grads) {
-      std::vector<double> d_values(m.gradient_size());
-      cuda::soft_bin_gradient(*s.ctx, m, s.view(), s.n_groups, d_sums.data(), d_values.data());
-      grad = s.model.backward(raw, d_values);
-    }
+    e = detail::objective_of_sums(s.cuda_sums(m), m.n_bins, s.objective, grads ? &d_sums : nullptr);
+    if (grads) grad = s.model.backward(raw, s.cuda_gradient(m, d_sums));
   }
 #endif
   if (!s.ctx->is_cuda())
@@ -426,7 +455,11 @@ std::vector<float> SoftBinning::soft_memberships(const Buffer<float>& params, do
   const math::SoftModel<float> m = s.upload(s.raw_of(params), sharpness);
   std::vector<float> out(s.events->size() * static_cast<std::size_t>(m.n_bins));
 #ifdef HEPCAT_HAVE_CUDA
-  if (s.ctx->is_cuda()) cuda::soft_memberships(*s.ctx, m, s.view(), out.data());
+  if (s.ctx->is_cuda()) {
+    auto* d_out = static_cast<float*>(s.ctx->scratch(out.size() * sizeof(float)));
+    cuda::launch_soft_memberships(m, s.view(), d_out, s.stream());
+    detail::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(float));
+  }
 #endif
   if (!s.ctx->is_cuda()) cpu::soft_memberships(m, s.view(), out.data());
   return out;
@@ -441,7 +474,14 @@ BinSums SoftBinning::hard_yields(const Buffer<float>& params) {
   const std::size_t cells = static_cast<std::size_t>(y.n_processes) * y.n_bins;
   std::vector<double> out(2 * cells);
 #ifdef HEPCAT_HAVE_CUDA
-  if (s.ctx->is_cuda()) cuda::hard_bin_sums(*s.ctx, m, s.view(), y.n_processes, out.data());
+  if (s.ctx->is_cuda()) {
+    const int mp = s.ctx->multiprocessors();
+    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(out.size()));
+    char* scratch = static_cast<char*>(s.ctx->scratch(partial + out.size() * sizeof(double)));
+    auto* d_out = reinterpret_cast<double*>(scratch + partial);
+    cuda::launch_hard_bin_sums(m, s.view(), y.n_processes, mp, scratch, d_out, s.stream());
+    detail::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(double));
+  }
 #endif
   if (!s.ctx->is_cuda()) cpu::hard_bin_sums(m, s.view(), y.n_processes, out.data());
   y.sum_w.assign(out.begin(), out.begin() + cells);
