@@ -31,8 +31,8 @@ struct BinOptions {
   int bins = 5;
   std::string means = "auto";
   double sigma_base = 0.1;
-  int epochs = 250;
-  std::string optimizer = "rmsprop";
+  int epochs = 100;
+  std::string optimizer = "adam";
   std::string lr = "cosine:0.1:0.001";
   std::string temperature = "cosine:1.0:0.05";
   std::string steepness = "cosine:50:10000";
@@ -43,7 +43,7 @@ struct BinOptions {
   double lambda_unc = 0.0;
   double test_fraction = 0.5;
   int patience = 0;
-  std::int64_t study_events = 200000;
+  std::int64_t study_events = 50000;
   std::string out;
 };
 

@@ -72,12 +72,19 @@ std::vector<int> baseline_bins(const std::vector<const float*>& scores, std::siz
 /// baseline's. Tasks: "1D" (discriminant d, signal 1 against everything else, box means) and
 /// "3-class" (scores s1, s2 in the simplex, signals 1 and 2 combined by the geometric mean).
 struct GatoStudyConfig {
-  std::int64_t events = 200000;  ///< per scenario, train and test together
+  std::int64_t events = 50000;  ///< per scenario, train and test together
   std::vector<int> scenarios{1, 2};
   std::vector<std::string> tasks{"1D", "3-class"};
   std::vector<int> bins{3, 5, 10};
   double test_fraction = 0.5;
-  BinningObjectiveSettings objective;  ///< the combination is set per task
+  /// The combination is set per task; the default P_low (B_min 10, lambda 0.01) keeps bins
+  /// from emptying their background on the train sample.
+  BinningObjectiveSettings objective = [] {
+    BinningObjectiveSettings s;
+    s.background_min = 10.0;
+    s.lambda_low = 0.01;
+    return s;
+  }();
   BinningTrainingConfig training;
 };
 
