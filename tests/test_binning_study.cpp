@@ -44,8 +44,8 @@ TEST_CASE("hepcat bin writes the documented result fields", "[binning][cli]") {
                           .c_str()) == 0);
   std::ifstream in(out);
   const nlohmann::json j = nlohmann::json::parse(in);
-  for (const char* key : {"model", "bins", "parameters", "train", "test", "baseline", "history",
-                          "seconds", "device"})
+  for (const char* key :
+       {"model", "bins", "parameters", "train", "test", "baseline", "history", "seconds", "device"})
     CHECK(j.contains(key));
   CHECK(j["bins"] == 4);
   CHECK(j["parameters"]["components"].size() == 4);
@@ -58,9 +58,9 @@ TEST_CASE("hepcat bin writes the documented result fields", "[binning][cli]") {
   CHECK(j["baseline"]["name"] == "argmax-equidistant");
   // An unknown feature is one error line and a non-zero exit, with no output left behind.
   const std::string bad = dir + "/bin_bad.json";
-  CHECK(std::system((cli + " bin --input " + toy + " --features nope --out " + bad +
-                     " > /dev/null 2>&1")
-                        .c_str()) != 0);
+  CHECK(std::system(
+            (cli + " bin --input " + toy + " --features nope --out " + bad + " > /dev/null 2>&1")
+                .c_str()) != 0);
   CHECK(!std::ifstream(bad).good());
 }
 #endif

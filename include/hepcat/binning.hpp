@@ -55,7 +55,8 @@ class BinningModel {
   double sigma_base() const { return sigma_base_; }
 
   /// Starting parameters: sigmoid boundaries equidistant (raw 0) plus a small seeded jitter;
-  /// GMM means spread at random over the range, L = sigma_base I, equal weights.
+  /// GMM means spread at random over the range (simplex: softmax of N(0, 2^2) logits, so some
+  /// start near the corners), L = sigma_base I, equal weights.
   std::vector<float> initial_parameters(std::uint64_t seed) const;
 
   /// What the event loops read (math::SoftModel::values) from the raw parameters.
