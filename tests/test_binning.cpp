@@ -233,6 +233,12 @@ TEST_CASE("GMM gradient matches finite differences for means, Cholesky factors a
     check_model_gradient(model, obj, make_events(400, 2, 4, 0.0, 0.6, 3), random_raw(model, 0.5, 4),
                          1.0 / 0.3);
   }
+  SECTION("d = 5 (beyond the dimensions compiled as constants)") {
+    const std::vector<double> lo(5, -1.0), hi(5, 1.0);
+    const auto model = BinningModel::gmm(3, 5, MeanParametrisation::box, lo, hi, 0.6);
+    check_model_gradient(model, obj, make_events(300, 5, 4, -1.0, 1.0, 19),
+                         random_raw(model, 0.5, 20), 1.0 / 0.8);
+  }
   SECTION("one dimension, one signal, quadrature") {
     const auto one = objective_with({2}, SignalCombination::quadrature, 0.0, 0.0, 0.0, 0.2);
     const auto model = BinningModel::gmm(3, 1, MeanParametrisation::box, {0}, {1}, 0.1);

@@ -1,5 +1,6 @@
 #include "host/cpu/soft_binning.hpp"
 
+#include <type_traits>
 #include <vector>
 
 #include "hepcat/math/significance.hpp"
@@ -7,6 +8,25 @@
 
 namespace hepcat::cpu {
 namespace {
+
+// Calls f(std::integral_constant<int, d>) for the model's dimension, so the per-event math is
+// compiled for each GMM dimension; sigmoid grids (any number of variables) use the run-time one.
+template <class T, class F>
+void with_dim(const math::SoftModel<T>& m, F f) {
+  if (!m.gmm) return f(std::integral_constant<int, 0>{});
+  switch (m.dim) {
+    case 1:
+      return f(std::integral_constant<int, 1>{});
+    case 2:
+      return f(std::integral_constant<int, 2>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    case 4:
+      return f(std::integral_constant<int, 4>{});
+    default:
+      return f(std::integral_constant<int, 0>{});
+  }
+}
 
 template <class T>
 void gather(const SoftBinningEvents<T>& ev, int dim, std::size_t i, T* x) {
@@ -39,20 +59,23 @@ template <class T>
 void soft_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, int n_groups,
                    double* sums) {
   const int nb = m.n_bins;
-  reduce_events(ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums,
-                [&](std::size_t i, double* local) {
-                  T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
-                  gather(ev, m.dim, i, x);
-                  math::soft_memberships(m, x, gamma, work);
-                  const int g = ev.group[ev.process[i]];
-                  const T w = ev.weights[i];
-                  double* s = local + math::bin_sum_index(g, 0, 0, nb);
-                  double* v = local + math::bin_sum_index(g, 1, 0, nb);
-                  for (int k = 0; k < nb; ++k) {
-                    s[k] += gamma[k] * w;
-                    v[k] += gamma[k] * w * w;
-                  }
-                });
+  with_dim(m, [&](auto dim_constant) {
+    constexpr int kDim = decltype(dim_constant)::value;
+    reduce_events(ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums,
+                  [&](std::size_t i, double* local) {
+                    T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
+                    gather(ev, math::model_dim<kDim>(m), i, x);
+                    math::soft_memberships<kDim>(m, x, gamma, work);
+                    const int g = ev.group[ev.process[i]];
+                    const T w = ev.weights[i];
+                    double* s = local + math::bin_sum_index(g, 0, 0, nb);
+                    double* v = local + math::bin_sum_index(g, 1, 0, nb);
+                    for (int k = 0; k < nb; ++k) {
+                      s[k] += gamma[k] * w;
+                      v[k] += gamma[k] * w * w;
+                    }
+                  });
+  });
 }
 
 template <class T>
@@ -61,17 +84,20 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
   const int nb = m.n_bins;
   const int width = m.gradient_size();
   const std::vector<T> ds(d_sums, d_sums + 2 * n_groups * nb);
-  reduce_events(ev.n, width, grad, [&](std::size_t i, double* local) {
-    T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
-        work[math::kSoftBinningWork];
-    gather(ev, m.dim, i, x);
-    math::soft_memberships(m, x, gamma, work);
-    const int grp = ev.group[ev.process[i]];
-    const T w = ev.weights[i];
-    const T* dsw = ds.data() + math::bin_sum_index(grp, 0, 0, nb);
-    const T* dsv = ds.data() + math::bin_sum_index(grp, 1, 0, nb);
-    for (int k = 0; k < nb; ++k) g[k] = w * dsw[k] + w * w * dsv[k];
-    math::soft_memberships_backward(m, x, gamma, g, work, local);
+  with_dim(m, [&](auto dim_constant) {
+    constexpr int kDim = decltype(dim_constant)::value;
+    reduce_events(ev.n, width, grad, [&](std::size_t i, double* local) {
+      T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
+          work[math::kSoftBinningWork];
+      gather(ev, math::model_dim<kDim>(m), i, x);
+      math::soft_memberships<kDim>(m, x, gamma, work);
+      const int grp = ev.group[ev.process[i]];
+      const T w = ev.weights[i];
+      const T* dsw = ds.data() + math::bin_sum_index(grp, 0, 0, nb);
+      const T* dsv = ds.data() + math::bin_sum_index(grp, 1, 0, nb);
+      for (int k = 0; k < nb; ++k) g[k] = w * dsw[k] + w * w * dsv[k];
+      math::soft_memberships_backward<kDim>(m, x, gamma, g, work, local);
+    });
   });
 }
 

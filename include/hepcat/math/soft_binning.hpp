@@ -408,50 +408,61 @@ struct SoftBinningEvents {
 /// gradients).
 constexpr int kSoftBinningWork = 2 * kMaxSigmoidVars * kMaxSoftBins;
 
+/// The per-event functions below take the dimension as an optional compile-time constant kDim
+/// (0: read dim at run time); the CPU loops instantiate each GMM dimension so the small
+/// triangular solves unroll.
+template <int kDim, class T>
+HEPCAT_HD int model_dim(const SoftModel<T>& m) {
+  return kDim > 0 ? kDim : m.dim;
+}
+
 /// Soft memberships gamma[K] of one event with features x[dim].
-template <class T>
+template <int kDim = 0, class T>
 HEPCAT_HD void soft_memberships(const SoftModel<T>& m, const T* x, T* gamma, T* work) {
+  const int dim = model_dim<kDim>(m);
   if (m.gmm) {
     T z[kMaxGmmDim];
-    const int stride = gmm_component_stride(m.dim);
-    for (int k = 0; k < m.n_bins; ++k) gamma[k] = gmm_score(m.values + k * stride, x, m.dim, z);
+    const int stride = gmm_component_stride(dim);
+    for (int k = 0; k < m.n_bins; ++k) gamma[k] = gmm_score(m.values + k * stride, x, dim, z);
     softmax_memberships(gamma, m.n_bins, m.sharpness, gamma);
   } else {
-    sigmoid_grid_memberships(x, m.bins, m.dim, m.values, m.sharpness, work, gamma);
+    sigmoid_grid_memberships(x, m.bins, dim, m.values, m.sharpness, work, gamma);
   }
 }
 
 /// Hard category of one event: argmax of the GMM scores, or the product bin of the boundaries.
-template <class T>
+template <int kDim = 0, class T>
 HEPCAT_HD int hard_category(const SoftModel<T>& m, const T* x) {
+  const int dim = model_dim<kDim>(m);
   if (m.gmm) {
     T s[kMaxSoftBins], z[kMaxGmmDim];
-    const int stride = gmm_component_stride(m.dim);
-    for (int k = 0; k < m.n_bins; ++k) s[k] = gmm_score(m.values + k * stride, x, m.dim, z);
+    const int stride = gmm_component_stride(dim);
+    for (int k = 0; k < m.n_bins; ++k) s[k] = gmm_score(m.values + k * stride, x, dim, z);
     return argmax(s, m.n_bins);
   }
-  return sigmoid_grid_hard_bin(x, m.bins, m.dim, m.values);
+  return sigmoid_grid_hard_bin(x, m.bins, dim, m.values);
 }
 
 /// grad += (dgamma/dvalues)^T g for one event whose memberships are gamma; g (dL/dgamma) is
 /// overwritten. The accumulator type G may be wider than T.
-template <class T, class G>
+template <int kDim = 0, class T, class G>
 HEPCAT_HD void soft_memberships_backward(const SoftModel<T>& m, const T* x, const T* gamma, T* g,
                                          T* work, G* grad) {
+  const int dim = model_dim<kDim>(m);
   if (m.gmm) {
     softmax_memberships_backward(gamma, m.n_bins, m.sharpness, g);
-    const int stride = gmm_component_stride(m.dim), gs = gmm_gradient_stride(m.dim);
+    const int stride = gmm_component_stride(dim), gs = gmm_gradient_stride(dim);
     for (int k = 0; k < m.n_bins; ++k)
-      gmm_score_backward(m.values + k * stride, x, m.dim, g[k], grad + k * gs);
+      gmm_score_backward(m.values + k * stride, x, dim, g[k], grad + k * gs);
   } else {
     int wsum = 0;
-    for (int v = 0; v < m.dim; ++v) wsum += m.bins[v];
+    for (int v = 0; v < dim; ++v) wsum += m.bins[v];
     int boff = 0;
-    for (int v = 0; v < m.dim; ++v) {
+    for (int v = 0; v < dim; ++v) {
       sigmoid_memberships(x[v], m.values + boff, m.bins[v], m.sharpness, work + (boff + v));
       boff += m.bins[v] - 1;
     }
-    sigmoid_grid_memberships_backward(x, m.bins, m.dim, m.values, m.sharpness, work, g, work + wsum,
+    sigmoid_grid_memberships_backward(x, m.bins, dim, m.values, m.sharpness, work, g, work + wsum,
                                       grad);
   }
 }
