@@ -31,18 +31,18 @@ std::vector<std::int32_t> process_ids(const std::string& name, const std::vector
 }  // namespace
 
 EventSet::EventSet(const Context& ctx, const EventTable& table, const EventColumns& columns)
-    : EventSet(ctx, columns.features,
-               [&] {
-                 if (columns.features.empty()) throw Error("no feature columns given");
-                 std::vector<std::vector<float>> f;
-                 for (const auto& name : columns.features) f.push_back(table.column(name));
-                 return f;
-               }(),
-               columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight),
-               columns.process.empty()
-                   ? std::vector<std::int32_t>{}
-                   : process_ids(columns.process, table.column(columns.process)),
-               columns.n_processes) {}
+    : EventSet(
+          ctx, columns.features,
+          [&] {
+            if (columns.features.empty()) throw Error("no feature columns given");
+            std::vector<std::vector<float>> f;
+            for (const auto& name : columns.features) f.push_back(table.column(name));
+            return f;
+          }(),
+          columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight),
+          columns.process.empty() ? std::vector<std::int32_t>{}
+                                  : process_ids(columns.process, table.column(columns.process)),
+          columns.n_processes) {}
 
 EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
                    const std::vector<std::vector<float>>& features,
@@ -72,13 +72,15 @@ EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
                 std::to_string(n_));
   if (n_processes < 0) throw Error("n_processes must not be negative");
 
-  const std::int32_t max_id = process.empty() ? 0 : *std::max_element(process.begin(), process.end());
-  const std::int32_t min_id = process.empty() ? 0 : *std::min_element(process.begin(), process.end());
+  const std::int32_t max_id =
+      process.empty() ? 0 : *std::max_element(process.begin(), process.end());
+  const std::int32_t min_id =
+      process.empty() ? 0 : *std::min_element(process.begin(), process.end());
   if (min_id < 0) throw Error("process id " + std::to_string(min_id) + " is negative");
   n_processes_ = n_processes > 0 ? n_processes : max_id + 1;
   if (max_id >= n_processes_)
-    throw Error("process id " + std::to_string(max_id) + " is out of range: " +
-                std::to_string(n_processes_) + " processes declared");
+    throw Error("process id " + std::to_string(max_id) +
+                " is out of range: " + std::to_string(n_processes_) + " processes declared");
 
   process_sums_.assign(n_processes_, 0.0);
   process_counts_.assign(n_processes_, 0);
@@ -91,7 +93,8 @@ EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
   features_ = Buffer<float>(ctx, n_ * features.size());
   for (std::size_t j = 0; j < features.size(); ++j)
     detail::copy_to_backend(ctx, features_.data() + j * n_, features[j].data(), n_ * sizeof(float));
-  weights_ = weights.empty() ? Buffer<float>(ctx, std::vector<float>(n_, 1.f)) : Buffer<float>(ctx, weights);
+  weights_ = weights.empty() ? Buffer<float>(ctx, std::vector<float>(n_, 1.f))
+                             : Buffer<float>(ctx, weights);
   process_ = process.empty() ? Buffer<std::int32_t>(ctx, std::vector<std::int32_t>(n_, 0))
                              : Buffer<std::int32_t>(ctx, process);
 }

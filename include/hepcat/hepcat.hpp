@@ -8,3 +8,4 @@
 #include "hepcat/event_table.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/timer.hpp"
