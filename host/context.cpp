@@ -15,7 +15,9 @@
 
 namespace hepcat {
 
-const char* to_string(Backend backend) { return backend == Backend::cuda ? "cuda" : "cpu"; }
+const char* to_string(Backend backend) {
+  return backend == Backend::cuda ? "cuda" : "cpu";
+}
 
 namespace {
 int cpu_thread_count() {
@@ -46,8 +48,7 @@ BuildInfo build_info() {
 
 #ifdef HEPCAT_HAVE_CUDA
 namespace cuda {
-[[noreturn]] void throw_cuda_error(const char* what, const char* expr, const char* file,
-                                   int line) {
+[[noreturn]] void throw_cuda_error(const char* what, const char* expr, const char* file, int line) {
   throw Error(std::string("CUDA error '") + what + "' in " + expr + " at " + file + ":" +
               std::to_string(line));
 }
@@ -143,8 +144,8 @@ Context::Context(const std::string& device, bool verbose) : impl_(std::make_uniq
       throw Error("device '" + device + "': only " + std::to_string(devices.size()) +
                   " CUDA device(s) present");
   }
-  const bool use_cuda =
-      spec.kind == DeviceSpec::Kind::cuda || (spec.kind == DeviceSpec::Kind::automatic && !devices.empty());
+  const bool use_cuda = spec.kind == DeviceSpec::Kind::cuda ||
+                        (spec.kind == DeviceSpec::Kind::automatic && !devices.empty());
 #ifdef HEPCAT_HAVE_CUDA
   if (use_cuda) {
     impl_->backend = Backend::cuda;
@@ -159,8 +160,8 @@ Context::Context(const std::string& device, bool verbose) : impl_(std::make_uniq
 #endif
   if (verbose) {
     if (impl_->backend == Backend::cuda)
-      std::cerr << "hepcat: using CUDA device " << impl_->device.index << " ("
-                << impl_->device.name << ")\n";
+      std::cerr << "hepcat: using CUDA device " << impl_->device.index << " (" << impl_->device.name
+                << ")\n";
     else if (spec.kind == DeviceSpec::Kind::automatic)
       std::cerr << "hepcat: no CUDA device found, using the CPU backend (" << cpu_thread_count()
                 << " threads)\n";
@@ -173,14 +174,22 @@ Context::~Context() = default;
 Context::Context(Context&&) noexcept = default;
 Context& Context::operator=(Context&&) noexcept = default;
 
-Backend Context::backend() const { return impl_->backend; }
-int Context::device_index() const { return is_cuda() ? impl_->device.index : -1; }
+Backend Context::backend() const {
+  return impl_->backend;
+}
+int Context::device_index() const {
+  return is_cuda() ? impl_->device.index : -1;
+}
 std::string Context::device_name() const {
   if (is_cuda()) return impl_->device.name;
   return "cpu (" + std::to_string(cpu_thread_count()) + " threads)";
 }
-double Context::peak_bandwidth_gbs() const { return impl_->device.peak_bandwidth_gbs; }
-int Context::multiprocessors() const { return impl_->device.multiprocessors; }
+double Context::peak_bandwidth_gbs() const {
+  return impl_->device.peak_bandwidth_gbs;
+}
+int Context::multiprocessors() const {
+  return impl_->device.multiprocessors;
+}
 
 void Context::synchronize() const {
 #ifdef HEPCAT_HAVE_CUDA

@@ -15,7 +15,9 @@ namespace {
 constexpr std::size_t kHostAlignment = 64;  // one cache line, and enough for any SIMD load
 
 #ifdef HEPCAT_HAVE_CUDA
-cudaStream_t stream_of(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+cudaStream_t stream_of(const Context& ctx) {
+  return static_cast<cudaStream_t>(ctx.stream());
+}
 #endif
 }  // namespace
 
@@ -51,7 +53,8 @@ void copy_to_backend(const Context& ctx, void* dst, const void* host_src, std::s
   if (bytes == 0) return;
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(ctx)));
+    HEPCAT_CUDA_CHECK(
+        cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(ctx)));
     // The caller may free or reuse the host memory as soon as we return.
     HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
     return;
@@ -65,7 +68,8 @@ void copy_to_host(const Context& ctx, void* host_dst, const void* src, std::size
   if (bytes == 0) return;
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, stream_of(ctx)));
+    HEPCAT_CUDA_CHECK(
+        cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, stream_of(ctx)));
     HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
     return;
   }

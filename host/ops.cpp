@@ -16,9 +16,10 @@ namespace hepcat {
 BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int n_bins, float lo,
                           float hi) {
   if (feature < 0 || feature >= events.n_features())
-    throw Error("weighted_bin_sums: feature index " + std::to_string(feature) + " out of range [0, " +
-                std::to_string(events.n_features()) + ")");
-  if (n_bins < 1) throw Error("weighted_bin_sums: need at least one bin, got " + std::to_string(n_bins));
+    throw Error("weighted_bin_sums: feature index " + std::to_string(feature) +
+                " out of range [0, " + std::to_string(events.n_features()) + ")");
+  if (n_bins < 1)
+    throw Error("weighted_bin_sums: need at least one bin, got " + std::to_string(n_bins));
   if (!(std::isfinite(lo) && std::isfinite(hi) && hi > lo))
     throw Error("weighted_bin_sums: invalid range [" + std::to_string(lo) + ", " +
                 std::to_string(hi) + ")");
@@ -32,8 +33,8 @@ BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int
   std::vector<double> out(2 * cells);
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    const std::size_t partial_bytes = cuda::weighted_bin_sums_scratch_bytes(
-        ctx.multiprocessors(), sums.n_processes, n_bins);
+    const std::size_t partial_bytes =
+        cuda::weighted_bin_sums_scratch_bytes(ctx.multiprocessors(), sums.n_processes, n_bins);
     char* scratch = static_cast<char*>(ctx.scratch(partial_bytes + out.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial_bytes);
     cuda::launch_weighted_bin_sums(events.feature(feature), events.weights(), events.process(),

@@ -20,7 +20,7 @@ void check_config(const GatoToyConfig& c) {
     throw Error("toy scenario must be 1 or 2, got " + std::to_string(c.scenario));
   if (c.events < 1) throw Error("toy needs at least 1 event, got " + std::to_string(c.events));
   if (!(std::isfinite(c.lumi) && c.lumi > 0))
-    throw Error("toy luminosity must be positive, got " + std::to_string(c.lumi));
+    throw Error("toy luminosity must be a positive number of pb^-1, got " + std::to_string(c.lumi));
 }
 
 // Multiplier of the interleaving permutation i -> (a i) mod n: coprime to n (so it is a
@@ -68,15 +68,22 @@ std::vector<std::int64_t> gato_toy_counts(std::int64_t events) {
     n[k] = std::min(left, std::max(floor, share));
     left -= n[k];
   }
-  // Backgrounds: floor of each exact share, then one more event to the largest remainders.
+  // Backgrounds: one event each while events last, so that every process is populated from 7
+  // events on; the rest by floor of each exact share, then one more to the largest remainders.
   std::vector<std::pair<double, std::size_t>> remainder;
+  for (std::size_t k = 0; k < procs.size() && left > 0; ++k)
+    if (!procs[k].signal) {
+      n[k] = 1;
+      --left;
+    }
   std::int64_t given = 0;
   for (std::size_t k = 0; k < procs.size(); ++k) {
     if (procs[k].signal) continue;
     const double exact = static_cast<double>(left) * procs[k].cross_section / sigma_bkg;
-    n[k] = static_cast<std::int64_t>(exact);
-    given += n[k];
-    remainder.emplace_back(-(exact - static_cast<double>(n[k])), k);
+    const auto whole = static_cast<std::int64_t>(exact);
+    n[k] += whole;
+    given += whole;
+    remainder.emplace_back(-(exact - static_cast<double>(whole)), k);
   }
   std::sort(remainder.begin(), remainder.end());
   for (std::int64_t r = 0; r < left - given; ++r)
@@ -107,6 +114,7 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
   for (int a = 0; a < kGatoToyDim; ++a)
     for (int c = 0; c < kGatoToyDim; ++c) cov[a * kGatoToyDim + c] = a == c ? 1.0 : 0.2;
   math::cholesky(kGatoToyDim, cov, chol);
+  const double log_norm = math::mvn_log_normaliser(kGatoToyDim, chol);
 
   const auto n = static_cast<std::uint64_t>(config.events);
   const std::uint64_t a = interleave_multiplier(n);
@@ -129,7 +137,7 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
     float xf[kGatoToyDim];
     for (int k = 0; k < kGatoToyDim; ++k) xf[k] = static_cast<float>(x[k]);
     double d, scores[3];
-    math::gato_toy_scores(xf, means, chol, log_bkg_fraction, &d, scores);
+    math::gato_toy_scores(xf, means, chol, log_norm, log_bkg_fraction, &d, scores);
     const float row[n_cols] = {xf[0],
                                xf[1],
                                xf[2],

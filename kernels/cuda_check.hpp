@@ -17,7 +17,8 @@ inline void check(cudaError_t status, const char* expr, const char* file, int li
   if (status != cudaSuccess) throw_cuda_error(cudaGetErrorString(status), expr, file, line);
 }
 inline void check(cublasStatus_t status, const char* expr, const char* file, int line) {
-  if (status != CUBLAS_STATUS_SUCCESS) throw_cuda_error(cublasGetStatusString(status), expr, file, line);
+  if (status != CUBLAS_STATUS_SUCCESS)
+    throw_cuda_error(cublasGetStatusString(status), expr, file, line);
 }
 
 /// After a launch: reports configuration errors at once; with HEPCAT_SYNC_LAUNCHES defined

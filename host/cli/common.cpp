@@ -11,6 +11,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--verbose,-v", options.verbose, "report the device and progress details");
 }
 
-bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
+bool stderr_is_terminal() {
+  return isatty(STDERR_FILENO) != 0;
+}
 
 }  // namespace hepcat::cli

@@ -1,8 +1,8 @@
 #include <vector>
 
 #include "hepcat/math/binning.hpp"
-#include "host/cpu/weighted_bin_sums.hpp"
 #include "host/cpu/parallel.hpp"
+#include "host/cpu/weighted_bin_sums.hpp"
 
 namespace hepcat::cpu {
 

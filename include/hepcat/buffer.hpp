@@ -38,7 +38,9 @@ class Buffer {
   }
   ~Buffer() { detail::release_bytes(backend_, data_); }
   Buffer(Buffer&& o) noexcept
-      : backend_(o.backend_), data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+      : backend_(o.backend_),
+        data_(std::exchange(o.data_, nullptr)),
+        size_(std::exchange(o.size_, 0)) {}
   Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
       detail::release_bytes(backend_, data_);
@@ -61,7 +63,9 @@ class Buffer {
   void upload(const Context& ctx, const T* host, std::size_t n) {
     detail::copy_to_backend(ctx, data_, host, n * sizeof(T));
   }
-  void upload(const Context& ctx, const std::vector<T>& host) { upload(ctx, host.data(), host.size()); }
+  void upload(const Context& ctx, const std::vector<T>& host) {
+    upload(ctx, host.data(), host.size());
+  }
   /// Copies the whole buffer back to the host (waits for the stream).
   std::vector<T> to_host(const Context& ctx) const {
     std::vector<T> out(size_);

@@ -15,11 +15,11 @@ const char* to_string(Backend backend);
 /// What was compiled into this build of the library.
 struct BuildInfo {
   std::string version;
-  bool cuda = false;           ///< CUDA backend compiled in
+  bool cuda = false;  ///< CUDA backend compiled in
   std::string cuda_architectures;
-  bool hdf5 = false;           ///< HDF5 reader and writer compiled in
+  bool hdf5 = false;  ///< HDF5 reader and writer compiled in
   bool openmp = false;
-  int cpu_threads = 1;         ///< threads the CPU backend uses
+  int cpu_threads = 1;  ///< threads the CPU backend uses
 };
 BuildInfo build_info();
 
@@ -61,10 +61,10 @@ class Context {
 
   Backend backend() const;
   bool is_cuda() const { return backend() == Backend::cuda; }
-  int device_index() const;          ///< CUDA device ordinal; -1 on the CPU
-  std::string device_name() const;   ///< GPU name, or "cpu (N threads)"
-  double peak_bandwidth_gbs() const; ///< 0 on the CPU
-  int multiprocessors() const;       ///< 0 on the CPU
+  int device_index() const;           ///< CUDA device ordinal; -1 on the CPU
+  std::string device_name() const;    ///< GPU name, or "cpu (N threads)"
+  double peak_bandwidth_gbs() const;  ///< 0 on the CPU
+  int multiprocessors() const;        ///< 0 on the CPU
 
   /// Blocks until all work queued on the stream finished (no-op on the CPU).
   void synchronize() const;

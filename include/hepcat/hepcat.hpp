@@ -11,4 +11,5 @@
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
 #include "hepcat/optim.hpp"
+#include "hepcat/timer.hpp"
 #include "hepcat/toy.hpp"

@@ -35,8 +35,9 @@ struct ToyProcess {
 std::vector<ToyProcess> gato_toy_processes(int scenario);
 
 /// Events generated per process: each signal gets at least 5% of the events (rounded up) so
-/// that it is populated, the rest is shared by the backgrounds in proportion to their cross
-/// sections (largest remainders). With fewer than 7 events some processes stay empty.
+/// that it is populated; the rest goes to the backgrounds, one event each first, then in
+/// proportion to their cross sections (largest remainders). Every process is populated from 7
+/// events on; with fewer, the later processes stay empty.
 std::vector<std::int64_t> gato_toy_counts(std::int64_t events);
 
 /// Generates the toy: columns x, y, z (features), d (discriminant L/(1+L), L = p_s1/p_bkg), s1,

@@ -32,24 +32,32 @@ HEPCAT_HD void gato_toy_features(std::uint64_t seed, std::uint64_t index, const 
 }
 
 /// Discriminant and scores at x. `means` holds the 7 processes' means (3 each), all sharing the
-/// covariance L L^T; `log_bkg_fraction[b]` = log(sigma_b / sum of background sigmas).
-/// p_bkg is the cross-section-weighted mixture of the backgrounds. Outputs:
-/// d = L/(1+L) with L = p_s1/p_bkg, and s_k = p_k / (p_s1 + p_s2 + p_bkg), k = s1, s2, bkg.
+/// covariance L L^T, whose mvn_log_normaliser is `log_norm`; `log_bkg_fraction[b]` =
+/// log(sigma_b / sum of background sigmas): p_bkg is the cross-section-weighted mixture of the
+/// backgrounds. Outputs d = L/(1+L) with L = p_s1/p_bkg, and s_k = p_k / (p_s1 + p_s2 + p_bkg)
+/// for k = s1, s2, bkg (scores[0..2]). Everything is evaluated from log densities.
 template <class T, class X>
-HEPCAT_HD void gato_toy_scores(const X* x, const T* means, const T* L, const T* log_bkg_fraction,
-                               T* d, T* scores) {
+HEPCAT_HD void gato_toy_scores(const X* x, const T* means, const T* L, T log_norm,
+                               const T* log_bkg_fraction, T* d, T* scores) {
   T z[kGatoToyDim];
+  const auto log_density = [&](int process) {
+    return log_norm -
+           T(0.5) * mvn_mahalanobis_sq(kGatoToyDim, x, 1, means + process * kGatoToyDim, L, z);
+  };
   T log_p[3], log_bkg[kGatoToyBackgrounds];
-  log_p[0] = mvn_log_density<T>(kGatoToyDim, x, 1, means, L, z);
-  log_p[1] = mvn_log_density<T>(kGatoToyDim, x, 1, means + kGatoToyDim, L, z);
+  log_p[0] = log_density(0);
+  log_p[1] = log_density(1);
   for (int b = 0; b < kGatoToyBackgrounds; ++b)
-    log_bkg[b] = log_bkg_fraction[b] +
-                 mvn_log_density<T>(kGatoToyDim, x, 1, means + (2 + b) * kGatoToyDim, L, z);
+    log_bkg[b] = log_bkg_fraction[b] + log_density(2 + b);
   log_p[2] = log_sum_exp(log_bkg, kGatoToyBackgrounds);
   // L/(1+L) = 1/(1 + p_bkg/p_s1): exp overflowing to inf gives 0, underflowing gives 1.
   *d = T(1) / (T(1) + std::exp(log_p[2] - log_p[0]));
-  const T log_total = log_sum_exp(log_p, 3);
-  for (int k = 0; k < 3; ++k) scores[k] = std::exp(log_p[k] - log_total);
+  // The scores are a softmax of the log densities, shifted by their maximum.
+  T m = log_p[0] > log_p[1] ? log_p[0] : log_p[1];
+  m = log_p[2] > m ? log_p[2] : m;
+  T total = T(0);
+  for (int k = 0; k < 3; ++k) total += scores[k] = std::exp(log_p[k] - m);
+  for (int k = 0; k < 3; ++k) scores[k] /= total;
 }
 
 }  // namespace hepcat::math

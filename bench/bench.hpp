@@ -1,0 +1,26 @@
+// The benchmark harness: each workload prepares its data once per (backend, size) and returns a
+// callable doing one step; the harness times it and prints one JSON line per measurement.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hepcat/context.hpp"
+
+namespace hepcat::bench {
+
+struct Workload {
+  std::string name;
+  std::string unit;           ///< what n counts: "events", "parameters", "bins", "fits"
+  double bytes_per_item = 0;  ///< minimum bytes one step moves per item (for GB/s)
+  /// Builds the inputs for n items on ctx and returns one step. Must leave the step's results
+  /// on the backend (the harness synchronises around batches of steps).
+  std::function<std::function<void()>(Context& ctx, std::size_t n)> prepare;
+};
+
+/// Every workload compiled into hepcat-bench, in the order they run.
+std::vector<Workload> all_workloads();
+
+}  // namespace hepcat::bench

@@ -1,0 +1,98 @@
+// hepcat-bench: runs each workload at growing sizes on each available backend and prints one
+// JSON line per measurement (median seconds per step after warm-up, throughput, bandwidth and,
+// on the GPU, the fraction of the device's peak memory bandwidth).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "bench/bench.hpp"
+#include "hepcat/context.hpp"
+#include "hepcat/timer.hpp"
+
+namespace {
+
+std::vector<std::size_t> sizes_between(double lo, double hi) {
+  std::vector<std::size_t> out;
+  for (double n = lo; n <= hi * 1.0001; n *= std::sqrt(10.0)) out.push_back(std::llround(n));
+  return out;
+}
+
+// Median over `batches` of the mean time per step within a batch of steps; the batch length is
+// chosen so that one batch lasts at least `min_batch_seconds`.
+double median_seconds_per_step(hepcat::Context& ctx, const std::function<void()>& step, int batches,
+                               double min_batch_seconds) {
+  hepcat::StreamTimer timer(ctx);
+  for (int i = 0; i < 3; ++i) step();  // warm-up: caches, lazy allocations, clocks
+  timer.start();
+  step();
+  const double one = std::max(timer.stop(), 1e-7);
+  const int per_batch = std::max(1, static_cast<int>(std::ceil(min_batch_seconds / one)));
+  std::vector<double> means;
+  for (int b = 0; b < batches; ++b) {
+    timer.start();
+    for (int i = 0; i < per_batch; ++i) step();
+    means.push_back(timer.stop() / per_batch);
+  }
+  std::nth_element(means.begin(), means.begin() + means.size() / 2, means.end());
+  return means[means.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"hepcat-bench: workloads at growing sizes on each available backend"};
+  std::string only;
+  std::string devices = "all";
+  double cpu_max = 1e6, gpu_max = 1e7, min_n = 1e5, batch_seconds = 0.05;
+  int batches = 7;
+  app.add_option("--workload", only, "run only the workloads whose name contains this text");
+  app.add_option("--device", devices, "all, cpu or cuda")->capture_default_str();
+  app.add_option("--min", min_n, "smallest size")->capture_default_str();
+  app.add_option("--cpu-max", cpu_max, "largest size on the CPU")->capture_default_str();
+  app.add_option("--gpu-max", gpu_max, "largest size on the GPU")->capture_default_str();
+  app.add_option("--batches", batches, "timed batches per size (median reported)")
+      ->capture_default_str();
+  app.add_option("--batch-seconds", batch_seconds, "minimum duration of one timed batch")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<std::string> backends;
+  if (devices == "all" || devices == "cpu") backends.push_back("cpu");
+  if ((devices == "all" && !hepcat::cuda_devices().empty()) || devices == "cuda")
+    backends.push_back("cuda");
+
+  try {
+    for (const std::string& device : backends) {
+      hepcat::Context ctx(device);
+      const double max_n = ctx.is_cuda() ? gpu_max : cpu_max;
+      for (const auto& w : hepcat::bench::all_workloads()) {
+        if (!only.empty() && w.name.find(only) == std::string::npos) continue;
+        for (std::size_t n : sizes_between(min_n, max_n)) {
+          const auto step = w.prepare(ctx, n);
+          const double s = median_seconds_per_step(ctx, step, batches, batch_seconds);
+          const double gbs = w.bytes_per_item * n / s / 1e9;
+          nlohmann::json line{{"workload", w.name},
+                              {"impl", "hepcat"},
+                              {"backend", hepcat::to_string(ctx.backend())},
+                              {"device", ctx.device_name()},
+                              {"n", n},
+                              {"unit", w.unit},
+                              {"seconds", s},
+                              {"items_per_s", n / s},
+                              {"gb_per_s", gbs}};
+          if (ctx.is_cuda()) line["peak_fraction"] = gbs / ctx.peak_bandwidth_gbs();
+          std::cout << line.dump() << std::endl;
+        }
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "hepcat-bench: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
