@@ -1,16 +1,12 @@
 #!/usr/bin/python3
 """GATO GMM training step written the way a PyTorch user would: the peer of hepcat's fused
 two-pass step (K = 16 components in d = 3, two signals, geometric-mean Asimov significance,
-low-background penalty, RMSprop). Prints one JSON line per event count.
-
-Usage: /usr/bin/python3 bench/peers/gato_torch.py [--sizes 100000,1000000] [--repeats 5]
+low-background penalty, RMSprop), on the events of hepcat-bench's gato_gmm_step (three N(0, 1)
+features, unit weights, process = i mod 7). Prints the JSON lines of bench/peers/common.py.
 """
-import argparse
-import json
-import math
-import time
-
 import torch
+
+from common import emit, median_seconds_per_step, parse_args, sizes
 
 
 def asimov_z2(s, b):
@@ -31,11 +27,11 @@ class GMM(torch.nn.Module):
         self.diag_raw = torch.nn.Parameter(torch.zeros(k, d))
         self.off_raw = torch.nn.Parameter(torch.zeros(k, d * (d - 1) // 2))
         self.logits = torch.nn.Parameter(torch.zeros(k))
-        self.tril = torch.tril_indices(d, d, offset=-1)
+        self.register_buffer("tril", torch.tril_indices(d, d, offset=-1))
 
     def scale_tril(self):
         L = torch.diag_embed(self.sigma_base * torch.exp(self.diag_raw))
-        off = torch.zeros(self.k, self.d, self.d)
+        off = torch.zeros(self.k, self.d, self.d, device=self.diag_raw.device)
         off[:, self.tril[0], self.tril[1]] = 0.1 * self.off_raw
         return L + off
 
@@ -64,38 +60,33 @@ def loss_fn(gamma, w, proc, signals=(0, 1), b_min=10.0, lam_low=0.01):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch default)")
-    args = ap.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    g = torch.Generator().manual_seed(1)
-    for n in [int(v) for v in args.sizes.split(",")]:
-        x = torch.randn(n, 3, generator=g)
-        w = torch.ones(n)
-        proc = torch.arange(n) % 7
-        model = GMM(16, 3, -3.0, 3.0, 0.5, seed=1)
-        opt = torch.optim.RMSprop(model.parameters(), lr=0.01)
+    args = parse_args(__doc__)
+    backends = []
+    if args.device in ("all", "cpu"):
+        backends.append(("cpu", args.cpu_max))
+    if args.device in ("all", "cuda") and torch.cuda.is_available():
+        backends.append(("cuda", args.gpu_max))
+    for backend, max_n in backends:
+        dev = torch.device(backend)
+        name = torch.cuda.get_device_name(dev) if backend == "cuda" else f"cpu (torch {torch.__version__})"
+        sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
+        for n in sizes(args.min, max_n):
+            g = torch.Generator().manual_seed(1)
+            x = torch.randn(n, 3, generator=g).to(dev)
+            w = torch.ones(n, device=dev)
+            proc = (torch.arange(n) % 7).to(dev)
+            model = GMM(16, 3, -3.0, 3.0, 0.5, seed=1).to(dev)
+            opt = torch.optim.RMSprop(model.parameters(), lr=0.01)
 
-        def step():
-            opt.zero_grad()
-            loss = loss_fn(model(x, 0.5), w, proc)
-            loss.backward()
-            opt.step()
-            return loss.item()
+            def step():
+                opt.zero_grad()
+                loss_fn(model(x, 0.5), w, proc).backward()
+                opt.step()
 
-        step()  # warm-up
-        times = []
-        for _ in range(args.repeats):
-            t0 = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - t0)
-        times.sort()
-        print(json.dumps({"workload": "gato_gmm_step", "impl": "torch", "backend": "cpu", "n": n,
-                          "seconds": times[len(times) // 2], "threads": torch.get_num_threads(),
-                          "torch": torch.__version__}), flush=True)
+            # Reads the three features, the weight and the process id twice (forward and
+            # backward), as hepcat's two passes do: 2 * 20 bytes per event.
+            emit("gato_gmm_step", "torch", backend, name, n, "events",
+                 median_seconds_per_step(step, sync), 40.0)
 
 
 if __name__ == "__main__":
