@@ -67,6 +67,7 @@ __device__ void write_partials(const float* acc, int width, float* __restrict__ 
   for (int c = threadIdx.x; c < width; c += blockDim.x) out[c] = acc[c];
 }
 
+template <int kDim>
 __global__ void soft_bin_sums_kernel(math::SoftModel<float> m, math::SoftBinningEvents<float> ev,
                                      int n_groups, float* __restrict__ partial) {
   extern __shared__ float acc[];
@@ -78,8 +79,8 @@ __global__ void soft_bin_sums_kernel(math::SoftModel<float> m, math::SoftBinning
        i += stride) {
     const bool live = i < ev.n;
     float x[math::kMaxGmmDim] = {}, gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
-    if (live) gather(ev, m.dim, i, x);
-    math::soft_memberships(m, x, gamma, work);
+    if (live) gather(ev, math::model_dim<kDim>(m), i, x);
+    math::soft_memberships<kDim>(m, x, gamma, work);
     const float w = live ? ev.weights[i] : 0.f;
     const int grp = live ? ev.group[ev.process[i]] : 0;
     for (int g = 0; g < n_groups; ++g) {
@@ -96,6 +97,7 @@ __global__ void soft_bin_sums_kernel(math::SoftModel<float> m, math::SoftBinning
   write_partials(acc, width, partial);
 }
 
+template <int kDim>
 __global__ void soft_bin_gradient_kernel(math::SoftModel<float> m,
                                          math::SoftBinningEvents<float> ev,
                                          const float* __restrict__ d_sums,
@@ -111,14 +113,14 @@ __global__ void soft_bin_gradient_kernel(math::SoftModel<float> m,
     const bool live = i < ev.n;
     float x[math::kMaxGmmDim] = {}, gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
           work[math::kSoftBinningWork];
-    if (live) gather(ev, m.dim, i, x);
-    math::soft_memberships(m, x, gamma, work);
+    if (live) gather(ev, math::model_dim<kDim>(m), i, x);
+    math::soft_memberships<kDim>(m, x, gamma, work);
     const float w = live ? ev.weights[i] : 0.f;
     const int grp = live ? ev.group[ev.process[i]] : 0;
     const float* dsw = d_sums + math::bin_sum_index(grp, 0, 0, nb);
     const float* dsv = d_sums + math::bin_sum_index(grp, 1, 0, nb);
     for (int k = 0; k < nb; ++k) g[k] = w * dsw[k] + w * w * dsv[k];
-    math::soft_memberships_backward(m, x, gamma, g, work, cells);
+    math::soft_memberships_backward<kDim>(m, x, gamma, g, work, cells);
   }
   write_partials(acc, width, partial);
 }
@@ -196,8 +198,11 @@ void launch_soft_bin_sums(const math::SoftModel<float>& model,
   const std::size_t shared = shared_bytes(width, "soft bin sums");
   const int blocks = block_count(multiprocessors, events.n);
   auto* partial = static_cast<float*>(d_scratch);
-  soft_bin_sums_kernel<<<blocks, kThreads, shared, stream>>>(model, events, n_groups, partial);
-  HEPCAT_LAUNCH_CHECK(stream, "soft_bin_sums_kernel");
+  math::with_model_dim(model, [&](auto dim) {
+    soft_bin_sums_kernel<decltype(dim)::value>
+        <<<blocks, kThreads, shared, stream>>>(model, events, n_groups, partial);
+    HEPCAT_LAUNCH_CHECK(stream, "soft_bin_sums_kernel");
+  });
   reduce_partials(partial, blocks, width, d_out, stream);
 }
 
@@ -209,8 +214,11 @@ void launch_soft_bin_gradient(const math::SoftModel<float>& model,
   const std::size_t shared = shared_bytes(width, "soft bin gradient");
   const int blocks = block_count(multiprocessors, events.n);
   auto* partial = static_cast<float*>(d_scratch);
-  soft_bin_gradient_kernel<<<blocks, kThreads, shared, stream>>>(model, events, d_dsums, partial);
-  HEPCAT_LAUNCH_CHECK(stream, "soft_bin_gradient_kernel");
+  math::with_model_dim(model, [&](auto dim) {
+    soft_bin_gradient_kernel<decltype(dim)::value>
+        <<<blocks, kThreads, shared, stream>>>(model, events, d_dsums, partial);
+    HEPCAT_LAUNCH_CHECK(stream, "soft_bin_gradient_kernel");
+  });
   reduce_partials(partial, blocks, width, d_out, stream);
 }
 

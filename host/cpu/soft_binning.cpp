@@ -1,6 +1,5 @@
 #include "host/cpu/soft_binning.hpp"
 
-#include <type_traits>
 #include <vector>
 
 #include "hepcat/math/significance.hpp"
@@ -8,25 +7,6 @@
 
 namespace hepcat::cpu {
 namespace {
-
-// Calls f(std::integral_constant<int, d>) for the model's dimension, so the per-event math is
-// compiled for each GMM dimension; sigmoid grids (any number of variables) use the run-time one.
-template <class T, class F>
-void with_dim(const math::SoftModel<T>& m, F f) {
-  if (!m.gmm) return f(std::integral_constant<int, 0>{});
-  switch (m.dim) {
-    case 1:
-      return f(std::integral_constant<int, 1>{});
-    case 2:
-      return f(std::integral_constant<int, 2>{});
-    case 3:
-      return f(std::integral_constant<int, 3>{});
-    case 4:
-      return f(std::integral_constant<int, 4>{});
-    default:
-      return f(std::integral_constant<int, 0>{});
-  }
-}
 
 template <class T>
 void gather(const SoftBinningEvents<T>& ev, int dim, std::size_t i, T* x) {
@@ -59,7 +39,7 @@ template <class T>
 void soft_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, int n_groups,
                    double* sums) {
   const int nb = m.n_bins;
-  with_dim(m, [&](auto dim_constant) {
+  math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
     reduce_events(ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums,
                   [&](std::size_t i, double* local) {
@@ -84,7 +64,7 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
   const int nb = m.n_bins;
   const int width = m.gradient_size();
   const std::vector<T> ds(d_sums, d_sums + 2 * n_groups * nb);
-  with_dim(m, [&](auto dim_constant) {
+  math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
     reduce_events(ev.n, width, grad, [&](std::size_t i, double* local) {
       T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "hepcat/math/hd.hpp"
 
@@ -414,6 +415,26 @@ constexpr int kSoftBinningWork = 2 * kMaxSigmoidVars * kMaxSoftBins;
 template <int kDim, class T>
 HEPCAT_HD int model_dim(const SoftModel<T>& m) {
   return kDim > 0 ? kDim : m.dim;
+}
+
+/// Host-side dispatch: calls f(std::integral_constant<int, d>) with the GMM's dimension for d
+/// in 1..4, and with 0 (read at run time) for larger GMMs and for sigmoid grids, so that event
+/// loops and kernels can be compiled for each common dimension.
+template <class T, class F>
+void with_model_dim(const SoftModel<T>& m, F f) {
+  if (!m.gmm) return f(std::integral_constant<int, 0>{});
+  switch (m.dim) {
+    case 1:
+      return f(std::integral_constant<int, 1>{});
+    case 2:
+      return f(std::integral_constant<int, 2>{});
+    case 3:
+      return f(std::integral_constant<int, 3>{});
+    case 4:
+      return f(std::integral_constant<int, 4>{});
+    default:
+      return f(std::integral_constant<int, 0>{});
+  }
 }
 
 /// Soft memberships gamma[K] of one event with features x[dim].
