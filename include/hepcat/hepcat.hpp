@@ -7,4 +7,5 @@
 #include "hepcat/event_set.hpp"
 #include "hepcat/event_table.hpp"
 #include "hepcat/io.hpp"
+#include "hepcat/merge.hpp"
 #include "hepcat/ops.hpp"
