@@ -9,3 +9,4 @@
 #include "hepcat/io.hpp"
 #include "hepcat/merge.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/toy.hpp"
