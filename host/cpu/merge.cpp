@@ -11,6 +11,10 @@ namespace {
 
 using math::kMaxMergeHypotheses;
 
+// Rows with fewer score terms than this run on one thread: a parallel region costs more than
+// the row (and far more when the cores are shared and a thread gets descheduled at the barrier).
+constexpr long kParallelTerms = 1L << 15;
+
 // A bin's best partner: score and partner id, ties to the lowest id.
 struct Best {
   double score = std::numeric_limits<double>::infinity();
@@ -46,13 +50,10 @@ class NonlocalMerger {
       id_[i] = pos_of_[i] = i;
       root_[i] = root_t(i);
     }
-#pragma omp parallel for schedule(dynamic, 16)
-    for (int i = 0; i < m_; ++i) best_[i] = scan_serial(i);
+    initial_bests();
   }
 
-  int size() const {
-    return m_;
-  }
+  int size() const { return m_; }
 
   MergePair next_pair() {
     for (;;) {
@@ -61,7 +62,7 @@ class NonlocalMerger {
         const int a = id_[pos], b = best_[pos].partner;
         return {std::min(a, b), std::max(a, b)};
       }
-      best_[pos] = scan_parallel(pos);
+      best_[pos] = scan(pos);
       stale_[pos] = 0;
     }
   }
@@ -88,39 +89,100 @@ class NonlocalMerger {
   }
 
  private:
-  std::size_t col(int h) const {
-    return static_cast<std::size_t>(h) * cap_;
-  }
+  static constexpr int kChunk = 256;
+
+  std::size_t col(int h) const { return static_cast<std::size_t>(h) * cap_; }
+  bool parallel_row() const { return static_cast<long>(m_) * n_ >= kParallelTerms; }
   double root_t(int pos) const {
     return p_.loc_length ? math::loc_root_t(p_, v_.data() + pos, cap_) : 0.0;
-  }
-  double score(const double* x, double root_x, int j) const {
-    return math::merge_score(p_, x, 1, root_x, v_.data() + j, cap_, root_[j]);
   }
   void load(int pos, double* x) const {
     for (int h = 0; h < n_; ++h) x[h] = v_[col(h) + pos];
   }
 
-  Best scan_serial(int pos) const {
-    double x[kMaxMergeHypotheses];
-    load(pos, x);
-    Best best;
-    for (int j = 0; j < m_; ++j)
-      if (j != pos) best.offer(score(x, root_[pos], j), id_[j]);
-    return best;
+  // Scores of bin x against positions [begin, end); the hypothesis count as a template argument
+  // lets the compiler unroll over hypotheses and vectorise over bins.
+  template <int NH>
+  void row_scores(const double* x, double root_x, int begin, int end,
+                  double* __restrict__ out) const {
+    const math::MergeScoreParams<double> p = p_;
+    const double* __restrict__ v = v_.data();
+    const double* __restrict__ root = root_.data();
+    const std::ptrdiff_t cap = cap_;
+    if (p.loc_length)
+      for (int j = begin; j < end; ++j)
+        out[j - begin] = math::loc_length_score<NH>(p, x, 1, root_x, v + j, cap, root[j]);
+    else
+      for (int j = begin; j < end; ++j)
+        out[j - begin] = math::determinant_score<NH>(p, x, 1, v + j, cap);
+  }
+  void scores(const double* x, double root_x, int begin, int end, double* out) const {
+    switch (n_) {
+      case 2:
+        return row_scores<2>(x, root_x, begin, end, out);
+      case 3:
+        return row_scores<3>(x, root_x, begin, end, out);
+      case 4:
+        return row_scores<4>(x, root_x, begin, end, out);
+      case 5:
+        return row_scores<5>(x, root_x, begin, end, out);
+      case 6:
+        return row_scores<6>(x, root_x, begin, end, out);
+      case 7:
+        return row_scores<7>(x, root_x, begin, end, out);
+      case 8:
+        return row_scores<8>(x, root_x, begin, end, out);
+      default:
+        return row_scores<0>(x, root_x, begin, end, out);
+    }
   }
 
-  // The same scan split over threads; the minimum is unique, so the thread count does not matter.
-  Best scan_parallel(int pos) const {
+  // Every pair scored once (scores are symmetric to the bit): row i offers to i and to each
+  // j > i in per-thread tables, combined afterwards; the minimum is unique, so the result does
+  // not depend on the thread count.
+  void initial_bests() {
+    const int threads = max_threads();
+    std::vector<Best> partial(static_cast<std::size_t>(threads) * m_);
+#pragma omp parallel num_threads(threads)
+    {
+      Best* mine = partial.data() + static_cast<std::size_t>(thread_id()) * m_;
+      double x[kMaxMergeHypotheses], buf[kChunk];
+#pragma omp for schedule(dynamic, 8)
+      for (int i = 0; i < m_; ++i) {
+        load(i, x);
+        for (int j0 = i + 1; j0 < m_; j0 += kChunk) {
+          const int j1 = std::min(j0 + kChunk, m_);
+          scores(x, root_[i], j0, j1, buf);
+          for (int j = j0; j < j1; ++j) {
+            mine[i].offer(buf[j - j0], id_[j]);
+            mine[j].offer(buf[j - j0], id_[i]);
+          }
+        }
+      }
+    }
+    for (int t = 0; t < threads; ++t)
+      for (int i = 0; i < m_; ++i) {
+        const Best& b = partial[static_cast<std::size_t>(t) * m_ + i];
+        best_[i].offer(b.score, b.partner);
+      }
+  }
+
+  // The best partner of the bin at pos among all others.
+  Best scan(int pos) const {
     double x[kMaxMergeHypotheses];
     load(pos, x);
     Best best;
-#pragma omp parallel
+#pragma omp parallel if (parallel_row())
     {
       Best local;
+      double buf[kChunk];
 #pragma omp for schedule(static) nowait
-      for (int j = 0; j < m_; ++j)
-        if (j != pos) local.offer(score(x, root_[pos], j), id_[j]);
+      for (int j0 = 0; j0 < m_; j0 += kChunk) {
+        const int j1 = std::min(j0 + kChunk, m_);
+        scores(x, root_[pos], j0, j1, buf);
+        for (int j = j0; j < j1; ++j)
+          if (j != pos) local.offer(buf[j - j0], id_[j]);
+      }
 #pragma omp critical
       best.offer(local.score, local.partner);
     }
@@ -133,22 +195,26 @@ class NonlocalMerger {
   Best rescore_against(int pos, int a, int b) {
     double x[kMaxMergeHypotheses];
     load(pos, x);
-    const double rx = root_[pos];
     Best best;
-#pragma omp parallel
+#pragma omp parallel if (parallel_row())
     {
       Best local;
+      double buf[kChunk];
 #pragma omp for schedule(static) nowait
-      for (int j = 0; j < m_; ++j) {
-        if (j == pos) continue;
-        const double s = score(x, rx, j);
-        local.offer(s, id_[j]);
-        Best& bj = best_[j];
-        if (bj.partner == a || bj.partner == b) stale_[j] = 1;
-        if (s < bj.score || (s == bj.score && !stale_[j] && a < bj.partner)) {
-          bj.score = s;
-          bj.partner = a;
-          stale_[j] = 0;
+      for (int j0 = 0; j0 < m_; j0 += kChunk) {
+        const int j1 = std::min(j0 + kChunk, m_);
+        scores(x, root_[pos], j0, j1, buf);
+        for (int j = j0; j < j1; ++j) {
+          if (j == pos) continue;
+          const double s = buf[j - j0];
+          local.offer(s, id_[j]);
+          Best& bj = best_[j];
+          if (bj.partner == a || bj.partner == b) stale_[j] = 1;
+          if (s < bj.score || (s == bj.score && !stale_[j] && a < bj.partner)) {
+            bj.score = s;
+            bj.partner = a;
+            stale_[j] = 0;
+          }
         }
       }
 #pragma omp critical
@@ -161,19 +227,20 @@ class NonlocalMerger {
   // to the best exact score must be resolved first), then the lowest pair.
   int select() const {
     int arg = 0;
-    auto key_less = [&](int i, int j) {
-      if (best_[i].score != best_[j].score) return best_[i].score < best_[j].score;
-      if (stale_[i] != stale_[j]) return stale_[i] > stale_[j];
-      if (stale_[i]) return id_[i] < id_[j];
-      const math::MergeCandidate ci{best_[i].score, std::min(id_[i], best_[i].partner),
-                                    std::max(id_[i], best_[i].partner)};
-      const math::MergeCandidate cj{best_[j].score, std::min(id_[j], best_[j].partner),
-                                    std::max(id_[j], best_[j].partner)};
-      return math::candidate_less(ci, cj);
-    };
-    for (int i = 1; i < m_; ++i)
-      if (key_less(i, arg)) arg = i;
+    for (int i = 1; i < m_; ++i) {
+      if (best_[i].score > best_[arg].score) continue;
+      if (best_[i].score < best_[arg].score || key_less_on_tie(i, arg)) arg = i;
+    }
     return arg;
+  }
+  bool key_less_on_tie(int i, int j) const {
+    if (stale_[i] != stale_[j]) return stale_[i] > stale_[j];
+    if (stale_[i]) return id_[i] < id_[j];
+    const math::MergeCandidate ci{best_[i].score, std::min(id_[i], best_[i].partner),
+                                  std::max(id_[i], best_[i].partner)};
+    const math::MergeCandidate cj{best_[j].score, std::min(id_[j], best_[j].partner),
+                                  std::max(id_[j], best_[j].partner)};
+    return math::candidate_less(ci, cj);
   }
 
   math::MergeScoreParams<double> p_;

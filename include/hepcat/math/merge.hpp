@@ -79,12 +79,15 @@ HEPCAT_HD T loc_root_t(const MergeScoreParams<T>& p, const T* v, std::ptrdiff_t 
   return std::sqrt(t);
 }
 
+// The scores take the number of hypotheses as an optional template argument NH (0: p.n_hyp at
+// run time), so that the mergers' row loops unroll over hypotheses and vectorise over bins.
+
 /// determinant: D_xy = sum_{h<k} W_hk (x_h y_k - x_k y_h)^2.
-template <class T>
+template <int NH = 0, class T>
 HEPCAT_HD T determinant_score(const MergeScoreParams<T>& p, const T* x, std::ptrdiff_t sx,
                               const T* y, std::ptrdiff_t sy) {
   T s = 0;
-  const int n = p.n_hyp;
+  const int n = NH > 0 ? NH : p.n_hyp;
   for (int h = 0; h < n; ++h) {
     if (!merge_pair_used(h, p.comp_to_first)) continue;
     for (int k = h + 1; k < n; ++k) {
@@ -97,24 +100,25 @@ HEPCAT_HD T determinant_score(const MergeScoreParams<T>& p, const T* x, std::ptr
 
 /// loc_length: D_xy = (sqrt(t(x)) + sqrt(t(y)) - sqrt(t(x + y)))^2 / (n - 1), the squared loss
 /// of curve length; root_tx and root_ty are loc_root_t of x and y.
-template <class T>
+template <int NH = 0, class T>
 HEPCAT_HD T loc_length_score(const MergeScoreParams<T>& p, const T* x, std::ptrdiff_t sx, T root_tx,
                              const T* y, std::ptrdiff_t sy, T root_ty) {
   T t = 0;
-  for (int h = 0; h < p.n_hyp; ++h) {
+  const int n = NH > 0 ? NH : p.n_hyp;
+  for (int h = 0; h < n; ++h) {
     const T v = x[h * sx] + y[h * sy];
     t += mul_rn(p.c[h], mul_rn(v, v));
   }
   const T loss = root_tx + root_ty - std::sqrt(t);
-  return mul_rn(loss, loss) / T(p.n_hyp - 1);
+  return mul_rn(loss, loss) / T(n - 1);
 }
 
 /// The score the params select. root_t* are ignored by the determinant score.
-template <class T>
+template <int NH = 0, class T>
 HEPCAT_HD T merge_score(const MergeScoreParams<T>& p, const T* x, std::ptrdiff_t sx, T root_tx,
                         const T* y, std::ptrdiff_t sy, T root_ty) {
-  return p.loc_length ? loc_length_score(p, x, sx, root_tx, y, sy, root_ty)
-                      : determinant_score(p, x, sx, y, sy);
+  return p.loc_length ? loc_length_score<NH>(p, x, sx, root_tx, y, sy, root_ty)
+                      : determinant_score<NH>(p, x, sx, y, sy);
 }
 
 /// A merge candidate: its score and the lower and higher bin ids of the pair. Candidates order
