@@ -114,6 +114,54 @@ MergedBinning binning_after(const Histogram& hist, const std::vector<MergePair>&
   return out;
 }
 
+#ifdef HEPCAT_HAVE_CUDA
+// The GPU loop: device-resident state, and per merge one select kernel whose 5-int step record
+// comes back to the host (to learn the pair, or that a stale bin needs rescanning first).
+std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist, int target,
+                                            const std::vector<double>& host_params,
+                                            math::MergeScoreParams<double> p,
+                                            const std::function<void(long, long)>& progress) {
+  const int n = hist.n_bins;
+  auto stream = static_cast<cudaStream_t>(ctx.stream());
+  Buffer<double> v(ctx, hist.counts), root(ctx, n), best_score(ctx, n), params(ctx, host_params);
+  Buffer<int> id(ctx, n), pos_of(ctx, n), best_partner(ctx, n), stale(ctx, n), step(ctx, 5);
+  Buffer<char> partials(ctx, cuda::merge_partials_bytes(n));
+  p.w = params.data();
+  p.c = params.data() + static_cast<std::size_t>(hist.n_hyp) * hist.n_hyp;
+  cuda::MergeDeviceState s;
+  s.v = v.data();
+  s.root = root.data();
+  s.id = id.data();
+  s.pos_of = pos_of.data();
+  s.best_score = best_score.data();
+  s.best_partner = best_partner.data();
+  s.stale = stale.data();
+  s.partials = partials.data();
+  s.step = step.data();
+  s.cap = n;
+  cuda::launch_merge_init(s, p, n, stream);
+  std::vector<MergePair> merges;
+  const long total = n - target;
+  const long every = std::max(1L, total / 200);
+  int h_step[4];
+  for (int m = n; m > target;) {
+    cuda::launch_merge_select(s, m, stream);
+    detail::copy_to_host(ctx, h_step, s.step, sizeof(h_step));
+    if (h_step[1]) {
+      cuda::launch_merge_rescan(s, p, m, stream);
+      continue;
+    }
+    cuda::launch_merge_apply(s, p, m, stream);
+    merges.emplace_back(h_step[2], h_step[3]);
+    --m;
+    if (progress && static_cast<long>(merges.size()) % every == 0)
+      progress(static_cast<long>(merges.size()), total);
+  }
+  ctx.synchronize();
+  return merges;
+}
+#endif
+
 std::vector<MergedBinning> binnings_at(const Histogram& hist, const std::vector<MergePair>& merges,
                                        const std::vector<int>& targets) {
   const std::vector<double> total = loc_normalisation(hist);
@@ -173,8 +221,7 @@ std::vector<MergedBinning> merge_nonlocal(Context& ctx, const Histogram& hist,
   std::vector<MergePair> merges;
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda())
-    merges = cuda_nonlocal_merges(ctx, hist.counts.data(), hist.n_hyp, hist.n_bins, last, storage,
-                                  params, options.progress);
+    merges = cuda_nonlocal_merges(ctx, hist, last, storage, params, options.progress);
 #endif
   if (!ctx.is_cuda())
     merges = cpu::nonlocal_merges(hist.counts.data(), hist.n_hyp, hist.n_bins, last, params,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -388,3 +390,37 @@ TEST_CASE("merging rejects out-of-range targets and malformed inputs", "[merge]"
   CHECK_THROWS_AS(hepcat::parse_merge_metric("volume"), hepcat::Error);
   CHECK(hepcat::merge_nonlocal(ctx, hist, {10}).at(0).n_bins == 10);
 }
+
+#ifdef HEPCAT_CLI
+TEST_CASE("hepcat merge reproduces a fixture from JSON and merges a histogram filled from events",
+          "[merge][cli]") {
+  const std::string tmp = HEPCAT_TEST_TMP;
+  std::ifstream in(std::string(HEPCAT_FIXTURES_DIR) + "/merge/milomerge_1.0.1_seed1.json");
+  const nlohmann::json c = nlohmann::json::parse(in).at("cases").at(1);
+  std::ofstream(tmp + "/merge_case.json") << c.dump();
+  const std::string out = tmp + "/merge_out.json";
+  std::remove(out.c_str());
+  REQUIRE(std::system((std::string(HEPCAT_CLI) + " merge --device cpu --input " + tmp +
+                       "/merge_case.json --out " + out)
+                          .c_str()) == 0);
+  const nlohmann::json result = nlohmann::json::parse(std::ifstream(out));
+  CHECK(result.at("groups") == c.at("groups"));
+  CHECK(result.at("loc").at("after").get<double>() <= result.at("loc").at("before").get<double>());
+
+  // Events: x in two bins per process, so the fine histogram is known by counting.
+  std::ofstream(tmp + "/merge_events.csv") << "x,proc\n0.1,0\n0.2,0\n0.7,0\n0.3,1\n0.6,1\n0.9,1\n"
+                                              "0.95,1\n5.0,0\n";
+  REQUIRE(std::system((std::string(HEPCAT_CLI) + " merge --device cpu --events " + tmp +
+                       "/merge_events.csv --features x --process proc --edges 0,0.5,1 "
+                       "--target 1 --target 2 --merger local --out " +
+                       out)
+                          .c_str()) == 0);
+  const nlohmann::json ev = nlohmann::json::parse(std::ifstream(out));
+  CHECK(ev.at("binnings").at(1).at("counts") == nlohmann::json({{2.0, 2.0}, {1.0, 3.0}}));
+  CHECK(ev.at("binnings").at(1).at("edges") == nlohmann::json({0.0, 0.5, 1.0}));
+  CHECK(ev.at("counts") == nlohmann::json({{4.0}, {4.0}}));
+  CHECK(std::system((std::string(HEPCAT_CLI) + " merge --device cpu --input " + tmp +
+                     "/merge_case.json --target 0 --out " + out + " 2>/dev/null")
+                        .c_str()) != 0);
+}
+#endif
