@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <climits>
 
 #include "hepcat/math/merge.hpp"
 #include "kernels/cuda_check.hpp"

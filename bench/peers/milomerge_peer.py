@@ -56,24 +56,24 @@ def fill_column(counts, w, scores, m, col, loc_length):
 
 @jit
 def compact(counts, scores, m, i, j):
-    # Drop rows/columns i and j keeping the order of the others, the merged bin goes last.
+    # Drop rows/columns i and j keeping the order of the others; the merged bin goes last. One
+    # row-major pass: every destination precedes its source, so the copy can run in place.
     merged = counts[:, i] + counts[:, j]
+    keep = np.empty(m - 2, dtype=np.int64)
     k = 0
     for c in range(m):
-        if c == i or c == j:
-            continue
-        if c != k:
-            counts[:, k] = counts[:, c]
-            for r in range(m):
-                scores[r, k] = scores[r, c]
-            for r in range(m):
-                scores[k, r] = scores[c, r]
-        k += 1
-    counts[:, k] = merged
-    for r in range(m):
-        scores[k, r] = np.inf
-        scores[r, k] = np.inf
-    return k
+        if c != i and c != j:
+            keep[k] = c
+            k += 1
+    for a in range(m - 2):
+        counts[:, a] = counts[:, keep[a]]
+        for b in range(m - 2):
+            scores[a, b] = scores[keep[a], keep[b]]
+        scores[a, m - 2] = np.inf
+    counts[:, m - 2] = merged
+    for b in range(m - 1):
+        scores[m - 2, b] = np.inf
+    return m - 2
 
 
 def merge(counts, w, target, loc_length):
