@@ -13,7 +13,7 @@ using math::kMaxMergeHypotheses;
 
 // Rows with fewer score terms than this run on one thread: a parallel region costs more than
 // the row (and far more when the cores are shared and a thread gets descheduled at the barrier).
-constexpr long kParallelTerms = 1L << 15;
+constexpr long kParallelTerms = 1L << 18;
 
 // A bin's best partner: score and partner id, ties to the lowest id.
 struct Best {
