@@ -8,4 +8,5 @@
 #include "hepcat/event_table.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/optim.hpp"
 #include "hepcat/timer.hpp"
