@@ -3,6 +3,7 @@
 
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
+#include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/event_table.hpp"
