@@ -19,6 +19,7 @@
 
 #include <cmath>
 
+#include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
 
 namespace hepcat::math {
@@ -31,7 +32,7 @@ HEPCAT_HD T cut_argument(T xs, T w, T b, T steepness) {
 
 template <class T>
 HEPCAT_HD T sigmoid(T z) {
-  return T(1) / (T(1) + std::exp(-z));
+  return T(1) / (T(1) + exp_approx(-z));
 }
 
 /// Soft (sigmoid) or hard (step) pass of one cut: the soft score trains, the hard one evaluates.
@@ -47,7 +48,7 @@ HEPCAT_HD T cut_pass(T z) {
 /// BCE of one event with score y and label l (1 signal), logs clamped at -100.
 template <class T>
 HEPCAT_HD T bce(T y, bool signal) {
-  const T lg = signal ? std::log(y) : std::log1p(-y);
+  const T lg = log_approx(signal ? y : T(1) - y);
   return -(lg > T(-100) ? lg : T(-100));
 }
 
