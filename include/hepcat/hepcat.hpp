@@ -11,3 +11,4 @@
 #include "hepcat/ops.hpp"
 #include "hepcat/optim.hpp"
 #include "hepcat/timer.hpp"
+#include "hepcat/toy.hpp"
