@@ -358,7 +358,8 @@ TEST_CASE("float exp and log approximations stay within a few ulps of double exp
   for (double lx = -37.0; lx <= 37.0; lx += 0.0011) {
     const float xf = static_cast<float>(std::pow(10.0, lx));
     const double l = std::log(double(xf));
-    worst_log = std::max(worst_log, std::fabs(hm::log_approx(xf) - l) / std::max(1.0, std::fabs(l)));
+    worst_log =
+        std::max(worst_log, std::fabs(hm::log_approx(xf) - l) / std::max(1.0, std::fabs(l)));
   }
   // Float has 6e-8 relative resolution; a few roundings in the polynomial give < 5e-7.
   CHECK(worst_exp < 5e-7);

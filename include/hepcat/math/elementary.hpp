@@ -73,7 +73,8 @@ template <>
 HEPCAT_HD float log_approx<float>(float x) {
   x = x < 1.17549435e-38f ? 1.17549435e-38f : x;
   const std::int32_t bits = detail::float_to_bits(x);
-  // Exponent relative to sqrt(1/2) (0x3f3504f3), so that the mantissa lands in [sqrt(1/2), sqrt(2)).
+  // Exponent relative to sqrt(1/2) (0x3f3504f3), so that the mantissa lands in [sqrt(1/2),
+  // sqrt(2)).
   const std::int32_t e = ((bits - 0x3f3504f3) >> 23);
   const float a = detail::bits_to_float(bits - e * (1 << 23));
   const float s = (a - 1.f) / (a + 1.f);
