@@ -24,6 +24,9 @@ struct ChunkScratch {
 };
 
 template <bool Hard, bool Learned, bool Bce>
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
 void accumulate_chunk(const CutPassInput& in, const Chunk& chunk, ChunkScratch& t, double* acc) {
   const math::CutSumLayout& L = in.layout;
   const int m = L.m, width = L.width();
