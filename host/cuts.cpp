@@ -179,8 +179,8 @@ struct CutScan::Impl {
 
   std::size_t n_slots() const { return static_cast<std::size_t>(n_cells) * n_targets; }
 
-  cpu::CutPassInput pass_input(const ResidentEvents& ev, const float* d_params) const {
-    cpu::CutPassInput in;
+  detail::CutPassInput pass_input(const ResidentEvents& ev, const float* d_params) const {
+    detail::CutPassInput in;
     in.x = ev.x.data();
     in.w = ev.w.data();
     in.signal = ev.signal.data();
@@ -205,7 +205,7 @@ struct CutScan::Impl {
 
   // The per-slot sums of one pass over `ev` with the current parameters.
   std::vector<double> pass(const ResidentEvents& ev, bool hard) const {
-    const cpu::CutPassInput in = pass_input(ev, params.data());
+    const detail::CutPassInput in = pass_input(ev, params.data());
     std::vector<double> out(n_slots() * sums.width());
 #ifdef HEPCAT_HAVE_CUDA
     if (ctx.is_cuda()) {

@@ -27,7 +27,7 @@ template <bool Hard, bool Learned, bool Bce>
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
-void accumulate_chunk(const CutPassInput& in, const Chunk& chunk, ChunkScratch& t, double* acc) {
+void accumulate_chunk(const detail::CutPassInput& in, const Chunk& chunk, ChunkScratch& t, double* acc) {
   const math::CutSumLayout& L = in.layout;
   const int m = L.m, width = L.width();
   const int ne = static_cast<int>(chunk.end - chunk.begin);
@@ -115,7 +115,7 @@ void accumulate_chunk(const CutPassInput& in, const Chunk& chunk, ChunkScratch& 
 }
 
 template <bool Hard, bool Learned, bool Bce>
-void run_pass(const CutPassInput& in, double* out) {
+void run_pass(const detail::CutPassInput& in, double* out) {
   std::vector<Chunk> chunks;
   for (int c = 0; c < in.n_cells; ++c)
     for (std::size_t b = in.cell_offsets[c]; b < in.cell_offsets[c + 1]; b += kChunk)
@@ -141,7 +141,7 @@ void run_pass(const CutPassInput& in, double* out) {
 
 }  // namespace
 
-void cut_scan_sums(const CutPassInput& in, bool hard, double* out) {
+void cut_scan_sums(const detail::CutPassInput& in, bool hard, double* out) {
   const bool learned = in.layout.learned, bce = in.layout.with_bce;
   if (hard)
     run_pass<true, false, false>(in, out);
