@@ -29,17 +29,21 @@ __device__ __forceinline__ float warp_sum(float v) {
   return v;
 }
 
-// Block (x, cell) handles tiles of its cell; warp j (threadIdx.y) is target j. Each tile's
-// standardised features, weights and labels are staged in shared memory once for all warps.
+// Block (x, cell, group) handles tiles of its cell; its warp y is target group * blockDim.y + y.
+// Each tile's standardised features, weights and labels are staged in shared memory once for all
+// of the block's warps; only when one block cannot hold a warp per target (registers) are the
+// targets split over several groups, each reading the events again.
 template <int M, bool Hard, bool Learned, bool Bce>
 __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __restrict__ partial) {
   extern __shared__ float tile[];  // xs[M][kTile], then w[kTile], then signal[kTile]
   float* t_w = tile + M * kTile;
   float* t_sig = t_w + kTile;
   const int m = in.layout.m;
-  const int c = blockIdx.y, j = threadIdx.y, lane = threadIdx.x;
-  const int threads = blockDim.x * blockDim.y, tid = j * kLanes + lane;
-  const std::size_t slot = static_cast<std::size_t>(c) * in.n_targets + j;
+  const int c = blockIdx.y, lane = threadIdx.x;
+  const int j = blockIdx.z * blockDim.y + threadIdx.y;
+  const bool active = j < in.n_targets;  // idle warps still help stage the tiles
+  const int threads = blockDim.x * blockDim.y, tid = threadIdx.y * kLanes + lane;
+  const std::size_t slot = static_cast<std::size_t>(c) * in.n_targets + (active ? j : 0);
   float b[M], a[M];
 #pragma unroll
   for (int k = 0; k < M; ++k) {
@@ -65,6 +69,7 @@ __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __res
         t_sig[e] = in_range && in.signal[i] ? 1.f : 0.f;
     }
     __syncthreads();
+    if (!active) continue;
 #pragma unroll
     for (int r = 0; r < kEventsPerLane; ++r) {
       const int e = r * kLanes + lane;
@@ -105,6 +110,7 @@ __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __res
       }
     }
   }
+  if (!active) return;
   const math::CutSumLayout& L = in.layout;
   const int width = L.width();
   float* out =
@@ -162,7 +168,15 @@ int blocks_per_cell(const detail::CutPassInput& in, int multiprocessors) {
 template <int M, bool Hard, bool Learned, bool Bce>
 void launch_typed(const detail::CutPassInput& in, int blocks_x, float* partial,
                   cudaStream_t stream) {
-  const dim3 grid(blocks_x, in.n_cells), block(kLanes, in.n_targets);
+  // As many target warps per block as this instance's register use allows (queried once).
+  static const int max_warps = [] {
+    cudaFuncAttributes attr;
+    HEPCAT_CUDA_CHECK(cudaFuncGetAttributes(&attr, cut_scan_sums_kernel<M, Hard, Learned, Bce>));
+    return std::max(1, attr.maxThreadsPerBlock / kLanes);
+  }();
+  const int per_block = std::min(in.n_targets, max_warps);
+  const int groups = (in.n_targets + per_block - 1) / per_block;
+  const dim3 grid(blocks_x, in.n_cells, groups), block(kLanes, per_block);
   const std::size_t shared = (static_cast<std::size_t>(M) + 2) * kTile * sizeof(float);
   cut_scan_sums_kernel<M, Hard, Learned, Bce><<<grid, block, shared, stream>>>(in, partial);
   HEPCAT_LAUNCH_CHECK(stream, "cut_scan_sums_kernel");
@@ -197,9 +211,6 @@ void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multipr
   if (m > kCutScanMaxFeatures)
     throw Error("cut scan on CUDA: " + std::to_string(m) + " features, at most " +
                 std::to_string(kCutScanMaxFeatures) + " supported");
-  if (in.n_targets > 32)
-    throw Error("cut scan on CUDA: " + std::to_string(in.n_targets) +
-                " targets, at most 32 supported (one warp each)");
   const int blocks_x = blocks_per_cell(in, multiprocessors);
   auto* partial = static_cast<float*>(d_scratch);
   if (m <= 4)

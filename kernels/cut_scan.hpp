@@ -18,8 +18,9 @@ constexpr int kCutScanMaxFeatures = 32;
 std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in, int multiprocessors);
 
 /// Per-block partial sums (one warp per target, events staged through shared memory so that each
-/// is read from global memory once for all targets), then a double-precision reduction over blocks
-/// into d_out[n_cells * n_targets * layout.width()], as cpu::cut_scan_sums.
+/// is read from global memory once for all targets that fit one block's registers), then a
+/// double-precision reduction over blocks into d_out[n_cells * n_targets * layout.width()], as
+/// cpu::cut_scan_sums.
 void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multiprocessors,
                           void* d_scratch, double* d_out, cudaStream_t stream);
 

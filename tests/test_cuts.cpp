@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -371,3 +373,49 @@ TEST_CASE("float exp and log approximations stay within a few ulps of double exp
   CHECK(worst_exp < 5e-7);
   CHECK(worst_log < 5e-7);
 }
+
+#ifdef HEPCAT_CLI
+TEST_CASE("hepcat cuts writes per-target cuts, train/test efficiencies and the AUC",
+          "[cuts][cli]") {
+  const std::string dir = HEPCAT_TEST_TMP;
+  const std::string csv = dir + "/cuts_cli.csv", out = dir + "/cuts_cli.json";
+  const hepcat::CutSample s = gaussian_sample(2000, 3, 21, true, true);
+  {
+    std::ofstream f(csv);
+    f << "a,b,c,w,proc,pt\n";
+    for (std::size_t i = 0; i < s.size(); ++i)
+      f << s.features[0][i] << "," << s.features[1][i] << "," << s.features[2][i] << ","
+        << s.weights[i] << "," << (s.signal[i] ? 2 : i % 2) << "," << s.grid_values[i] << "\n";
+  }
+  std::remove(out.c_str());
+  const std::string cmd = std::string(HEPCAT_CLI) + " cuts --input " + csv +
+                          " --features a,b,c --process proc --signals 2 --weight w"
+                          " --targets 0.5,0.3,0.7 --epochs 20 --directions +,-,auto"
+                          " --grid-variable pt --grid-edges 0,1.5,3 --device cpu --out " +
+                          out + " > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  nlohmann::json j;
+  std::ifstream(out) >> j;
+  REQUIRE(j.at("results").size() == 6);  // 2 grid cells x 3 targets
+  const auto& r = j.at("results")[0];
+  CHECK(r.at("target").get<double>() == Approx(0.3));  // reported in increasing target order
+  CHECK(r.at("directions").get<std::vector<int>>()[0] == 1);
+  CHECK(r.at("directions").get<std::vector<int>>()[1] == -1);
+  CHECK(r.at("cuts").size() == 3);
+  for (const char* sample : {"train", "test"}) {
+    const double se = r.at(sample).at("sig_eff"), be = r.at(sample).at("bkg_eff");
+    CHECK((se >= 0 && se <= 1 && be >= 0 && be <= 1.5));  // negative weights may push past 1
+  }
+  CHECK(j.at("per_target").size() == 3);
+  CHECK((j.at("auc").get<double>() > 0.5 && j.at("auc").get<double>() <= 1.0));
+  CHECK(j.at("seconds").get<double>() > 0);
+  CHECK(j.at("device").get<std::string>().rfind("cpu", 0) == 0);
+  // A bad option is one error line and a non-zero exit, and leaves no output behind.
+  std::remove(out.c_str());
+  const std::string bad = std::string(HEPCAT_CLI) + " cuts --input " + csv +
+                          " --process proc --signals 2 --targets 1.5 --device cpu --out " + out +
+                          " 2> /dev/null";
+  CHECK(std::system(bad.c_str()) != 0);
+  CHECK(!std::ifstream(out).good());
+}
+#endif
