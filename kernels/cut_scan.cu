@@ -75,11 +75,12 @@ __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __res
       const int e = r * kLanes + lane;
       float s[M];
       float y = 1.f;
+      // m is uniform across the block: the branches cost nothing and skip the padding features.
 #pragma unroll
       for (int k = 0; k < M; ++k) {
-        s[k] = k < m ? math::cut_pass<Hard>(
-                           math::cut_argument(tile[k * kTile + e], a[k], b[k], in.steepness))
-                     : 1.f;
+        if (k >= m) break;
+        s[k] =
+            math::cut_pass<Hard>(math::cut_argument(tile[k * kTile + e], a[k], b[k], in.steepness));
         y *= s[k];
       }
       const float w = t_w[e];
@@ -95,7 +96,8 @@ __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __res
         }
 #pragma unroll
         for (int k = 0; k < M; ++k) {
-          const float om = 1.f - s[k], xs = k < m ? tile[k * kTile + e] : 0.f;
+          if (k >= m) break;
+          const float om = 1.f - s[k], xs = tile[k * kTile + e];
           acc.bias_s[k] += ys * om;
           acc.bias_b[k] += yb * om;
           if constexpr (Learned) {
@@ -217,6 +219,8 @@ void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multipr
     launch_for_capacity<4>(in, hard, blocks_x, partial, stream);
   else if (m <= 8)
     launch_for_capacity<8>(in, hard, blocks_x, partial, stream);
+  else if (m <= 12)
+    launch_for_capacity<12>(in, hard, blocks_x, partial, stream);
   else if (m <= 16)
     launch_for_capacity<16>(in, hard, blocks_x, partial, stream);
   else

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
@@ -32,6 +33,11 @@ HEPCAT_HD T cut_argument(T xs, T w, T b, T steepness) {
 
 template <class T>
 HEPCAT_HD T sigmoid(T z) {
+#if defined(__CUDA_ARCH__)
+  // The fast division is within 2 ulp and returns 0 once the denominator passes 2^126, where the
+  // exact sigmoid is below 1e-38 anyway.
+  if constexpr (std::is_same_v<T, float>) return __fdividef(1.f, 1.f + exp_approx(-z));
+#endif
   return T(1) / (T(1) + exp_approx(-z));
 }
 
