@@ -234,13 +234,6 @@ namespace {
   throw Error("cannot use '" + path + "': this build of hepcat has no HDF5 support " +
               "(install libhdf5-dev and reconfigure, or use .csv)");
 }
-hid_t create_group(hid_t file, const std::string& path, unsigned order) {
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-  H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-  H5Pset_link_creation_order(gcpl.get(), order);
-  return H5Gcreate2(file, path.c_str(), lcpl.get(), gcpl.get(), H5P_DEFAULT);
-}
 
 }  // namespace
 

@@ -20,7 +20,7 @@ void check_config(const GatoToyConfig& c) {
     throw Error("toy scenario must be 1 or 2, got " + std::to_string(c.scenario));
   if (c.events < 1) throw Error("toy needs at least 1 event, got " + std::to_string(c.events));
   if (!(std::isfinite(c.lumi) && c.lumi > 0))
-    throw Error("toy luminosity must be positive, got " + std::to_string(c.lumi));
+    throw Error("toy luminosity must be a positive number of pb^-1, got " + std::to_string(c.lumi));
 }
 
 // Multiplier of the interleaving permutation i -> (a i) mod n: coprime to n (so it is a

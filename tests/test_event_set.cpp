@@ -50,7 +50,7 @@ EventTable small_table() {
 
 }  // namespace
 
-TEST_CASE("EventSet holds the columns as given; negative weights count in per-process sums",
+TEST_CASE("EventSet holds the columns as given and negative weights count in per-process sums",
           "[event_set]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
@@ -197,7 +197,7 @@ TEST_CASE("EventSet rejects empty input", "[event_set]") {
              Contains("no events"));
 }
 
-TEST_CASE("EventSet rejects process ids that are not integers in [0, n_processes)", "[event_set]") {
+TEST_CASE("EventSet rejects process ids that are not integers below n_processes", "[event_set]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
   const auto with_process = [](float value, std::size_t row) {

@@ -118,7 +118,8 @@ TEST_CASE("tables written and read back keep names, order and every float bit-ex
   CHECK(entries(dir) == 1);  // no temporary left beside the output
 }
 
-TEST_CASE("a CSV header-only file reads as a table without rows; blank lines are skipped", "[io]") {
+TEST_CASE("a CSV header-only file reads as a table without rows and blank lines are skipped",
+          "[io]") {
   const fs::path dir = scratch("csv_blank");
   write_file(dir / "h.csv", "a,b\n");
   const EventTable h = hepcat::read_table((dir / "h.csv").string());

@@ -268,7 +268,8 @@ TEST_CASE("reset returns an optimiser to its freshly constructed state", "[optim
   c.momentum = 0.9;
   hepcat::Optimizer opt(ctx, c, 3);
   const std::vector<float> start{1.f, 2.f, 3.f};
-  hepcat::Buffer<float> grads(ctx, std::vector<float>{0.5f, -1.f, 2.f});
+  const std::vector<float> g{0.5f, -1.f, 2.f};
+  hepcat::Buffer<float> grads(ctx, g);
   hepcat::Buffer<float> params(ctx, start);
   opt.step(params, grads, 0.1);
   opt.step(params, grads, 0.1);
@@ -280,8 +281,7 @@ TEST_CASE("reset returns an optimiser to its freshly constructed state", "[optim
   opt.step(params, grads, 0.1);
   CHECK(params.to_host(ctx) == two_steps);
   // By hand: the buffer starts at g, then 0.9 g + g, so p = start - 0.1 (g + 1.9 g).
-  for (int i = 0; i < 3; ++i)
-    CHECK(two_steps[i] == Approx(start[i] - 0.29 * std::vector<double>{0.5, -1, 2}[i]));
+  for (int i = 0; i < 3; ++i) CHECK(two_steps[i] == Approx(start[i] - 0.29 * g[i]));
 }
 
 TEST_CASE("optimiser configuration and steps reject bad inputs with clear messages", "[optim]") {

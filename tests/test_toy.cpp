@@ -157,7 +157,7 @@ TEST_CASE("gato toy output depends on the seed, not on the thread count", "[toy]
 }
 
 TEST_CASE("gato toy populates both signals even with very few events", "[toy]") {
-  for (std::int64_t n = 2; n <= 60; ++n) {
+  for (std::int64_t n = 2; n <= 30; ++n) {
     const EventTable t = hepcat::generate_gato_toy(config(1, n));
     std::vector<int> count(7, 0);
     for (int p : process_ids(t)) ++count[p];

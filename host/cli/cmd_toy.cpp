@@ -1,9 +1,11 @@
 // hepcat toy: the seed studies' datasets. The generator runs on the CPU (OpenMP); --device is
 // still checked so that a request for an absent GPU fails as in every other command.
+#include <cmath>
 #include <cstdint>
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <vector>
 
 #include "hepcat/context.hpp"
@@ -25,6 +27,12 @@ struct ToyOptions {
   std::string out = hdf5_available() ? "toy.h5" : "toy.csv";
 };
 
+std::string format_number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
 void run_toy(const ToyOptions& o) {
   if (o.study != "gato") throw Error("unknown study '" + o.study + "' (available: gato)");
   GatoToyConfig config;
@@ -37,7 +45,7 @@ void run_toy(const ToyOptions& o) {
   if (config.events < 1)
     throw Error("--events must be at least 1, got " + std::to_string(config.events));
   if (!(std::isfinite(config.lumi) && config.lumi > 0))
-    throw Error("--lumi must be a positive number of pb^-1, got " + std::to_string(config.lumi));
+    throw Error("--lumi must be a positive number of pb^-1, got " + format_number(config.lumi));
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);  // fail before generating what could not be written
 

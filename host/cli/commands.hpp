@@ -24,6 +24,7 @@ bool stderr_is_terminal();
 
 void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);
+void add_merge_command(CLI::App& app);
 void add_cuts_command(CLI::App& app);
 
 }  // namespace hepcat::cli

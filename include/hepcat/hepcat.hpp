@@ -8,6 +8,7 @@
 #include "hepcat/event_set.hpp"
 #include "hepcat/event_table.hpp"
 #include "hepcat/io.hpp"
+#include "hepcat/merge.hpp"
 #include "hepcat/ops.hpp"
 #include "hepcat/optim.hpp"
 #include "hepcat/timer.hpp"

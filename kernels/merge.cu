@@ -1,0 +1,259 @@
+// The greedy nonlocal merger on the GPU: the same state and selection rule as the CPU twin
+// (host/cpu/merge.cpp), with score rows computed by many threads and minima found by CUB block
+// reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
+// backends take the same sequence of merges.
+#include <cub/block/block_reduce.cuh>
+
+#include <algorithm>
+#include <cfloat>
+#include <climits>
+
+#include "hepcat/math/merge.hpp"
+#include "kernels/cuda_check.hpp"
+#include "kernels/merge.hpp"
+
+namespace hepcat::cuda {
+namespace {
+
+constexpr int kThreads = 256;
+constexpr int kSelectThreads = 1024;
+constexpr int kMaxRowBlocks = 1024;
+
+// A bin's partner candidate: lowest score, ties to the lowest partner id.
+struct Partner {
+  double score;
+  int id;
+};
+struct PartnerMin {
+  __device__ Partner operator()(const Partner& a, const Partner& b) const {
+    if (a.score != b.score) return a.score < b.score ? a : b;
+    return a.id <= b.id ? a : b;
+  }
+};
+
+// Selection key of one position: score, then stale before exact, then the pair (lo, hi); a
+// stale entry's pair is (its id, -1). Mirrors NonlocalMerger::select on the CPU.
+struct SelectKey {
+  double score;
+  int stale, lo, hi, pos;
+};
+struct SelectMin {
+  __device__ SelectKey operator()(const SelectKey& a, const SelectKey& b) const {
+    if (a.score != b.score) return a.score < b.score ? a : b;
+    if (a.stale != b.stale) return a.stale > b.stale ? a : b;
+    if (a.lo != b.lo) return a.lo < b.lo ? a : b;
+    if (a.hi != b.hi) return a.hi < b.hi ? a : b;
+    return a.pos <= b.pos ? a : b;
+  }
+};
+
+__device__ double pair_score(const math::MergeScoreParams<double>& p, const double* v, int cap,
+                             const double* root, int i, int j) {
+  return math::merge_score(p, v + i, cap, root[i], v + j, cap, root[j]);
+}
+
+__global__ void merge_init_kernel(math::MergeScoreParams<double> p, double* __restrict__ v,
+                                  double* __restrict__ root, int* __restrict__ id,
+                                  int* __restrict__ pos_of, int* __restrict__ stale, int cap,
+                                  int m) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m; i += gridDim.x * blockDim.x) {
+    id[i] = pos_of[i] = i;
+    stale[i] = 0;
+    root[i] = p.loc_length ? math::loc_root_t(p, v + i, cap) : 0.0;
+  }
+}
+
+// One thread per bin scans its whole row; a warp reads the same partner at once (broadcast).
+__global__ void merge_initial_best_kernel(math::MergeScoreParams<double> p,
+                                          const double* __restrict__ v,
+                                          const double* __restrict__ root, int cap, int m,
+                                          double* __restrict__ best_score,
+                                          int* __restrict__ best_partner) {
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m; i += gridDim.x * blockDim.x) {
+    Partner best{DBL_MAX, INT_MAX};
+    for (int j = 0; j < m; ++j) {
+      if (j == i) continue;
+      best = PartnerMin()(best, Partner{pair_score(p, v, cap, root, i, j), j});
+    }
+    best_score[i] = best.score;
+    best_partner[i] = best.id;
+  }
+}
+
+__global__ void merge_select_kernel(const double* __restrict__ best_score,
+                                    const int* __restrict__ best_partner,
+                                    const int* __restrict__ stale, const int* __restrict__ id,
+                                    int m, int* __restrict__ step) {
+  using Reduce = cub::BlockReduce<SelectKey, kSelectThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  SelectKey key{DBL_MAX, 0, INT_MAX, INT_MAX, INT_MAX};
+  for (int i = threadIdx.x; i < m; i += blockDim.x) {
+    const int a = id[i], b = best_partner[i];
+    const SelectKey k = stale[i] ? SelectKey{best_score[i], 1, a, -1, i}
+                                 : SelectKey{best_score[i], 0, min(a, b), max(a, b), i};
+    key = SelectMin()(key, k);
+  }
+  key = Reduce(temp).Reduce(key, SelectMin());
+  if (threadIdx.x == 0) {
+    step[0] = key.pos;
+    step[1] = key.stale;
+    step[2] = key.lo;
+    step[3] = key.hi;
+  }
+}
+
+// Scores bin `pos` (the step's stale bin, or the merged bin when rescoring) against every other
+// bin and writes each block's best partner. When rescoring (a >= 0) the row also offers the
+// merged bin a to every bin j, and marks stale the bins whose partner was a or b, exactly as
+// NonlocalMerger::rescore_against.
+__global__ void merge_row_kernel(math::MergeScoreParams<double> p, const double* __restrict__ v,
+                                 const double* __restrict__ root, const int* __restrict__ id,
+                                 int cap, int m, const int* __restrict__ step, int pos_slot,
+                                 bool rescore, double* __restrict__ best_score,
+                                 int* __restrict__ best_partner, int* __restrict__ stale,
+                                 Partner* __restrict__ partials) {
+  using Reduce = cub::BlockReduce<Partner, kThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  const int pos = step[pos_slot];
+  const int a = step[2], b = step[3];
+  Partner local{DBL_MAX, INT_MAX};
+  for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < m; j += gridDim.x * blockDim.x) {
+    if (j == pos) continue;
+    const double s = pair_score(p, v, cap, root, pos, j);
+    local = PartnerMin()(local, Partner{s, id[j]});
+    if (rescore) {
+      if (best_partner[j] == a || best_partner[j] == b) stale[j] = 1;
+      if (s < best_score[j] || (s == best_score[j] && !stale[j] && a < best_partner[j])) {
+        best_score[j] = s;
+        best_partner[j] = a;
+        stale[j] = 0;
+      }
+    }
+  }
+  local = Reduce(temp).Reduce(local, PartnerMin());
+  if (threadIdx.x == 0) partials[blockIdx.x] = local;
+}
+
+__global__ void merge_finish_kernel(const Partner* __restrict__ partials, int n_partials,
+                                    const int* __restrict__ step, int pos_slot,
+                                    double* __restrict__ best_score, int* __restrict__ best_partner,
+                                    int* __restrict__ stale) {
+  using Reduce = cub::BlockReduce<Partner, kThreads>;
+  __shared__ typename Reduce::TempStorage temp;
+  Partner local{DBL_MAX, INT_MAX};
+  for (int k = threadIdx.x; k < n_partials; k += blockDim.x)
+    local = PartnerMin()(local, partials[k]);
+  local = Reduce(temp).Reduce(local, PartnerMin());
+  if (threadIdx.x == 0) {
+    const int pos = step[pos_slot];
+    best_score[pos] = local.score;
+    best_partner[pos] = local.id;
+    stale[pos] = 0;
+  }
+}
+
+// One thread: adds bin b into bin a, moves the last position into b's place (the CPU twin's
+// compaction) and records a's position in step[4].
+__global__ void merge_pair_kernel(math::MergeScoreParams<double> p, double* __restrict__ v,
+                                  double* __restrict__ root, int* __restrict__ id,
+                                  int* __restrict__ pos_of, double* __restrict__ best_score,
+                                  int* __restrict__ best_partner, int* __restrict__ stale, int cap,
+                                  int m, int* __restrict__ step) {
+  const int a = step[2], b = step[3];
+  int pa = pos_of[a];
+  const int pb = pos_of[b];
+  const int last = m - 1;
+  for (int h = 0; h < p.n_hyp; ++h) v[h * cap + pa] += v[h * cap + pb];
+  if (pb != last) {
+    for (int h = 0; h < p.n_hyp; ++h) v[h * cap + pb] = v[h * cap + last];
+    root[pb] = root[last];
+    id[pb] = id[last];
+    best_score[pb] = best_score[last];
+    best_partner[pb] = best_partner[last];
+    stale[pb] = stale[last];
+    pos_of[id[pb]] = pb;
+    if (pa == last) pa = pb;
+  }
+  root[pa] = p.loc_length ? math::loc_root_t(p, v + pa, cap) : 0.0;
+  step[4] = pa;
+}
+
+int row_blocks(int m) {
+  return std::max(1, std::min(kMaxRowBlocks, (m + kThreads - 1) / kThreads));
+}
+
+void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
+                int pos_slot, bool rescore, cudaStream_t stream) {
+  const int blocks = row_blocks(m);
+  auto* partials = static_cast<Partner*>(s.partials);
+  merge_row_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.cap, m, s.step,
+                                                    pos_slot, rescore, s.best_score, s.best_partner,
+                                                    s.stale, partials);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_row_kernel");
+  merge_finish_kernel<<<1, kThreads, 0, stream>>>(partials, blocks, s.step, pos_slot, s.best_score,
+                                                  s.best_partner, s.stale);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_finish_kernel");
+}
+
+__global__ void place_events_kernel(const float* __restrict__ features, std::size_t n,
+                                    const int* __restrict__ columns, int n_dims,
+                                    const double* __restrict__ edges,
+                                    const int* __restrict__ offsets, const int* __restrict__ map,
+                                    std::int32_t* __restrict__ out) {
+  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const int b = math::event_flat_bin(features, n, i, columns, n_dims, edges, offsets);
+    out[i] = map ? map[b] : b;
+  }
+}
+
+}  // namespace
+
+std::size_t merge_partials_bytes(int) {
+  return kMaxRowBlocks * sizeof(Partner);
+}
+
+void launch_merge_init(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
+                       cudaStream_t stream) {
+  const int blocks = (m + kThreads - 1) / kThreads;
+  merge_init_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.stale, s.cap,
+                                                     m);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_init_kernel");
+  // Small blocks: one thread per row, so spread the rows over every multiprocessor.
+  constexpr int kRowThreads = 64;
+  merge_initial_best_kernel<<<(m + kRowThreads - 1) / kRowThreads, kRowThreads, 0, stream>>>(
+      p, s.v, s.root, s.cap, m, s.best_score, s.best_partner);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_initial_best_kernel");
+}
+
+void launch_merge_select(const MergeDeviceState& s, int m, cudaStream_t stream) {
+  merge_select_kernel<<<1, kSelectThreads, 0, stream>>>(s.best_score, s.best_partner, s.stale, s.id,
+                                                        m, s.step);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_select_kernel");
+}
+
+void launch_merge_rescan(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
+                         cudaStream_t stream) {
+  launch_row(s, p, m, 0, false, stream);
+}
+
+void launch_merge_apply(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
+                        cudaStream_t stream) {
+  merge_pair_kernel<<<1, 1, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.best_score,
+                                         s.best_partner, s.stale, s.cap, m, s.step);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_pair_kernel");
+  launch_row(s, p, m - 1, 4, true, stream);
+}
+
+void launch_place_events(const float* d_features, std::size_t n, const int* d_columns, int n_dims,
+                         const double* d_edges, const int* d_offsets, const int* d_map,
+                         std::int32_t* d_out, cudaStream_t stream) {
+  if (n == 0) return;
+  const int blocks = static_cast<int>(std::min<std::size_t>((n + kThreads - 1) / kThreads, 65535));
+  place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_features, n, d_columns, n_dims, d_edges,
+                                                       d_offsets, d_map, d_out);
+  HEPCAT_LAUNCH_CHECK(stream, "place_events_kernel");
+}
+
+}  // namespace hepcat::cuda

@@ -1,0 +1,59 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/event_set.hpp"
+#include "hepcat/merge.hpp"
+
+namespace {
+
+hepcat::Histogram random_histogram(int n_hyp, int n_bins, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-0.2, 1.0);
+  hepcat::Histogram h;
+  h.n_hyp = n_hyp;
+  h.n_bins = n_bins;
+  h.counts.resize(static_cast<std::size_t>(n_hyp) * n_bins);
+  for (double& c : h.counts) c = u(rng);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("CPU and GPU nonlocal mergers take the same sequence of merges", "[merge][gpu]") {
+  hepcat::Context cpu("cpu"), gpu("cuda");
+  for (int n_hyp : {2, 3, 8}) {
+    for (auto metric : {hepcat::MergeMetric::determinant, hepcat::MergeMetric::loc_length}) {
+      const hepcat::Histogram hist = random_histogram(n_hyp, 3000, 17 + n_hyp);
+      hepcat::MergeOptions o;
+      o.metric = metric;
+      o.comp_to_first = n_hyp == 8;
+      // The partition after every tenth merge: equal partitions at every step mean equal merges.
+      std::vector<int> targets;
+      for (int t = 2999; t >= 1; t -= 10) targets.push_back(t);
+      const auto a = hepcat::merge_nonlocal(cpu, hist, targets, o);
+      const auto b = hepcat::merge_nonlocal(gpu, hist, targets, o);
+      INFO(n_hyp << " hypotheses, " << to_string(metric));
+      for (std::size_t k = 0; k < targets.size(); ++k) REQUIRE(a[k].groups == b[k].groups);
+    }
+  }
+}
+
+TEST_CASE("CPU and GPU place events in the same merged bins", "[merge][gpu]") {
+  hepcat::Context cpu("cpu"), gpu("cuda");
+  const std::vector<std::vector<double>> edges{{0, 0.1, 0.5, 1}, {-1, 0, 1}};
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+  std::vector<float> x(100000), y(100000);
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = u(rng);
+    y[i] = u(rng);
+  }
+  const std::vector<int> map{0, 1, 2, 2, 1, 0};
+  const hepcat::EventSet ec(cpu, {"x", "y"}, {x, y}, {}, {}), eg(gpu, {"x", "y"}, {x, y}, {}, {});
+  CHECK(hepcat::place_events(cpu, map, edges, ec, {0, 1}) ==
+        hepcat::place_events(gpu, map, edges, eg, {0, 1}));
+}
