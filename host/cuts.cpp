@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -18,8 +19,9 @@ namespace hepcat {
 namespace {
 
 std::string fmt(double v) {
-  std::string s = std::to_string(v);
-  return s;
+  std::ostringstream os;
+  os << v;
+  return os.str();
 }
 
 // Events of one sample resident on the backend, sorted by grid cell, with the per-cell weight
@@ -209,7 +211,9 @@ struct CutScan::Impl {
     std::vector<double> out(n_slots() * sums.width());
 #ifdef HEPCAT_HAVE_CUDA
     if (ctx.is_cuda()) {
-      const std::size_t partial = cuda::cut_scan_scratch_bytes(in, ctx.multiprocessors());
+      // The double results follow the float partials at a 256-byte boundary.
+      const std::size_t partial =
+          (cuda::cut_scan_scratch_bytes(in, ctx.multiprocessors()) + 255) / 256 * 256;
       char* scratch = static_cast<char*>(ctx.scratch(partial + out.size() * sizeof(double)));
       auto* d_out = reinterpret_cast<double*>(scratch + partial);
       cuda::launch_cut_scan_sums(in, hard, ctx.multiprocessors(), scratch, d_out,
