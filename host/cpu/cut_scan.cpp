@@ -128,7 +128,7 @@ void run_pass(const detail::CutPassInput& in, double* out) {
   {
     ChunkScratch scratch(in.layout.m);
     double* acc = partial.data() + width * thread_id();
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
     for (std::int64_t i = 0; i < static_cast<std::int64_t>(chunks.size()); ++i)
       accumulate_chunk<Hard, Learned, Bce>(in, chunks[i], scratch, acc);
   }
