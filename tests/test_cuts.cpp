@@ -378,7 +378,8 @@ TEST_CASE("float exp and log approximations stay within a few ulps of double exp
 TEST_CASE("hepcat cuts writes per-target cuts, train/test efficiencies and the AUC",
           "[cuts][cli]") {
   const std::string dir = HEPCAT_TEST_TMP;
-  const std::string csv = dir + "/cuts_cli.csv", out = dir + "/cuts_cli.json";
+  const std::string csv = dir + "/cuts_cli.csv", out = dir + "/cuts_cli.json",
+                    png = dir + "/cuts_cli.png";
   const hepcat::CutSample s = gaussian_sample(2000, 3, 21, true, true);
   {
     std::ofstream f(csv);
@@ -388,11 +389,12 @@ TEST_CASE("hepcat cuts writes per-target cuts, train/test efficiencies and the A
         << s.weights[i] << "," << (s.signal[i] ? 2 : i % 2) << "," << s.grid_values[i] << "\n";
   }
   std::remove(out.c_str());
+  std::remove(png.c_str());
   const std::string cmd = std::string(HEPCAT_CLI) + " cuts --input " + csv +
                           " --features a,b,c --process proc --signals 2 --weight w"
                           " --targets 0.5,0.3,0.7 --epochs 20 --directions +,-,auto"
                           " --grid-variable pt --grid-edges 0,1.5,3 --device cpu --out " +
-                          out + " > /dev/null";
+                          out + " --plot " + png + " > /dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   nlohmann::json j;
   std::ifstream(out) >> j;
@@ -410,6 +412,7 @@ TEST_CASE("hepcat cuts writes per-target cuts, train/test efficiencies and the A
   CHECK((j.at("auc").get<double>() > 0.5 && j.at("auc").get<double>() <= 1.0));
   CHECK(j.at("seconds").get<double>() > 0);
   CHECK(j.at("device").get<std::string>().rfind("cpu", 0) == 0);
+  CHECK(std::ifstream(png).good());  // scripts/setup installs matplotlib for the plot script
   // A bad option is one error line and a non-zero exit, and leaves no output behind.
   std::remove(out.c_str());
   const std::string bad = std::string(HEPCAT_CLI) + " cuts --input " + csv +

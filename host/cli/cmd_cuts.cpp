@@ -3,9 +3,13 @@
 // training and test rows, and the ROC AUC as JSON.
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -44,7 +48,35 @@ struct CutsOptions {
   std::string grid_variable;
   std::vector<double> grid_edges;
   std::string out = "cuts.json";
+  std::string plot;
 };
+
+// scripts/plot_cuts.py: $HEPCAT_PLOT_CUTS, else beside an installed tool (share/hepcat) or a build
+// directory inside the source tree (scripts/).
+std::filesystem::path plot_script() {
+  if (const char* env = std::getenv("HEPCAT_PLOT_CUTS")) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const char* rel : {"../share/hepcat/plot_cuts.py", "../scripts/plot_cuts.py"}) {
+    const std::filesystem::path candidate = exe.parent_path() / rel;
+    if (!ec && std::filesystem::exists(candidate)) return candidate;
+  }
+  throw Error("--plot: scripts/plot_cuts.py not found (set HEPCAT_PLOT_CUTS to its path)");
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+void plot(const std::string& json, const std::string& png) {
+  const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+  const std::string cmd = python + " " + shell_quote(plot_script().string()) + " " +
+                          shell_quote(json) + " " + shell_quote(png) + " > /dev/null";
+  if (std::system(cmd.c_str()) != 0)
+    throw Error("--plot: " + cmd + " failed (needs matplotlib); the results are in " + json);
+}
 
 std::vector<int> parse_directions(const std::string& text, std::size_t n_features) {
   if (text == "auto") return {};
@@ -222,6 +254,10 @@ void run_cuts(const CutsOptions& o) {
             << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "
             << j["auc"].get<double>() << " (" << j["auc_sample"].get<std::string>() << "); wrote "
             << o.out << "\n";
+  if (!o.plot.empty()) {
+    plot(o.out, o.plot);
+    std::cout << "plotted cuts and ROC points to " << o.plot << "\n";
+  }
 }
 
 }  // namespace
@@ -273,6 +309,9 @@ void add_cuts_command(CLI::App& app) {
   cmd->add_option("--grid-edges", o->grid_edges, "bin edges of the grid variable, e.g. 0,50,100")
       ->delimiter(',');
   cmd->add_option("--out", o->out, "output JSON")->capture_default_str();
+  cmd->add_option("--plot", o->plot,
+                  "also plot the cuts versus target efficiency and the ROC points to this image "
+                  "(scripts/plot_cuts.py, matplotlib)");
   cmd->callback([o] { run_cuts(*o); });
 }
 
