@@ -20,6 +20,9 @@ struct Workload {
   std::function<std::function<void()>(Context& ctx, std::size_t n)> prepare;
 };
 
+/// One training epoch of the cut scan (bench/workloads_cuts.cpp).
+Workload cut_scan_workload();
+
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();
 

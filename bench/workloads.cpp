@@ -105,7 +105,7 @@ Workload gato_step_workload(bool gmm) {
 
 std::vector<Workload> all_workloads() {
   return {bin_sums_workload(), optimizer_step_workload(), gato_step_workload(true),
-          gato_step_workload(false)};
+          gato_step_workload(false), cut_scan_workload()};
 }
 
 }  // namespace hepcat::bench

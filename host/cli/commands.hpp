@@ -26,5 +26,6 @@ void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);
 void add_bin_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
+void add_cuts_command(CLI::App& app);
 
 }  // namespace hepcat::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   hepcat::cli::add_toy_command(app);
   hepcat::cli::add_bin_command(app);
   hepcat::cli::add_merge_command(app);
+  hepcat::cli::add_cuts_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

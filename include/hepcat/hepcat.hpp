@@ -5,6 +5,7 @@
 #include "hepcat/binning_job.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
+#include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/event_table.hpp"

@@ -1,0 +1,318 @@
+// hepcat cuts: rectangular cuts at a series of signal-efficiency working points (CABIN), optionally
+// as a grid over bins of an event property. Writes the cuts, their hard-cut efficiencies on the
+// training and test rows, and the ROC AUC as JSON.
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/cuts.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/io.hpp"
+#include "hepcat/optim.hpp"
+#include "host/cli/commands.hpp"
+
+namespace hepcat::cli {
+
+namespace {
+
+struct CutsOptions {
+  CommonOptions common;
+  std::string input;
+  std::vector<std::string> features;
+  std::string label;
+  std::string process;
+  std::vector<int> signals;
+  std::string weight;
+  std::vector<double> targets{0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95};
+  double train_fraction = 0.8;
+  std::string directions = "auto";
+  bool learn_directions = false;
+  double steepness = 15;
+  int epochs = 1000;
+  std::string optimizer = "sgd";
+  std::string lr = "0.5";
+  CutLossWeights loss;
+  bool weighted_standardisation = false;
+  std::string grid_variable;
+  std::vector<double> grid_edges;
+  std::string out = "cuts.json";
+  std::string plot;
+};
+
+// scripts/plot_cuts.py: $HEPCAT_PLOT_CUTS, else beside an installed tool (share/hepcat) or a build
+// directory inside the source tree (scripts/).
+std::filesystem::path plot_script() {
+  if (const char* env = std::getenv("HEPCAT_PLOT_CUTS")) return env;
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  for (const char* rel : {"../share/hepcat/plot_cuts.py", "../scripts/plot_cuts.py"}) {
+    const std::filesystem::path candidate = exe.parent_path() / rel;
+    if (!ec && std::filesystem::exists(candidate)) return candidate;
+  }
+  throw Error("--plot: scripts/plot_cuts.py not found (set HEPCAT_PLOT_CUTS to its path)");
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+void plot(const std::string& json, const std::string& png) {
+  const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+  const std::string cmd = python + " " + shell_quote(plot_script().string()) + " " +
+                          shell_quote(json) + " " + shell_quote(png) + " > /dev/null";
+  if (std::system(cmd.c_str()) != 0)
+    throw Error("--plot: " + cmd + " failed (needs matplotlib); the results are in " + json);
+}
+
+std::vector<int> parse_directions(const std::string& text, std::size_t n_features) {
+  if (text == "auto") return {};
+  std::vector<int> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item == "+" || item == "+1" || item == "1")
+      out.push_back(1);
+    else if (item == "-" || item == "-1")
+      out.push_back(-1);
+    else if (item == "auto" || item == "0")
+      out.push_back(0);
+    else
+      throw Error("--directions: '" + item + "' is not +, - or auto (in '" + text + "')");
+  }
+  if (out.size() != n_features)
+    throw Error("--directions: " + std::to_string(out.size()) + " directions for " +
+                std::to_string(n_features) + " features");
+  return out;
+}
+
+nlohmann::json efficiency_json(double sig, double bkg) {
+  return {{"sig_eff", sig}, {"bkg_eff", bkg}};
+}
+
+bool monotonic(const std::vector<double>& v) {
+  int rising = 0, falling = 0;
+  for (std::size_t j = 1; j < v.size(); ++j) (v[j] >= v[j - 1] ? rising : falling)++;
+  return rising == 0 || falling == 0;
+}
+
+void run_cuts(const CutsOptions& o) {
+  if (o.label.empty() == o.process.empty())
+    throw Error("give exactly one of --label (1 = signal) or --process with --signals");
+  if (!o.process.empty() && o.signals.empty())
+    throw Error("--process needs --signals (the process ids that are signal)");
+  if (!(o.train_fraction > 0 && o.train_fraction <= 1))
+    throw Error("--train-fraction must be in (0, 1], got " + std::to_string(o.train_fraction));
+  if (o.grid_variable.empty() != o.grid_edges.empty())
+    throw Error("--grid-variable and --grid-edges go together");
+  Context ctx(o.common.device, o.common.verbose);
+
+  EventTable table = read_table(o.input);
+  std::vector<std::string> features = o.features;
+  if (features.empty())
+    for (const std::string& name : table.names)
+      if (name != o.label && name != o.process && name != o.weight && name != o.grid_variable)
+        features.push_back(name);
+  if (features.empty()) throw Error(o.input + ": no feature columns left");
+
+  CutSample all;
+  for (const std::string& f : features) all.features.push_back(table.column(f));
+  const std::vector<float>& cls = table.column(o.label.empty() ? o.process : o.label);
+  for (std::size_t i = 0; i < cls.size(); ++i) {
+    if (!o.label.empty()) {
+      if (cls[i] != 0.f && cls[i] != 1.f)
+        throw Error("--label column '" + o.label + "' holds " + std::to_string(cls[i]) +
+                    " in row " + std::to_string(i) + " (expected 0 or 1)");
+      all.signal.push_back(cls[i] == 1.f ? 1 : 0);
+    } else {
+      const bool sig = std::find(o.signals.begin(), o.signals.end(),
+                                 static_cast<int>(std::lround(cls[i]))) != o.signals.end();
+      all.signal.push_back(sig ? 1 : 0);
+    }
+  }
+  if (!o.weight.empty()) all.weights = table.column(o.weight);
+  if (!o.grid_variable.empty()) all.grid_values = table.column(o.grid_variable);
+
+  const std::size_t n_train =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(o.train_fraction * all.size())));
+  const CutSample train = all.slice(0, n_train);
+  const CutSample test = all.slice(n_train, all.size());
+
+  CutScanConfig cfg;
+  cfg.targets = o.targets;
+  cfg.directions = parse_directions(o.directions, features.size());
+  cfg.learn_directions = o.learn_directions;
+  cfg.steepness = o.steepness;
+  cfg.loss = o.loss;
+  cfg.weighted_standardisation = o.weighted_standardisation;
+  cfg.grid_edges = o.grid_edges;
+  if (o.epochs < 1) throw Error("--epochs must be at least 1, got " + std::to_string(o.epochs));
+  const OptimizerConfig opt = OptimizerConfig::parse(o.optimizer);
+  const Schedule lr = Schedule::parse(o.lr, o.epochs);
+
+  CutScan scan(ctx, cfg, train);
+  const bool show = stderr_is_terminal() || o.common.verbose;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto progress = [&](int epoch, const CutLossTerms& loss) {
+    const int every = std::max(1, o.epochs / 10);
+    if (!show || ((epoch + 1) % every != 0 && epoch + 1 != o.epochs)) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cerr << "epoch " << epoch + 1 << "/" << o.epochs << "  loss " << loss.total() << "  ETA "
+              << el / (epoch + 1) * (o.epochs - epoch - 1) << " s\n";
+  };
+  const CutLossTerms loss = scan.train(o.epochs, opt, lr, progress);
+  ctx.synchronize();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const std::vector<CutSet> cuts = scan.cuts();
+  const CutEfficiencies on_train = scan.evaluate(train);
+  const bool has_test = test.size() > 0;
+  const CutEfficiencies on_test = has_test ? scan.evaluate(test) : CutEfficiencies{};
+
+  nlohmann::json j;
+  j["command"] = "cuts";
+  j["input"] = o.input;
+  j["features"] = features;
+  j["targets"] = scan.targets();
+  j["n_train"] = train.size();
+  j["n_test"] = test.size();
+  j["epochs"] = o.epochs;
+  j["optimizer"] = o.optimizer;
+  j["lr"] = lr.to_string();
+  j["steepness"] = o.steepness;
+  j["loss_weights"] = {{"alpha", o.loss.alpha},     {"beta", o.loss.beta},
+                       {"gamma", o.loss.gamma},     {"delta", o.loss.delta},
+                       {"epsilon", o.loss.epsilon}, {"rho", o.loss.rho}};
+  j["final_loss"] = {{"efficiency", loss.efficiency}, {"background", loss.background},
+                     {"cut_size", loss.cut_size},     {"bce", loss.bce},
+                     {"smoothness", loss.smoothness}, {"total", loss.total()}};
+  nlohmann::json results = nlohmann::json::array();
+  for (std::size_t s = 0; s < cuts.size(); ++s) {
+    nlohmann::json r;
+    r["target"] = cuts[s].target;
+    if (!o.grid_edges.empty()) {
+      r["cell"] = cuts[s].cell;
+      r["grid_range"] = {o.grid_edges[cuts[s].cell], o.grid_edges[cuts[s].cell + 1]};
+    }
+    r["cuts"] = cuts[s].cuts;
+    r["directions"] = cuts[s].directions;
+    r["train"] = efficiency_json(on_train.sig_eff[s], on_train.bkg_eff[s]);
+    if (has_test) r["test"] = efficiency_json(on_test.sig_eff[s], on_test.bkg_eff[s]);
+    results.push_back(r);
+  }
+  j["results"] = results;
+  if (!o.grid_edges.empty()) {
+    j["grid_variable"] = o.grid_variable;
+    j["grid_edges"] = o.grid_edges;
+    nlohmann::json per_target = nlohmann::json::array();
+    for (std::size_t t = 0; t < scan.targets().size(); ++t) {
+      nlohmann::json r{
+          {"target", scan.targets()[t]},
+          {"train", efficiency_json(on_train.target_sig_eff[t], on_train.target_bkg_eff[t])}};
+      if (has_test)
+        r["test"] = efficiency_json(on_test.target_sig_eff[t], on_test.target_bkg_eff[t]);
+      per_target.push_back(r);
+    }
+    j["per_target"] = per_target;
+  }
+  const CutEfficiencies& roc = has_test ? on_test : on_train;
+  j["auc"] = hard_cut_auc(roc.target_sig_eff, roc.target_bkg_eff);
+  j["auc_sample"] = has_test ? "test" : "train";
+  j["auc_train"] = hard_cut_auc(on_train.target_sig_eff, on_train.target_bkg_eff);
+  // Whether each feature's cut moves one way as the target rises, per grid cell.
+  nlohmann::json mono = nlohmann::json::array();
+  for (int c = 0; c < scan.n_cells(); ++c) {
+    nlohmann::json cell = nlohmann::json::array();
+    for (int k = 0; k < scan.n_features(); ++k) {
+      std::vector<double> v;
+      for (const CutSet& s : cuts)
+        if (s.cell == c) v.push_back(s.cuts[k]);
+      cell.push_back(monotonic(v));
+    }
+    mono.push_back(cell);
+  }
+  j["monotonic_in_target"] = o.grid_edges.empty() ? mono[0] : mono;
+  j["seconds"] = seconds;
+  j["device"] = ctx.device_name();
+  j["backend"] = to_string(ctx.backend());
+  write_text_atomic(o.out, j.dump(1) + "\n");
+  std::cout << "trained " << cuts.size() << " cut sets on " << train.size() << " events in "
+            << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "
+            << j["auc"].get<double>() << " (" << j["auc_sample"].get<std::string>() << "); wrote "
+            << o.out << "\n";
+  if (!o.plot.empty()) {
+    plot(o.out, o.plot);
+    std::cout << "plotted cuts and ROC points to " << o.plot << "\n";
+  }
+}
+
+}  // namespace
+
+void add_cuts_command(CLI::App& app) {
+  auto o = std::make_shared<CutsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "cuts",
+      "learn rectangular cuts at signal-efficiency working points by gradient (CABIN, "
+      "SCIENCE.md section 3)");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--input", o->input, "events: .csv or .h5/.hdf5 (file.h5:/group)")->required();
+  cmd->add_option("--features", o->features,
+                  "feature columns (default: every column not named by another option)")
+      ->delimiter(',');
+  cmd->add_option("--label", o->label, "column with 1 for signal, 0 for background");
+  cmd->add_option("--process", o->process, "process id column (with --signals)");
+  cmd->add_option("--signals", o->signals, "process ids that are signal, e.g. 0,1")->delimiter(',');
+  cmd->add_option("--weight", o->weight, "event weight column (default: unit weights)");
+  cmd->add_option("--targets", o->targets, "target signal efficiencies")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmd->add_option("--train-fraction", o->train_fraction,
+                  "the first rows, in file order, that train; the rest test")
+      ->capture_default_str();
+  cmd->add_option("--directions", o->directions,
+                  "auto (sign of the signal-minus-background mean difference) or one of "
+                  "+,-,auto per feature, e.g. +,-,auto")
+      ->capture_default_str();
+  cmd->add_flag("--learn-directions", o->learn_directions,
+                "learn the weights w_k too (direction = sign of w_k)");
+  cmd->add_option("--steepness", o->steepness, "sigmoid steepness n")->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "full-batch training steps")->capture_default_str();
+  cmd->add_option("--optimizer", o->optimizer, "sgd, adam, adamw or rmsprop")
+      ->capture_default_str();
+  cmd->add_option("--lr", o->lr, "learning rate: 0.5 or kind:start:end (cosine, linear, ...)")
+      ->capture_default_str();
+  cmd->add_option("--alpha", o->loss.alpha, "weight of (t - eps_S)^2")->capture_default_str();
+  cmd->add_option("--beta", o->loss.beta, "weight of eps_B")->capture_default_str();
+  cmd->add_option("--gamma", o->loss.gamma, "weight of the cut size")->capture_default_str();
+  cmd->add_option("--delta", o->loss.delta, "weight of BCE")->capture_default_str();
+  cmd->add_option("--epsilon", o->loss.epsilon, "weight of the smoothness term")
+      ->capture_default_str();
+  cmd->add_option("--rho", o->loss.rho, "smoothness regulariser")->capture_default_str();
+  cmd->add_flag("--weighted-standardisation", o->weighted_standardisation,
+                "standardise with weighted means and widths (default: unweighted)");
+  cmd->add_option("--grid-variable", o->grid_variable,
+                  "column whose bins each get their own scan (cut grid)");
+  cmd->add_option("--grid-edges", o->grid_edges, "bin edges of the grid variable, e.g. 0,50,100")
+      ->delimiter(',');
+  cmd->add_option("--out", o->out, "output JSON")->capture_default_str();
+  cmd->add_option("--plot", o->plot,
+                  "also plot the cuts versus target efficiency and the ROC points to this image "
+                  "(scripts/plot_cuts.py, matplotlib)");
+  cmd->callback([o] { run_cuts(*o); });
+}
+
+}  // namespace hepcat::cli
