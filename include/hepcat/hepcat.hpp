@@ -6,6 +6,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/event_table.hpp"
+#include "hepcat/fit.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
 #include "hepcat/timer.hpp"
