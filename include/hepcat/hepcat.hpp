@@ -9,4 +9,5 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/splitfit.hpp"
 #include "hepcat/timer.hpp"

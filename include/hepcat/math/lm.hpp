@@ -110,6 +110,27 @@ struct FitProblem {
   T tolerance = T(1e-8);
 };
 
+/// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
+/// (plain or dual scalars): the bin integral by Simpson's rule, sharing edge evaluations
+/// between neighbouring bins, or the bin-centre density times the width.
+template <class S, class T, class F>
+HEPCAT_HD void for_each_bin_expectation(const FitProblem<T>& P, const T* edges, const S* q,
+                                        F&& visit) {
+  const bool integral = P.evaluation == Evaluation::bin_integral;
+  S f_left = integral ? model_density(P.model, edges[0], q) : S(T(0));
+  for (int j = 0; j < P.n_bins; ++j) {
+    const T a = edges[j], b = edges[j + 1], width = b - a;
+    const S f_mid = model_density(P.model, T(0.5) * (a + b), q);
+    if (integral) {
+      const S f_right = model_density(P.model, b, q);
+      visit(j, (f_left + T(4) * f_mid + f_right) * (width / T(6)));
+      f_left = f_right;
+    } else {
+      visit(j, f_mid * width);
+    }
+  }
+}
+
 /// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major).
 /// Returns false when the objective is not finite. `edges` has n_bins + 1 entries.
 template <int N, class T>
@@ -124,19 +145,7 @@ HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h,
     for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
   }
   T total = T(0);
-  const bool integral = P.evaluation == Evaluation::bin_integral;
-  S f_left = integral ? model_density(P.model, edges[0], q) : S(T(0));
-  for (int j = 0; j < P.n_bins; ++j) {
-    const T a = edges[j], b = edges[j + 1], width = b - a;
-    const S f_mid = model_density(P.model, T(0.5) * (a + b), q);
-    S mu;
-    if (integral) {
-      const S f_right = model_density(P.model, b, q);
-      mu = (f_left + T(4) * f_mid + f_right) * (width / T(6));
-      f_left = f_right;
-    } else {
-      mu = f_mid * width;
-    }
+  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
     const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
     total += t.value;
     for (int k = 0; k < P.n_free; ++k) {
@@ -144,9 +153,25 @@ HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h,
       const T ck = t.curvature * mu.d[k];
       for (int l = 0; l <= k; ++l) H[k * N + l] += ck * mu.d[l];
     }
-  }
+  });
   *objective = total;
   return std::isfinite(total);
+}
+
+/// d objective / d h_j at fixed parameters, into dh[n_bins]; returns the objective. At a
+/// fitted minimum this is the total derivative of the fitted objective with respect to the
+/// histogram (envelope theorem: d objective / d theta = 0 there, and a parameter held at a
+/// bound stays there under a small change of h).
+template <class T>
+HEPCAT_HD T objective_gradient_in_h(const FitProblem<T>& P, const T* edges, const T* h,
+                                    const T* var, const T* params, T* dh) {
+  T total = T(0);
+  for_each_bin_expectation(P, edges, params, [&](int j, T mu) {
+    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
+    total += t.value;
+    dh[j] = t.d_h;
+  });
+  return total;
 }
 
 /// In-place Cholesky factor (lower triangle) of the n x n leading block of a (stride N).
