@@ -20,6 +20,9 @@ struct Workload {
   std::function<std::function<void()>(Context& ctx, std::size_t n)> prepare;
 };
 
+/// The batched S+B fits of Split-N-Fit (bench/fit_workloads.cpp).
+Workload batched_fits_workload();
+
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();
 

@@ -38,7 +38,7 @@ Workload bin_sums_workload() {
 }  // namespace
 
 std::vector<Workload> all_workloads() {
-  return {bin_sums_workload()};
+  return {bin_sums_workload(), batched_fits_workload()};
 }
 
 }  // namespace hepcat::bench

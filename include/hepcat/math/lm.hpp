@@ -237,7 +237,7 @@ struct FitOutcome {
 template <int N, class T>
 HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
                                 T* params, T* errors) {
-  constexpr T kLambdaStart = T(1e-3), kLambdaMin = T(1e-12), kLambdaMax = T(1e16);
+  constexpr T kLambdaStart = T(1e-5), kLambdaMin = T(1e-12), kLambdaMax = T(1e16);
   T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {};
   for (int i = 0; i < P.n_params; ++i) {
     const T v = params[i];
