@@ -7,6 +7,7 @@
 #include "bench/bench.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/optim.hpp"
 
 namespace hepcat::bench {
 
@@ -35,10 +36,29 @@ Workload bin_sums_workload() {
           }};
 }
 
+Workload optimizer_step_workload() {
+  // Adam reads p, g, m, v and writes p, m, v: 28 bytes per parameter.
+  return {"optimizer_step", "parameters", 28.0, [](Context& ctx, std::size_t n) {
+            struct State {
+              Buffer<float> params, grads;
+              Optimizer adam;
+            };
+            std::mt19937 rng(2);
+            std::normal_distribution<float> g(0.f, 1.f);
+            std::vector<float> grads(n);
+            for (float& v : grads) v = g(rng);
+            auto state = std::make_shared<State>(
+                State{Buffer<float>(ctx, std::vector<float>(n, 0.f)), Buffer<float>(ctx, grads),
+                      Optimizer(ctx, OptimizerConfig{}, n)});
+            return std::function<void()>(
+                [state] { state->adam.step(state->params, state->grads, 1e-3); });
+          }};
+}
+
 }  // namespace
 
 std::vector<Workload> all_workloads() {
-  return {bin_sums_workload(), batched_fits_workload()};
+  return {bin_sums_workload(), optimizer_step_workload(), batched_fits_workload()};
 }
 
 }  // namespace hepcat::bench

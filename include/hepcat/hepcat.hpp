@@ -9,5 +9,6 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/ops.hpp"
+#include "hepcat/optim.hpp"
 #include "hepcat/splitfit.hpp"
 #include "hepcat/timer.hpp"
