@@ -9,78 +9,117 @@ namespace hepcat {
 
 namespace {
 
-void check_finite(const std::string& what, const std::vector<float>& values) {
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (!std::isfinite(values[i]))
-      throw Error(what + " has a non-finite value (" + std::to_string(values[i]) + ") at row " +
-                  std::to_string(i));
+std::string row_text(std::size_t i) {
+  return "row " + std::to_string(i);
 }
 
-std::vector<std::int32_t> process_ids(const std::string& name, const std::vector<float>& values) {
+std::string value_text(float v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return std::to_string(v);
+}
+
+void check_finite(const std::string& what, const std::vector<float>& values) {
+  const auto bad =
+      std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
+  if (bad != values.end())
+    throw Error(what + " has a non-finite value (" + value_text(*bad) + ") at " +
+                row_text(static_cast<std::size_t>(bad - values.begin())));
+}
+
+void check_length(const std::string& what, std::size_t size, std::size_t n,
+                  const std::string& first) {
+  if (size != n)
+    throw Error(what + " has " + std::to_string(size) + " rows, but " + first + " has " +
+                std::to_string(n));
+}
+
+std::vector<std::int32_t> process_ids(const std::string& label, const std::vector<float>& values) {
   std::vector<std::int32_t> ids(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     const float v = values[i];
-    if (!std::isfinite(v) || v != std::floor(v) || v < 0.f || v > 2147483647.f)
-      throw Error("process column '" + name + "' has " + std::to_string(v) + " at row " +
-                  std::to_string(i) + ": process ids are non-negative integers");
+    // 2^31 is exactly representable; anything at or above it does not fit an int32.
+    if (!std::isfinite(v) || v != std::floor(v) || v < 0.f || v >= 2147483648.f)
+      throw Error(label + " has " + value_text(v) + " at " + row_text(i) +
+                  ": process ids are non-negative integers");
     ids[i] = static_cast<std::int32_t>(v);
   }
   return ids;
 }
 
+std::string process_label(const EventColumns& columns) {
+  return "process column '" + columns.process + "'";
+}
+
 }  // namespace
 
 EventSet::EventSet(const Context& ctx, const EventTable& table, const EventColumns& columns)
-    : EventSet(
-          ctx, columns.features,
-          [&] {
-            if (columns.features.empty()) throw Error("no feature columns given");
-            std::vector<std::vector<float>> f;
-            for (const auto& name : columns.features) f.push_back(table.column(name));
-            return f;
-          }(),
-          columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight),
-          columns.process.empty() ? std::vector<std::int32_t>{}
-                                  : process_ids(columns.process, table.column(columns.process)),
-          columns.n_processes) {}
+    : names_(columns.features) {
+  if (columns.features.empty()) throw Error("no feature columns given");
+  std::vector<std::vector<float>> features;
+  features.reserve(columns.features.size());
+  for (const auto& name : columns.features) features.push_back(table.column(name));
+  const std::vector<float> weights =
+      columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight);
+  const std::vector<std::int32_t> process =
+      columns.process.empty() ? std::vector<std::int32_t>{}
+                              : process_ids(process_label(columns), table.column(columns.process));
+  init(ctx, features, weights, process, columns.n_processes,
+       "weight column '" + columns.weight + "'", process_label(columns));
+}
 
 EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
                    const std::vector<std::vector<float>>& features,
                    const std::vector<float>& weights, const std::vector<std::int32_t>& process,
                    int n_processes)
     : names_(std::move(feature_names)) {
+  init(ctx, features, weights, process, n_processes, "weights", "process ids");
+}
+
+void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& features,
+                    const std::vector<float>& weights, const std::vector<std::int32_t>& process,
+                    int n_processes, const std::string& weight_label,
+                    const std::string& process_label) {
   if (features.empty()) throw Error("no feature columns given");
   if (features.size() != names_.size())
     throw Error(std::to_string(features.size()) + " feature columns but " +
                 std::to_string(names_.size()) + " names");
-  n_ = features.front().size();
-  if (n_ == 0) throw Error("no events: feature '" + names_.front() + "' is empty");
-  for (std::size_t j = 0; j < features.size(); ++j) {
-    if (features[j].size() != n_)
-      throw Error("feature '" + names_[j] + "' has " + std::to_string(features[j].size()) +
-                  " rows, expected " + std::to_string(n_));
-    check_finite("feature '" + names_[j] + "'", features[j]);
-  }
-  if (!weights.empty()) {
-    if (weights.size() != n_)
-      throw Error("weights have " + std::to_string(weights.size()) + " rows, expected " +
-                  std::to_string(n_));
-    check_finite("weights", weights);
-  }
-  if (!process.empty() && process.size() != n_)
-    throw Error("process ids have " + std::to_string(process.size()) + " rows, expected " +
-                std::to_string(n_));
-  if (n_processes < 0) throw Error("n_processes must not be negative");
+  for (std::size_t j = 0; j < names_.size(); ++j)
+    for (std::size_t k = 0; k < j; ++k)
+      if (names_[j] == names_[k]) throw Error("feature '" + names_[j] + "' is listed twice");
 
+  // Lengths first, so that an empty column among full ones reads as a length mismatch.
+  n_ = features.front().size();
+  const std::string first = "feature '" + names_.front() + "'";
+  for (std::size_t j = 1; j < features.size(); ++j)
+    check_length("feature '" + names_[j] + "'", features[j].size(), n_, first);
+  if (!weights.empty()) check_length(weight_label, weights.size(), n_, first);
+  if (!process.empty()) check_length(process_label, process.size(), n_, first);
+  if (n_ == 0) throw Error("no events: the feature columns are empty");
+
+  for (std::size_t j = 0; j < features.size(); ++j)
+    check_finite("feature '" + names_[j] + "'", features[j]);
+  check_finite(weight_label, weights);
+
+  if (n_processes < 0)
+    throw Error("n_processes must not be negative, got " + std::to_string(n_processes));
+  const auto negative =
+      std::find_if(process.begin(), process.end(), [](std::int32_t p) { return p < 0; });
+  if (negative != process.end())
+    throw Error(process_label + " has " + std::to_string(*negative) + " at " +
+                row_text(static_cast<std::size_t>(negative - process.begin())) +
+                ": process ids are non-negative integers");
   const std::int32_t max_id =
       process.empty() ? 0 : *std::max_element(process.begin(), process.end());
-  const std::int32_t min_id =
-      process.empty() ? 0 : *std::min_element(process.begin(), process.end());
-  if (min_id < 0) throw Error("process id " + std::to_string(min_id) + " is negative");
   n_processes_ = n_processes > 0 ? n_processes : max_id + 1;
-  if (max_id >= n_processes_)
-    throw Error("process id " + std::to_string(max_id) +
-                " is out of range: " + std::to_string(n_processes_) + " processes declared");
+  if (max_id >= n_processes_) {
+    const auto bad = std::find_if(process.begin(), process.end(),
+                                  [&](std::int32_t p) { return p >= n_processes_; });
+    throw Error(process_label + " has " + std::to_string(*bad) + " at " +
+                row_text(static_cast<std::size_t>(bad - process.begin())) + ", outside [0, " +
+                std::to_string(n_processes_) + ") for the " + std::to_string(n_processes_) +
+                " declared processes");
+  }
 
   process_sums_.assign(n_processes_, 0.0);
   process_counts_.assign(n_processes_, 0);
@@ -101,7 +140,11 @@ EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
 
 int EventSet::feature_index(const std::string& name) const {
   const auto it = std::find(names_.begin(), names_.end(), name);
-  if (it == names_.end()) throw Error("unknown feature '" + name + "'");
+  if (it == names_.end()) {
+    std::string available;
+    for (const auto& n : names_) available += (available.empty() ? "" : ", ") + n;
+    throw Error("unknown feature '" + name + "' (available: " + available + ")");
+  }
   return static_cast<int>(it - names_.begin());
 }
 

@@ -17,7 +17,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // Option errors read like every other error: one line.
+    std::cerr << "hepcat: error: " << e.what() << "\n";
+    return e.get_exit_code();
   } catch (const std::exception& e) {
     // Every failure is one line on stderr and a non-zero exit; writers are atomic, so no
     // partial output is left behind.

@@ -25,9 +25,10 @@ struct EventColumns {
 class EventSet {
  public:
   /// Validates and uploads. Throws Error naming the column and the problem for: no rows, no
-  /// features, unknown column names, columns of different lengths, NaN or infinite feature or
-  /// weight values (with the first offending row), process ids that are not integers or fall
-  /// outside [0, n_processes).
+  /// features, a feature listed twice, unknown column names (listing the available ones),
+  /// columns of different lengths, NaN or infinite feature or weight values (with the first
+  /// offending row), process ids that are not integers or fall outside [0, n_processes) (with
+  /// the first offending row).
   EventSet(const Context& ctx, const EventTable& table, const EventColumns& columns);
 
   /// The same from raw host columns (each `n` long): features[j][i], weights[i], process[i].
@@ -54,6 +55,12 @@ class EventSet {
   const std::vector<std::size_t>& process_counts() const { return process_counts_; }
 
  private:
+  /// Validation and upload shared by both constructors; `weight_label` and `process_label` name
+  /// those inputs in error messages.
+  void init(const Context& ctx, const std::vector<std::vector<float>>& features,
+            const std::vector<float>& weights, const std::vector<std::int32_t>& process,
+            int n_processes, const std::string& weight_label, const std::string& process_label);
+
   std::size_t n_ = 0;
   int n_processes_ = 0;
   std::vector<std::string> names_;

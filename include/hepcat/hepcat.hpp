@@ -12,3 +12,4 @@
 #include "hepcat/optim.hpp"
 #include "hepcat/splitfit.hpp"
 #include "hepcat/timer.hpp"
+#include "hepcat/toy.hpp"

@@ -14,10 +14,25 @@ namespace hepcat {
 /// group). With `columns` non-empty only those columns are read, in that order; an absent one
 /// throws Error naming it. Any unreadable file, malformed row or non-numeric cell throws Error
 /// naming the file (and line for CSV).
+///
+/// CSV: blank lines are skipped; cells may carry surrounding spaces; "nan" and "inf" are read
+/// as such (EventSet rejects them later); a value beyond the float range is an error.
+/// HDF5: integer and floating-point datasets are converted to float; subgroups are ignored.
+/// Without `columns` the order is the group's creation order when the file tracks it (files
+/// hepcat writes do), otherwise alphabetical (HDF5's name index).
 EventTable read_table(const std::string& path, const std::vector<std::string>& columns = {});
 
-/// Writes a table by extension (".csv" or ".h5"/".hdf5", optionally "file.h5:/group").
+/// Writes a table by extension (".csv" or ".h5"/".hdf5", optionally "file.h5:/group"). The
+/// table is validated first (equal column lengths, unique names usable in both formats), then
+/// written atomically: an existing file is replaced as a whole, also when a group is given.
+/// CSV cells are the shortest text that reads back to the same float; HDF5 columns are
+/// little-endian float32 datasets in uncompressed chunks.
 void write_table(const std::string& path, const EventTable& table);
+
+/// Throws the Error write_table would throw before writing anything for `path`: an unknown
+/// extension, HDF5 without HDF5 support, or a directory that does not exist. Lets a command
+/// fail before long work whose output could not be written.
+void check_table_output(const std::string& path);
 
 /// Writes text (JSON results) atomically.
 void write_text_atomic(const std::string& path, const std::string& text);
