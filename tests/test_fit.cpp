@@ -401,3 +401,54 @@ TEST_CASE("fit configuration errors name the bad input", "[fit]") {
   CHECK_THROWS_WITH(hepcat::fit_histograms(ctx, config, {1, 2, 3, 4}, {1, 0, 0, 0, 125, 1.7}),
                     Catch::Contains("variances"));
 }
+
+#ifdef HEPCAT_CLI
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto edges = uniform_edges(40, 90, 160);
+  std::mt19937_64 rng(21);
+  nlohmann::json in;
+  in["edges"] = edges;
+  std::vector<double> hists;
+  for (int f = 0; f < 3; ++f) {
+    const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
+    in["histograms"].push_back(h);
+    hists.insert(hists.end(), h.begin(), h.end());
+  }
+  std::ofstream(dir / "in.json") << in.dump();
+  const std::string cmd = std::string("\"") + HEPCAT_CLI + "\" fit --device cpu -i \"" +
+                          (dir / "in.json").string() + "\" -o \"" +
+                          (dir / "out.json").string() +
+                          "\" --init 300,0,0,0,125,1.7 --fix mean,width > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  nlohmann::json out;
+  std::ifstream(dir / "out.json") >> out;
+  hepcat::Context ctx("cpu");
+  auto config = seed_config(edges);
+  config.tolerance = 1e-8;
+  const auto r = hepcat::fit_histograms(ctx, config, hists, {300, 0, 0, 0, 125, 1.7});
+  REQUIRE(out["fits"].size() == 3);
+  for (int f = 0; f < 3; ++f) {
+    CHECK(out["fits"][f]["state"] == "converged");
+    CHECK(out["fits"][f]["ndf"] == 36);
+    // Same code and settings: identical up to JSON's round trip of doubles.
+    CHECK(out["fits"][f]["parameters"]["yield"].get<double>() ==
+          Approx(r.parameters[f * 6 + 3]).epsilon(1e-12));
+    CHECK(out["fits"][f]["objective"].get<double>() == Approx(r.objective[f]).epsilon(1e-12));
+  }
+  const std::string bad = std::string("\"") + HEPCAT_CLI + "\" fit -i \"" +
+                          (dir / "in.json").string() + "\" -o \"" +
+                          (dir / "bad.json").string() + "\" --fix nothing 2> /dev/null";
+  CHECK(std::system(bad.c_str()) != 0);
+  CHECK_FALSE(fs::exists(dir / "bad.json"));
+}
+#endif

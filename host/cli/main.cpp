@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", hepcat::build_info().version);
   hepcat::cli::add_info_command(app);
   hepcat::cli::add_toy_command(app);
+  hepcat::cli::add_fit_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

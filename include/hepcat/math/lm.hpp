@@ -251,13 +251,14 @@ HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T*
   bool converged = false, stalled = false;
   int it = 0;
   while (ok && it < P.max_iterations) {
-    // Free parameters not pinned at a bound by their gradient.
+    // Free parameters not pinned at a bound by their gradient, and with some effect on the
+    // model here: a peak's position has none while its yield is 0, and moves once it is not.
     int m = 0;
     for (int k = 0; k < P.n_free; ++k) {
       const int i = P.free_index[k];
       const bool at_lower = p[i] <= P.lower[i] && g[k] > T(0);
       const bool at_upper = p[i] >= P.upper[i] && g[k] < T(0);
-      if (!at_lower && !at_upper) idx[m++] = k;
+      if (!at_lower && !at_upper && H[k * N + k] > T(0)) idx[m++] = k;
     }
     if (m == 0) {
       converged = true;
