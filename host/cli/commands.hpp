@@ -25,5 +25,6 @@ bool stderr_is_terminal();
 void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
+void add_splitfit_command(CLI::App& app);
 
 }  // namespace hepcat::cli

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   hepcat::cli::add_info_command(app);
   hepcat::cli::add_toy_command(app);
   hepcat::cli::add_fit_command(app);
+  hepcat::cli::add_splitfit_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

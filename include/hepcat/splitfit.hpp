@@ -85,6 +85,47 @@ PseudoExperiments pseudo_experiments(Context& ctx, const SplitFitConfig& config,
                                      const std::vector<std::vector<double>>& expected, int n_toys,
                                      std::uint64_t seed);
 
+/// Significance of a hard selection: events with score > 0 (p > 0.5) fill the pass histogram,
+/// taken as the expectation of `n_toys` pseudo-experiments.
+PseudoExperiments cut_significance(Context& ctx, const SplitFitConfig& config,
+                                   const std::vector<float>& mass,
+                                   const std::vector<float>& weights,
+                                   const std::vector<float>& scores, int n_toys,
+                                   std::uint64_t seed);
+
+/// A logistic score over features: s = bias + sum_j weights[j] (x_j - centre[j]) / spread[j]
+/// (the standardisation is part of the model, so it applies unchanged to another sample).
+struct LinearScore {
+  std::vector<double> weights, centre, spread;
+  double bias = 0;
+};
+/// Zero weights, centre and spread from the features' weighted-free means and deviations.
+LinearScore standardised_linear_score(const std::vector<std::vector<float>>& features);
+std::vector<float> linear_scores(const LinearScore& model,
+                                 const std::vector<std::vector<float>>& features);
+
+struct ScoreTraining {
+  std::string optimizer = "adam";  ///< as OptimizerConfig::parse
+  double learning_rate = 0.05;
+  int steps = 200;  ///< full-batch steps
+};
+
+/// Supervised training of the score by weighted binary cross-entropy against `labels` (1
+/// signal, 0 background). Returns the loss per step.
+std::vector<double> train_supervised(Context& ctx, LinearScore& model,
+                                     const std::vector<std::vector<float>>& features,
+                                     const std::vector<float>& labels,
+                                     const std::vector<float>& weights, const ScoreTraining& t);
+
+/// Training without labels by the Split-N-Fit loss over the fit variable `mass`: the loss and
+/// dL/ds come from splitfit_loss on the context's backend, dL/dtheta = sum_i dL/ds_i ds_i/dtheta
+/// on the host. Returns the loss per step.
+std::vector<double> train_splitfit(Context& ctx, LinearScore& model,
+                                   const std::vector<std::vector<float>>& features,
+                                   const std::vector<float>& mass,
+                                   const std::vector<float>& weights,
+                                   const SplitFitConfig& config, const ScoreTraining& t);
+
 /// Linear-interpolation quantile (as numpy's default) of unsorted values; q in [0, 1].
 double quantile(std::vector<double> values, double q);
 
