@@ -167,9 +167,8 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
                 " parameters; 1 to 16 are supported");
   auto check_size = [&](std::size_t n, const char* what) {
     if (n != 0 && n != static_cast<std::size_t>(np))
-      throw Error(std::string("fit: ") + what + " has " + std::to_string(n) +
-                  " entries, model '" + model_name(P.model) + "' has " + std::to_string(np) +
-                  " parameters");
+      throw Error(std::string("fit: ") + what + " has " + std::to_string(n) + " entries, model '" +
+                  model_name(P.model) + "' has " + std::to_string(np) + " parameters");
   };
   check_size(c.lower.size(), "lower bounds");
   check_size(c.upper.size(), "upper bounds");
@@ -204,7 +203,8 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
     auto* d_edges = static_cast<double*>(ctx.scratch(config.edges.size() * sizeof(double)));
-    detail::copy_to_backend(ctx, d_edges, config.edges.data(), config.edges.size() * sizeof(double));
+    detail::copy_to_backend(ctx, d_edges, config.edges.data(),
+                            config.edges.size() * sizeof(double));
     cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, d_params, d_errors,
                              d_objective, d_state, d_iterations,
                              static_cast<cudaStream_t>(ctx.stream()));

@@ -40,12 +40,10 @@ FitConfig splitfit_fit_config(const SplitFitConfig& c, bool with_signal) {
   validate(c);
   FitConfig f;
   f.model = parse_model(c.background);
-  if (f.model.signal != Signal::none ||
-      (f.model.background != Background::polynomial &&
-       f.model.background != Background::bernstein &&
-       f.model.background != Background::exponential))
-    throw Error("splitfit: background '" + c.background +
-                "' must be poly<k>, bernstein<k> or exp");
+  if (f.model.signal != Signal::none || (f.model.background != Background::polynomial &&
+                                         f.model.background != Background::bernstein &&
+                                         f.model.background != Background::exponential))
+    throw Error("splitfit: background '" + c.background + "' must be poly<k>, bernstein<k> or exp");
   const int nb = math::background_parameter_count(f.model);
   f.fixed.assign(nb, false);
   if (with_signal) {
@@ -122,8 +120,8 @@ SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& c,
   w.kappa = kappa_of(c);
   w.delta = c.delta;
   w.relu = c.relu;
-  r.loss = math::splitfit_loss(w, r.objective, mean_fail, dloss_dobjective, &r.loss_pass,
-                               &r.loss_fail);
+  r.loss =
+      math::splitfit_loss(w, r.objective, mean_fail, dloss_dobjective, &r.loss_pass, &r.loss_fail);
   for (std::size_t j = 0; j < nb; ++j) {
     r.dloss_dpass[j] = dloss_dobjective[0] * dh_fit[0][j] + dloss_dobjective[1] * dh_fit[1][j];
     r.dloss_dfail[j] = dloss_dobjective[2] * dh_fit[2][j] + dloss_dobjective[3] * dh_fit[3][j];
@@ -222,8 +220,8 @@ PseudoExperiments pseudo_experiments(Context& ctx, const SplitFitConfig& c,
     for (std::size_t j = 0; j < nb; ++j) {
       const std::uint64_t index = static_cast<std::uint64_t>(f) * nb + j;
       math::UniformStream u(seed, index, 0x7059u);
-      toys[index] = static_cast<double>(
-          math::poisson_variate(std::max(expected[f % regions][j], 0.0), u));
+      toys[index] =
+          static_cast<double>(math::poisson_variate(std::max(expected[f % regions][j], 0.0), u));
     }
   std::vector<double> objective[2];
   PseudoExperiments out;

@@ -93,8 +93,7 @@ LinearScore standardised_linear_score(const std::vector<std::vector<float>>& fea
   return m;
 }
 
-std::vector<float> linear_scores(const LinearScore& m,
-                                 const std::vector<std::vector<float>>& x) {
+std::vector<float> linear_scores(const LinearScore& m, const std::vector<std::vector<float>>& x) {
   const std::size_t n = x.empty() ? 0 : x.front().size();
   check_features(x, n, "linear_scores");
   check_model(m, x.size(), "linear_scores");
@@ -102,7 +101,8 @@ std::vector<float> linear_scores(const LinearScore& m,
 #pragma omp parallel for schedule(static) num_threads(cpu::max_threads())
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
     double v = m.bias;
-    for (std::size_t j = 0; j < x.size(); ++j) v += m.weights[j] * (x[j][i] - m.centre[j]) / m.spread[j];
+    for (std::size_t j = 0; j < x.size(); ++j)
+      v += m.weights[j] * (x[j][i] - m.centre[j]) / m.spread[j];
     s[i] = static_cast<float>(v);
   }
   return s;
@@ -144,8 +144,8 @@ std::vector<double> train_supervised(Context& ctx, LinearScore& m,
 std::vector<double> train_splitfit(Context& ctx, LinearScore& m,
                                    const std::vector<std::vector<float>>& x,
                                    const std::vector<float>& mass,
-                                   const std::vector<float>& weights,
-                                   const SplitFitConfig& config, const ScoreTraining& t) {
+                                   const std::vector<float>& weights, const SplitFitConfig& config,
+                                   const ScoreTraining& t) {
   check_features(x, mass.size(), "train_splitfit");
   check_model(m, x.size(), "train_splitfit");
   std::vector<float> grad;

@@ -33,7 +33,8 @@ EventTable generate_splitfit_toy(const SplitFitToyConfig& c) {
   for (std::int64_t i = 0; i < n; ++i) {
     // Row i is signal when the running share of signal rows steps up there.
     const bool signal = (i + 1) * c.signal_events / n > i * c.signal_events / n;
-    const math::Philox4x32 a = math::random_words(c.seed, i, 0), b = math::random_words(c.seed, i, 1);
+    const math::Philox4x32 a = math::random_words(c.seed, i, 0),
+                           b = math::random_words(c.seed, i, 1);
     double z[kFeatures + 2];
     math::normal_pair<double>(a.v[0], a.v[1], &z[0], &z[1]);
     math::normal_pair<double>(a.v[2], a.v[3], &z[2], &z[3]);

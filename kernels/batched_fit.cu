@@ -15,16 +15,17 @@ template <int N>
 __global__ void batched_fit_kernel(const math::FitProblem<double> problem,
                                    const double* __restrict__ edges, std::size_t n_fits,
                                    const double* __restrict__ histograms,
-                                   const double* __restrict__ variances, double* __restrict__ params,
-                                   double* __restrict__ errors, double* __restrict__ objective,
-                                   int* __restrict__ state, int* __restrict__ iterations) {
+                                   const double* __restrict__ variances,
+                                   double* __restrict__ params, double* __restrict__ errors,
+                                   double* __restrict__ objective, int* __restrict__ state,
+                                   int* __restrict__ iterations) {
   const std::size_t nb = static_cast<std::size_t>(problem.n_bins), np = problem.n_params;
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-       i < n_fits; i += stride) {
-    const math::FitOutcome<double> r =
-        math::run_fit<N>(problem, edges, histograms + i * nb,
-                         variances ? variances + i * nb : nullptr, params + i * np, errors + i * np);
+  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n_fits;
+       i += stride) {
+    const math::FitOutcome<double> r = math::run_fit<N>(problem, edges, histograms + i * nb,
+                                                        variances ? variances + i * nb : nullptr,
+                                                        params + i * np, errors + i * np);
     objective[i] = r.objective;
     state[i] = static_cast<int>(r.state);
     iterations[i] = r.iterations;
@@ -37,10 +38,10 @@ void launch(const math::FitProblem<double>& problem, const double* d_edges, std:
             double* d_errors, double* d_objective, int* d_state, int* d_iterations,
             cudaStream_t stream) {
   const std::size_t blocks = (n_fits + kThreads - 1) / kThreads;
-  batched_fit_kernel<N><<<static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16),
-                          kThreads, 0, stream>>>(problem, d_edges, n_fits, d_histograms,
-                                                 d_variances, d_params, d_errors, d_objective,
-                                                 d_state, d_iterations);
+  batched_fit_kernel<N>
+      <<<static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16), kThreads, 0, stream>>>(
+          problem, d_edges, n_fits, d_histograms, d_variances, d_params, d_errors, d_objective,
+          d_state, d_iterations);
   HEPCAT_LAUNCH_CHECK(stream, "batched_fit_kernel");
 }
 

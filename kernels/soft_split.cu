@@ -50,8 +50,7 @@ __global__ void sum_block_partials_kernel(const float* __restrict__ partial, int
   out[c] = s;
 }
 
-__global__ void soft_split_backward_kernel(const float* __restrict__ x,
-                                           const float* __restrict__ w,
+__global__ void soft_split_backward_kernel(const float* __restrict__ x, const float* __restrict__ w,
                                            const float* __restrict__ score, std::size_t n,
                                            int n_bins, double lo, double inv_width,
                                            const double* __restrict__ dpass,
@@ -62,8 +61,8 @@ __global__ void soft_split_backward_kernel(const float* __restrict__ x,
        i += stride) {
     // Binning in double, as on the CPU, so both backends put edge events in the same bin.
     const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);
-    grad[i] = static_cast<float>(math::splitfit_score_gradient<double>(
-        score[i], w ? w[i] : 1.0, b, dpass, dfail, dq_per_event));
+    grad[i] = static_cast<float>(math::splitfit_score_gradient<double>(score[i], w ? w[i] : 1.0, b,
+                                                                       dpass, dfail, dq_per_event));
   }
 }
 
@@ -88,8 +87,7 @@ void launch_soft_split_histograms(const float* d_x, const float* d_w, const floa
   const int blocks = block_count(multiprocessors, n);
   auto* partial = static_cast<float*>(d_scratch);
   soft_split_histograms_kernel<<<blocks, kThreads, width * sizeof(float), stream>>>(
-      d_x, d_w, d_score, n, n_bins, lo, n_bins / (hi - lo),
-      partial);
+      d_x, d_w, d_score, n, n_bins, lo, n_bins / (hi - lo), partial);
   HEPCAT_LAUNCH_CHECK(stream, "soft_split_histograms_kernel");
   sum_block_partials_kernel<<<(width + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
       partial, blocks, width, d_out);
@@ -101,9 +99,9 @@ void launch_soft_split_backward(const float* d_x, const float* d_w, const float*
                                 const double* d_dpass, const double* d_dfail, double dq_per_event,
                                 float* d_grad, cudaStream_t stream) {
   const std::size_t blocks = std::min<std::size_t>((n + kThreads - 1) / kThreads, 65535u * 16u);
-  soft_split_backward_kernel<<<static_cast<unsigned>(std::max<std::size_t>(blocks, 1)), kThreads,
-                               0, stream>>>(d_x, d_w, d_score, n, n_bins, lo, n_bins / (hi - lo), d_dpass,
-                                            d_dfail, dq_per_event, d_grad);
+  soft_split_backward_kernel<<<static_cast<unsigned>(std::max<std::size_t>(blocks, 1)), kThreads, 0,
+                               stream>>>(d_x, d_w, d_score, n, n_bins, lo, n_bins / (hi - lo),
+                                         d_dpass, d_dfail, dq_per_event, d_grad);
   HEPCAT_LAUNCH_CHECK(stream, "soft_split_backward_kernel");
 }
 

@@ -50,8 +50,7 @@ std::vector<double> seed_expectation(const std::vector<double>& p, const std::ve
 
 std::vector<double> poisson_histogram(const std::vector<double>& mu, std::mt19937_64& rng) {
   std::vector<double> h(mu.size());
-  for (std::size_t j = 0; j < mu.size(); ++j)
-    h[j] = std::poisson_distribution<int>(mu[j])(rng);
+  for (std::size_t j = 0; j < mu.size(); ++j) h[j] = std::poisson_distribution<int>(mu[j])(rng);
   return h;
 }
 
@@ -173,8 +172,8 @@ TEST_CASE("every model's dual-number Jacobian equals central finite differences 
         const double h = 1e-6 * std::max(1.0, std::abs(c.p[i]));
         a[i] += h;
         b[i] -= h;
-        const double fd = (m::model_density(spec, x, a.data()) - m::model_density(spec, x, b.data())) /
-                          (2 * h);
+        const double fd =
+            (m::model_density(spec, x, a.data()) - m::model_density(spec, x, b.data())) / (2 * h);
         INFO(c.name << " x=" << x << " parameter " << i);
         // Double-precision central differences: 1e-6 relative plus a tiny absolute floor.
         CHECK(f.d[i] == Approx(fd).epsilon(1e-6).margin(1e-9));
@@ -258,8 +257,7 @@ TEST_CASE("fits agree with an independent double-precision Gauss-Newton, errors 
   }
 }
 
-TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1",
-          "[fit]") {
+TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1", "[fit]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
   const auto edges = uniform_edges(40, 90, 160);
@@ -426,8 +424,7 @@ TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][
   }
   std::ofstream(dir / "in.json") << in.dump();
   const std::string cmd = std::string("\"") + HEPCAT_CLI + "\" fit --device cpu -i \"" +
-                          (dir / "in.json").string() + "\" -o \"" +
-                          (dir / "out.json").string() +
+                          (dir / "in.json").string() + "\" -o \"" + (dir / "out.json").string() +
                           "\" --init 300,0,0,0,125,1.7 --fix mean,width > /dev/null";
   REQUIRE(std::system(cmd.c_str()) == 0);
   nlohmann::json out;
@@ -446,8 +443,8 @@ TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][
     CHECK(out["fits"][f]["objective"].get<double>() == Approx(r.objective[f]).epsilon(1e-12));
   }
   const std::string bad = std::string("\"") + HEPCAT_CLI + "\" fit -i \"" +
-                          (dir / "in.json").string() + "\" -o \"" +
-                          (dir / "bad.json").string() + "\" --fix nothing 2> /dev/null";
+                          (dir / "in.json").string() + "\" -o \"" + (dir / "bad.json").string() +
+                          "\" --fix nothing 2> /dev/null";
   CHECK(std::system(bad.c_str()) != 0);
   CHECK_FALSE(fs::exists(dir / "bad.json"));
 }

@@ -109,9 +109,10 @@ TEST_CASE("the Split-N-Fit loss's partial derivatives equal central finite diffe
   }
 }
 
-TEST_CASE("dL/ds by the envelope theorem equals finite differences of the whole pipeline "
-          "including the refits",
-          "[splitfit][gradient]") {
+TEST_CASE(
+    "dL/ds by the envelope theorem equals finite differences of the whole pipeline "
+    "including the refits",
+    "[splitfit][gradient]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
   Events e = make_events(20000, 7);
@@ -272,9 +273,10 @@ TEST_CASE("the splitfit toy has the stated mass shapes, feature means and mismod
   CHECK(std::sqrt(poor_f0_sq / n_bkg - pm * pm) == Approx(1.4).margin(0.03));
 }
 
-TEST_CASE("Split-N-Fit fine-tuning on nominal events raises the significance of a score "
-          "trained on the mismodelled sample",
-          "[splitfit][study]") {
+TEST_CASE(
+    "Split-N-Fit fine-tuning on nominal events raises the significance of a score "
+    "trained on the mismodelled sample",
+    "[splitfit][study]") {
   // The seed's study in miniature (README: the full-size numbers). Independent samples for the
   // pre-training, the fine-tuning and the significance.
   hepcat::Context ctx("cpu");
@@ -291,7 +293,8 @@ TEST_CASE("Split-N-Fit fine-tuning on nominal events raises the significance of 
   hepcat::ScoreTraining pre;
   pre.steps = 150;
   auto model = hepcat::standardised_linear_score(toy_features(mc));
-  const auto bce = hepcat::train_supervised(ctx, model, toy_features(mc), mc.column("label"), {}, pre);
+  const auto bce =
+      hepcat::train_supervised(ctx, model, toy_features(mc), mc.column("label"), {}, pre);
   CHECK(bce.back() < bce.front());
   auto z = [&](const hepcat::LinearScore& m) {
     return hepcat::cut_significance(ctx, config, test.column("mass"), {},
@@ -302,8 +305,8 @@ TEST_CASE("Split-N-Fit fine-tuning on nominal events raises the significance of 
   hepcat::ScoreTraining tune;
   tune.steps = 100;
   tune.learning_rate = 0.03;
-  const auto loss = hepcat::train_splitfit(ctx, model, toy_features(data), data.column("mass"),
-                                           {}, config, tune);
+  const auto loss =
+      hepcat::train_splitfit(ctx, model, toy_features(data), data.column("mass"), {}, config, tune);
   const double after = z(model);
   INFO("median significance before " << before << ", after " << after);
   CHECK(loss.back() < loss.front());

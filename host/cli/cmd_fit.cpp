@@ -97,8 +97,7 @@ std::vector<double> default_init(const ModelSpec& m, const FitConfig& c,
     p[0] = density;
   const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
   const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
-  for (int k = 0; k < math::signal_parameter_count(m); ++k)
-    p.push_back(k == 0 ? yield : signal[k]);
+  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
   return p;
 }
 
@@ -142,10 +141,10 @@ void run_fit(const FitOptions& o) {
   out["device"] = ctx.device_name();
   out["parameter_names"] = names;
   std::size_t converged = 0;
-  const int n_free = config.fixed.empty()
-                         ? r.n_params
-                         : static_cast<int>(
-                               std::count(config.fixed.begin(), config.fixed.end(), false));
+  const int n_free =
+      config.fixed.empty()
+          ? r.n_params
+          : static_cast<int>(std::count(config.fixed.begin(), config.fixed.end(), false));
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
   for (std::size_t f = 0; f < r.n_fits; ++f) {
     nlohmann::json fit, params, errors;
@@ -196,8 +195,9 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--upper", o->upper, "upper bounds, one per parameter")->delimiter(',');
   cmd->add_option("--scale", o->scale, "x scale of the power-law and dijet shapes (z = x/scale)");
   cmd->add_option("--max-iterations", o->max_iterations)->capture_default_str();
-  cmd->add_option("--tolerance", o->tolerance, "stop when the objective is within this of its "
-                                               "minimum")
+  cmd->add_option("--tolerance", o->tolerance,
+                  "stop when the objective is within this of its "
+                  "minimum")
       ->capture_default_str();
   cmd->callback([o] { run_fit(*o); });
 }

@@ -32,8 +32,11 @@ struct SplitFitOptions {
 };
 
 nlohmann::json model_json(const LinearScore& m, const std::vector<std::string>& names) {
-  return {{"features", names},   {"weights", m.weights}, {"centre", m.centre},
-          {"spread", m.spread}, {"bias", m.bias}};
+  return {{"features", names},
+          {"weights", m.weights},
+          {"centre", m.centre},
+          {"spread", m.spread},
+          {"bias", m.bias}};
 }
 
 LinearScore read_model(const std::string& path, const std::vector<std::string>& names) {
@@ -85,14 +88,15 @@ void run_splitfit(SplitFitOptions& o) {
   nlohmann::json out;
   if (!o.score_column.empty()) {
     const auto& s = test.column(o.score_column);
-    const SplitFitResult r = splitfit_loss(ctx, c, test.column(o.mass), weights_of(test), s, nullptr);
+    const SplitFitResult r =
+        splitfit_loss(ctx, c, test.column(o.mass), weights_of(test), s, nullptr);
     out["loss"] = r.loss;
-    out["significance"] = significance_json(cut_significance(
-        ctx, c, test.column(o.mass), weights_of(test), s, o.toys, o.common.seed));
+    out["significance"] = significance_json(
+        cut_significance(ctx, c, test.column(o.mass), weights_of(test), s, o.toys, o.common.seed));
   } else {
     const auto x = columns(table);
-    LinearScore m = o.init_model.empty() ? standardised_linear_score(x)
-                                         : read_model(o.init_model, o.features);
+    LinearScore m =
+        o.init_model.empty() ? standardised_linear_score(x) : read_model(o.init_model, o.features);
     const auto test_x = columns(test);
     auto evaluate = [&](const LinearScore& model) {
       return significance_json(cut_significance(ctx, c, test.column(o.mass), weights_of(test),
@@ -101,10 +105,9 @@ void run_splitfit(SplitFitOptions& o) {
     };
     if (!o.init_model.empty()) out["significance_before"] = evaluate(m);
     const std::vector<double> history =
-        o.supervised ? train_supervised(ctx, m, x, table.column(o.label), weights_of(table),
-                                        o.training)
-                     : train_splitfit(ctx, m, x, table.column(o.mass), weights_of(table), c,
-                                      o.training);
+        o.supervised
+            ? train_supervised(ctx, m, x, table.column(o.label), weights_of(table), o.training)
+            : train_splitfit(ctx, m, x, table.column(o.mass), weights_of(table), c, o.training);
     out["training"] = o.supervised ? "supervised" : "splitfit";
     out["loss_history"] = history;
     out["model"] = model_json(m, o.features);
@@ -149,8 +152,7 @@ void add_splitfit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--signal-mean", o->config.signal_mean)->capture_default_str();
   cmd->add_option("--signal-width", o->config.signal_width)->capture_default_str();
-  cmd->add_option("--estimator", o->estimator, "neyman, pearson or poisson")
-      ->capture_default_str();
+  cmd->add_option("--estimator", o->estimator, "neyman, pearson or poisson")->capture_default_str();
   cmd->add_option("--lambda", o->config.lambda, "fit-quality penalty weight")
       ->capture_default_str();
   cmd->add_option("--kappa", o->config.kappa, "penalty threshold (negative: n + 3 sqrt(2n))")

@@ -53,8 +53,7 @@ void run_splitfit_toy(const ToyOptions& o) {
 
 void run_toy(const ToyOptions& o) {
   if (o.study == "splitfit") return run_splitfit_toy(o);
-  if (o.study != "gato")
-    throw Error("unknown study '" + o.study + "' (available: gato, splitfit)");
+  if (o.study != "gato") throw Error("unknown study '" + o.study + "' (available: gato, splitfit)");
   GatoToyConfig config;
   config.scenario = o.scenario;
   config.events = o.events;

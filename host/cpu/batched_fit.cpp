@@ -30,8 +30,8 @@ void fit_all(const math::FitProblem<double>& P, const double* edges, std::size_t
 }  // namespace
 
 void batched_fit(const math::FitProblem<double>& problem, const double* edges, std::size_t n_fits,
-                 const double* histograms, const double* variances, double* params,
-                 double* errors, double* objective, int* state, int* iterations) {
+                 const double* histograms, const double* variances, double* params, double* errors,
+                 double* objective, int* state, int* iterations) {
   switch (math::dual_width(problem.n_free)) {
     case 4:
       return fit_all<4>(problem, edges, n_fits, histograms, variances, params, errors, objective,

@@ -37,14 +37,14 @@ void soft_split_histograms(const float* x, const float* w, const float* score, s
 }
 
 void soft_split_backward(const float* x, const float* w, const float* score, std::size_t n,
-                         int n_bins, double lo, double hi, const double* dpass,
-                         const double* dfail, double dq_per_event, float* grad) {
+                         int n_bins, double lo, double hi, const double* dpass, const double* dfail,
+                         double dq_per_event, float* grad) {
   const double inv_width = n_bins / (hi - lo);
 #pragma omp parallel for schedule(static) num_threads(max_threads())
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
     const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);
-    grad[i] = static_cast<float>(math::splitfit_score_gradient<double>(
-        score[i], w ? w[i] : 1.0, b, dpass, dfail, dq_per_event));
+    grad[i] = static_cast<float>(math::splitfit_score_gradient<double>(score[i], w ? w[i] : 1.0, b,
+                                                                       dpass, dfail, dq_per_event));
   }
 }
 

@@ -13,7 +13,7 @@ void soft_split_histograms(const float* x, const float* w, const float* score, s
 
 /// grad[i] = dL/ds_i from dL/dh (pass, fail) and dL/dq / n.
 void soft_split_backward(const float* x, const float* w, const float* score, std::size_t n,
-                         int n_bins, double lo, double hi, const double* dpass,
-                         const double* dfail, double dq_per_event, float* grad);
+                         int n_bins, double lo, double hi, const double* dpass, const double* dfail,
+                         double dq_per_event, float* grad);
 
 }  // namespace hepcat::cpu

@@ -36,10 +36,10 @@ struct FitConfig {
   ModelSpec model;  ///< x_lo/x_hi default to the first and last edge when left equal
   Estimator estimator = Estimator::neyman;
   Evaluation evaluation = Evaluation::bin_integral;
-  std::vector<double> edges;   ///< n_bins + 1 increasing values, 1 <= n_bins <= 512
-  std::vector<double> lower;   ///< per parameter; empty means unbounded
-  std::vector<double> upper;   ///< per parameter; empty means unbounded
-  std::vector<bool> fixed;     ///< per parameter; empty means all free
+  std::vector<double> edges;  ///< n_bins + 1 increasing values, 1 <= n_bins <= 512
+  std::vector<double> lower;  ///< per parameter; empty means unbounded
+  std::vector<double> upper;  ///< per parameter; empty means unbounded
+  std::vector<bool> fixed;    ///< per parameter; empty means all free
   int max_iterations = 100;
   double tolerance = 1e-8;  ///< stop when the objective is within this of its minimum
   int n_bins() const { return static_cast<int>(edges.size()) - 1; }

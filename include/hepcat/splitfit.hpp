@@ -26,9 +26,9 @@ struct SplitFitConfig {
   double signal_mean = 125, signal_width = 1.7;
   Estimator estimator = Estimator::neyman;
   Evaluation evaluation = Evaluation::bin_integral;
-  double lambda = 0;   ///< weight of the fit-quality penalty
-  double kappa = -1;   ///< penalty threshold; negative: n_bins + 3 sqrt(2 n_bins)
-  double delta = 0;    ///< offset of the fail term
+  double lambda = 0;  ///< weight of the fit-quality penalty
+  double kappa = -1;  ///< penalty threshold; negative: n_bins + 3 sqrt(2 n_bins)
+  double delta = 0;   ///< offset of the fail term
   SmoothRelu relu = SmoothRelu::softplus;
   int max_iterations = 200;
   double tolerance = 1e-10;
@@ -64,8 +64,7 @@ SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& config,
 /// unit), `scores` s_i; when `grad` is non-null it receives dL/ds_i (all backend pointers, so a
 /// training loop in another framework can pass its device arrays).
 SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config, const float* mass,
-                             const float* weights, const float* scores, std::size_t n,
-                             float* grad);
+                             const float* weights, const float* scores, std::size_t n, float* grad);
 
 /// Host-array convenience: uploads when the context is CUDA; `grad` resized to n when given.
 SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config,
@@ -123,8 +122,8 @@ std::vector<double> train_supervised(Context& ctx, LinearScore& model,
 std::vector<double> train_splitfit(Context& ctx, LinearScore& model,
                                    const std::vector<std::vector<float>>& features,
                                    const std::vector<float>& mass,
-                                   const std::vector<float>& weights,
-                                   const SplitFitConfig& config, const ScoreTraining& t);
+                                   const std::vector<float>& weights, const SplitFitConfig& config,
+                                   const ScoreTraining& t);
 
 /// Linear-interpolation quantile (as numpy's default) of unsorted values; q in [0, 1].
 double quantile(std::vector<double> values, double q);

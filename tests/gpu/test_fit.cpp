@@ -8,8 +8,7 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/splitfit.hpp"
 
-TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states",
-          "[gpu][fit]") {
+TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states", "[gpu][fit]") {
   hepcat::Context cpu("cpu"), gpu("cuda");
   hepcat::SplitFitConfig seed;
   std::vector<double> mean(40);
@@ -23,8 +22,8 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
   std::vector<double> h(n * 40);
   for (std::size_t i = 0; i < h.size(); ++i)
     h[i] = std::poisson_distribution<int>(mean[i % 40])(rng);
-  for (auto est : {hepcat::Estimator::neyman, hepcat::Estimator::pearson,
-                   hepcat::Estimator::poisson}) {
+  for (auto est :
+       {hepcat::Estimator::neyman, hepcat::Estimator::pearson, hepcat::Estimator::poisson}) {
     seed.estimator = est;
     for (bool with_signal : {true, false}) {
       auto config = hepcat::splitfit_fit_config(seed, with_signal);

@@ -83,9 +83,9 @@ HEPCAT_HD BinTerm<T> estimator_term(Estimator e, T h, T mu, T var) {
       // mu - h + h ln(h/mu) = h (d - log1p(d)) with d = (mu - h)/h: no cancellation between
       // large numbers near the minimum, where the fit's convergence test looks.
       const T d = (m - hl) / hl;
-      b.value = h > T(1e-9)  ? T(2) * h * (d - std::log1p(d))
-                : h > T(0) ? T(2) * (m - h + h * std::log(h / m))
-                           : T(2) * m;
+      b.value = h > T(1e-9) ? T(2) * h * (d - std::log1p(d))
+                : h > T(0)  ? T(2) * (m - h + h * std::log(h / m))
+                            : T(2) * m;
       b.d_mu = mu > min_expectation<T>() ? T(2) * (T(1) - h / m) : T(0);
       b.curvature = T(2) / m;
       b.d_h = T(2) * std::log(hl / m);
@@ -326,10 +326,10 @@ HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T*
           positive ? std::sqrt(T(2) * e[k]) : std::numeric_limits<T>::quiet_NaN();
     }
   }
-  out.state = !positive     ? FitState::singular
-              : converged   ? FitState::converged
-              : stalled     ? FitState::stalled
-                            : FitState::max_iterations;
+  out.state = !positive   ? FitState::singular
+              : converged ? FitState::converged
+              : stalled   ? FitState::stalled
+                          : FitState::max_iterations;
   return out;
 }
 
