@@ -60,4 +60,30 @@ Workload batched_fits_workload() {
           }};
 }
 
+Workload splitfit_step_workload() {
+  // One training step of Split-N-Fit: pass/fail histograms (reads mass, weight, score), the
+  // four fits, the backward pass (writes dL/ds), then 1000 pseudo-experiments of both regions.
+  return {"splitfit_step", "events", 16.0, [](Context& ctx, std::size_t n) {
+            std::mt19937 rng(2);
+            std::exponential_distribution<float> bkg(1.f / 35.f);
+            std::normal_distribution<float> peak(125.f, 1.7f), noise(0.f, 1.f);
+            std::vector<float> mass(n), weight(n, 1.f), score(n);
+            for (std::size_t i = 0; i < n; ++i) {
+              const bool s = i % 100 == 0;
+              mass[i] = s ? peak(rng) : 90.f + bkg(rng);
+              score[i] = (s ? 1.f : -0.5f) + noise(rng);
+            }
+            auto m = std::make_shared<Buffer<float>>(ctx, mass);
+            auto w = std::make_shared<Buffer<float>>(ctx, weight);
+            auto sc = std::make_shared<Buffer<float>>(ctx, score);
+            auto grad = std::make_shared<Buffer<float>>(ctx, n);
+            return std::function<void()>([&ctx, m, w, sc, grad, n] {
+              const SplitFitConfig config;
+              const SplitFitResult r =
+                  splitfit_loss(ctx, config, m->data(), w->data(), sc->data(), n, grad->data());
+              pseudo_experiments(ctx, config, {r.pass, r.fail}, 1000, 1);
+            });
+          }};
+}
+
 }  // namespace hepcat::bench

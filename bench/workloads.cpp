@@ -58,7 +58,8 @@ Workload optimizer_step_workload() {
 }  // namespace
 
 std::vector<Workload> all_workloads() {
-  return {bin_sums_workload(), optimizer_step_workload(), batched_fits_workload()};
+  return {bin_sums_workload(), optimizer_step_workload(), batched_fits_workload(),
+          splitfit_step_workload()};
 }
 
 }  // namespace hepcat::bench
