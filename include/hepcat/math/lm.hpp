@@ -10,7 +10,10 @@
 //
 // Step: (H + lambda diag H) delta = -g over the free parameters not held at a bound by their
 // gradient (projected active set); the trial point is clamped into the box. A step that does not
-// increase the objective is accepted (lambda / 10), otherwise lambda * 10. The fit has converged
+// increase the objective is accepted (lambda / 10), otherwise lambda * 10. Lambda starts at
+// 1e-9, i.e. at the Gauss-Newton step: binned fits of smooth models are close to linear least
+// squares (the seed's S+B with fixed peak is linear in its free parameters and converges in one
+// step), and a rejected step costs one evaluation. The fit has converged
 // when the Newton decrement g^T H^-1 g (twice the decrease the quadratic model still predicts)
 // is below 2 * tolerance, i.e. the objective is within `tolerance` of its minimum.
 #pragma once
@@ -237,7 +240,7 @@ struct FitOutcome {
 template <int N, class T>
 HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
                                 T* params, T* errors) {
-  constexpr T kLambdaStart = T(1e-5), kLambdaMin = T(1e-12), kLambdaMax = T(1e16);
+  constexpr T kLambdaStart = T(1e-9), kLambdaMin = T(1e-12), kLambdaMax = T(1e16);
   T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {};
   for (int i = 0; i < P.n_params; ++i) {
     const T v = params[i];
