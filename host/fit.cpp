@@ -192,6 +192,18 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
   return P;
 }
 
+std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params) {
+  const math::FitProblem<double> P = make_fit_problem(config);
+  if (params.size() != static_cast<std::size_t>(P.n_params))
+    throw Error("bin_expectations: " + std::to_string(params.size()) +
+                " parameters given, model '" + model_name(P.model) + "' has " +
+                std::to_string(P.n_params));
+  std::vector<double> mu(P.n_bins);
+  math::for_each_bin_expectation(P, config.edges.data(), params.data(),
+                                 [&](int j, double m) { mu[j] = m; });
+  return mu;
+}
+
 void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
                                std::size_t n_fits, const double* d_histograms,
                                const double* d_variances, double* d_params, double* d_errors,

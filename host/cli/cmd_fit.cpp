@@ -140,6 +140,7 @@ void run_fit(const FitOptions& o) {
   out["evaluation"] = o.evaluation;
   out["device"] = ctx.device_name();
   out["parameter_names"] = names;
+  out["edges"] = config.edges;
   std::size_t converged = 0;
   const int n_free =
       config.fixed.empty()
@@ -148,11 +149,15 @@ void run_fit(const FitOptions& o) {
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
   for (std::size_t f = 0; f < r.n_fits; ++f) {
     nlohmann::json fit, params, errors;
+    fit["histogram"] = std::vector<double>(hists.begin() + f * nb, hists.begin() + (f + 1) * nb);
     for (int k = 0; k < r.n_params; ++k) {
       params[names[k]] = number(r.parameters[f * r.n_params + k]);
       errors[names[k]] = number(r.errors[f * r.n_params + k]);
     }
     fit["parameters"] = params;
+    fit["expected"] =
+        bin_expectations(config, std::vector<double>(r.parameters.begin() + f * r.n_params,
+                                                     r.parameters.begin() + (f + 1) * r.n_params));
     fit["errors"] = errors;
     fit["objective"] = number(r.objective[f]);
     fit["ndf"] = static_cast<int>(nb) - n_free;

@@ -60,8 +60,9 @@ LinearScore read_model(const std::string& path, const std::vector<std::string>& 
 }
 
 nlohmann::json significance_json(const PseudoExperiments& p) {
-  return {{"median", p.median}, {"q16", p.q16},   {"q84", p.q84},
-          {"q025", p.q025},     {"q975", p.q975}, {"unconverged_fits", p.unconverged_fits}};
+  return {{"median", p.median},    {"q16", p.q16},   {"q84", p.q84},
+          {"q025", p.q025},        {"q975", p.q975}, {"unconverged_fits", p.unconverged_fits},
+          {"toys", p.significance}};
 }
 
 void run_splitfit(SplitFitOptions& o) {

@@ -71,6 +71,9 @@ void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_
                                double* d_params, double* d_errors, double* d_objective,
                                int* d_state, int* d_iterations);
 
+/// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
+std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params);
+
 /// Validates a configuration and turns it into the per-batch problem the fit loop runs.
 math::FitProblem<double> make_fit_problem(const FitConfig& config);
 
