@@ -383,6 +383,26 @@ TEST_CASE("fit states are honest: iteration limit and unidentifiable parameters 
   CHECK(std::isnan(singular.errors[4]));
 }
 
+TEST_CASE("bin expectations are the model's integrals over the bins", "[fit][models]") {
+  const auto edges = uniform_edges(40, 90, 160);
+  auto config = seed_config(edges);
+  const auto exact = seed_expectation(kTruth, edges);
+  const auto simpson = hepcat::bin_expectations(config, kTruth);
+  config.evaluation = m::Evaluation::bin_centre;
+  const auto centre = hepcat::bin_expectations(config, kTruth);
+  double total = 0, total_exact = 0;
+  for (int j = 0; j < 40; ++j) {
+    // Simpson's error on a width-1.7 Gaussian in 1.75-wide bins is ~1e-3 of the peak bin; the
+    // midpoint rule's about 4 times larger and of the opposite sign.
+    CHECK(simpson[j] == Approx(exact[j]).epsilon(3e-3));
+    CHECK(std::abs(simpson[j] - exact[j]) <= std::abs(centre[j] - exact[j]) + 1e-9);
+    total += simpson[j];
+    total_exact += exact[j];
+  }
+  CHECK(total == Approx(total_exact).epsilon(1e-6));
+  CHECK_THROWS_AS(hepcat::bin_expectations(config, {1, 2}), hepcat::Error);
+}
+
 TEST_CASE("fit configuration errors name the bad input", "[fit]") {
   hepcat::Context ctx("cpu");
   auto config = seed_config({90, 100, 95});
