@@ -22,6 +22,10 @@ struct Workload {
 
 /// One training epoch of the cut scan (bench/workloads_cuts.cpp).
 Workload cut_scan_workload();
+/// The batched S+B fits of Split-N-Fit (bench/fit_workloads.cpp).
+Workload batched_fits_workload();
+/// One Split-N-Fit training step with 1000 pseudo-experiments (bench/fit_workloads.cpp).
+Workload splitfit_step_workload();
 
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();

@@ -25,6 +25,8 @@ struct ToyOptions {
   std::int64_t events = 1000000;
   double lumi = 100.0;
   std::string out = hdf5_available() ? "toy.h5" : "toy.csv";
+  std::int64_t signal_events = SplitFitToyConfig{}.signal_events;
+  bool mismodelled = false;
 };
 
 std::string format_number(double v) {
@@ -33,8 +35,25 @@ std::string format_number(double v) {
   return s.str();
 }
 
+// The Split-N-Fit toy: --events background events and --signal-events signal events.
+void run_splitfit_toy(const ToyOptions& o) {
+  SplitFitToyConfig config;
+  config.background_events = o.events;
+  config.signal_events = o.signal_events;
+  config.mismodelled = o.mismodelled;
+  config.seed = o.common.seed;
+  const Context ctx(o.common.device, o.common.verbose);
+  check_table_output(o.out);
+  const EventTable table = generate_splitfit_toy(config);
+  write_table(o.out, table);
+  std::cout << "wrote " << table.rows() << " events of the splitfit toy ("
+            << (config.mismodelled ? "mismodelled" : "nominal") << ", seed " << config.seed
+            << ") to " << o.out << "\n";
+}
+
 void run_toy(const ToyOptions& o) {
-  if (o.study != "gato") throw Error("unknown study '" + o.study + "' (available: gato)");
+  if (o.study == "splitfit") return run_splitfit_toy(o);
+  if (o.study != "gato") throw Error("unknown study '" + o.study + "' (available: gato, splitfit)");
   GatoToyConfig config;
   config.scenario = o.scenario;
   config.events = o.events;
@@ -73,7 +92,14 @@ void add_toy_command(CLI::App& app) {
       "generate a toy dataset (gato: SCIENCE.md section 1, three Gaussian features, "
       "2 signals, 5 backgrounds)");
   add_common_options(*cmd, o->common);
-  cmd->add_option("--study", o->study, "which study's toy (gato)")->capture_default_str();
+  cmd->add_option("--study", o->study,
+                  "which study's toy: gato, or splitfit (diphoton-like mass in [90, 160] with "
+                  "four separating features; --events counts the background)")
+      ->capture_default_str();
+  cmd->add_option("--signal-events", o->signal_events, "splitfit: signal events")
+      ->capture_default_str();
+  cmd->add_flag("--mismodelled", o->mismodelled,
+                "splitfit: background features smeared and shifted (the poor simulation)");
   cmd->add_option("--scenario", o->scenario, "1: overlapping signals, 2: separated signals")
       ->capture_default_str();
   cmd->add_option("--events", o->events, "events generated in total over all processes")

@@ -27,5 +27,7 @@ void add_toy_command(CLI::App& app);
 void add_bin_command(CLI::App& app);
 void add_merge_command(CLI::App& app);
 void add_cuts_command(CLI::App& app);
+void add_fit_command(CLI::App& app);
+void add_splitfit_command(CLI::App& app);
 
 }  // namespace hepcat::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   hepcat::cli::add_bin_command(app);
   hepcat::cli::add_merge_command(app);
   hepcat::cli::add_cuts_command(app);
+  hepcat::cli::add_fit_command(app);
+  hepcat::cli::add_splitfit_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,210 @@
+// hepcat fit: a batch of histograms from JSON to fitted parameters, uncertainties from the
+// inverse Hessian, chi2 (or Poisson deviance) and convergence states, all fits in one call.
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/fit.hpp"
+#include "hepcat/io.hpp"
+#include "host/cli/commands.hpp"
+
+namespace hepcat::cli {
+
+namespace {
+
+struct FitOptions {
+  CommonOptions common;
+  std::string input;
+  std::string out = "fit.json";
+  std::string model = "poly2+gauss";
+  std::string estimator = "neyman";
+  std::string evaluation = "integral";
+  std::vector<double> init, lower, upper;
+  std::vector<std::string> fix;
+  double scale = 0;
+  int max_iterations = 100;
+  double tolerance = 1e-8;
+};
+
+std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
+  if (!j.is_array()) throw Error("fit input: " + what + " must be an array of numbers");
+  std::vector<double> v;
+  for (const auto& x : j) {
+    if (!x.is_number()) throw Error("fit input: " + what + " holds a value that is not a number");
+    v.push_back(x.get<double>());
+  }
+  return v;
+}
+
+// Histograms as {"edges": [...], "histograms": [[...], ...], "variances": [[...], ...]}; a
+// single histogram may be given as "histogram": [...].
+void read_input(const std::string& path, FitConfig& config, std::vector<double>& hists,
+                std::vector<double>& variances) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot open fit input '" + path + "'");
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("fit input '" + path + "' is not valid JSON: " + e.what());
+  }
+  if (!j.contains("edges")) throw Error("fit input '" + path + "' has no \"edges\"");
+  config.edges = row_of(j["edges"], "edges");
+  const std::size_t nb = config.edges.size() - 1;
+  auto rows = [&](const char* key, std::vector<double>& out) {
+    if (!j.contains(key)) return;
+    for (std::size_t r = 0; r < j[key].size(); ++r) {
+      const auto row = row_of(j[key][r], std::string(key) + "[" + std::to_string(r) + "]");
+      if (row.size() != nb)
+        throw Error("fit input: " + std::string(key) + "[" + std::to_string(r) + "] has " +
+                    std::to_string(row.size()) + " bins, the edges give " + std::to_string(nb));
+      out.insert(out.end(), row.begin(), row.end());
+    }
+  };
+  if (j.contains("histogram")) {
+    hists = row_of(j["histogram"], "histogram");
+    if (hists.size() != nb) throw Error("fit input: histogram and edges disagree in length");
+  }
+  rows("histograms", hists);
+  rows("variances", variances);
+  if (hists.empty()) throw Error("fit input '" + path + "' has no \"histograms\"");
+}
+
+// Starting values when --init is not given: a flat background at the mean density, a signal
+// yield of 5% of the entries (zero would leave the peak's position without effect), the peak
+// at the centre of the range with a width of 1/20 of it.
+std::vector<double> default_init(const ModelSpec& m, const FitConfig& c,
+                                 const std::vector<double>& first) {
+  if (m.background == Background::power_law || m.background == Background::dijet)
+    throw Error("--init is required for the " + model_name(m) + " model");
+  double total = 0;
+  for (double h : first) total += h;
+  const double lo = c.edges.front(), hi = c.edges.back();
+  const double density = std::max(total, 1.0) / (hi - lo);
+  std::vector<double> p(math::background_parameter_count(m), 0.0);
+  if (m.background == Background::bernstein)
+    std::fill(p.begin(), p.end(), density);
+  else if (!p.empty())
+    p[0] = density;
+  const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
+  const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
+  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
+  return p;
+}
+
+void run_fit(const FitOptions& o) {
+  FitConfig config;
+  std::vector<double> hists, variances;
+  read_input(o.input, config, hists, variances);
+  config.model = parse_model(o.model);
+  config.model.scale = o.scale;
+  config.estimator = parse_estimator(o.estimator);
+  if (o.evaluation != "integral" && o.evaluation != "centre")
+    throw Error("--evaluation must be integral or centre, got '" + o.evaluation + "'");
+  config.evaluation =
+      o.evaluation == "integral" ? Evaluation::bin_integral : Evaluation::bin_centre;
+  config.lower = o.lower;
+  config.upper = o.upper;
+  config.max_iterations = o.max_iterations;
+  config.tolerance = o.tolerance;
+  const std::vector<std::string> names = parameter_names(config.model);
+  if (!o.fix.empty()) {
+    config.fixed.assign(names.size(), false);
+    for (const std::string& f : o.fix) {
+      const auto it = std::find(names.begin(), names.end(), f);
+      if (it == names.end())
+        throw Error("--fix: no parameter '" + f + "' in model " + model_name(config.model));
+      config.fixed[it - names.begin()] = true;
+    }
+  }
+  const std::size_t nb = config.edges.size() - 1;
+  const std::vector<double> init =
+      o.init.empty() ? default_init(config.model, config,
+                                    std::vector<double>(hists.begin(), hists.begin() + nb))
+                     : o.init;
+  Context ctx(o.common.device, o.common.verbose);
+  const FitResults r = fit_histograms(ctx, config, hists, init, variances);
+
+  nlohmann::json out;
+  out["model"] = model_name(config.model);
+  out["estimator"] = to_string(config.estimator);
+  out["evaluation"] = o.evaluation;
+  out["device"] = ctx.device_name();
+  out["parameter_names"] = names;
+  out["edges"] = config.edges;
+  std::size_t converged = 0;
+  const int n_free =
+      config.fixed.empty()
+          ? r.n_params
+          : static_cast<int>(std::count(config.fixed.begin(), config.fixed.end(), false));
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  for (std::size_t f = 0; f < r.n_fits; ++f) {
+    nlohmann::json fit, params, errors;
+    fit["histogram"] = std::vector<double>(hists.begin() + f * nb, hists.begin() + (f + 1) * nb);
+    for (int k = 0; k < r.n_params; ++k) {
+      params[names[k]] = number(r.parameters[f * r.n_params + k]);
+      errors[names[k]] = number(r.errors[f * r.n_params + k]);
+    }
+    fit["parameters"] = params;
+    fit["expected"] =
+        bin_expectations(config, std::vector<double>(r.parameters.begin() + f * r.n_params,
+                                                     r.parameters.begin() + (f + 1) * r.n_params));
+    fit["errors"] = errors;
+    fit["objective"] = number(r.objective[f]);
+    fit["ndf"] = static_cast<int>(nb) - n_free;
+    fit["state"] = to_string(r.states[f]);
+    fit["iterations"] = r.iterations[f];
+    converged += r.states[f] == FitState::converged;
+    out["fits"].push_back(fit);
+  }
+  out["converged"] = converged;
+  write_text_atomic(o.out, out.dump(1) + "\n");
+  std::cout << "fitted " << r.n_fits << " histograms with " << model_name(config.model) << " ("
+            << to_string(config.estimator) << "): " << converged << " converged; wrote " << o.out
+            << "\n";
+}
+
+}  // namespace
+
+void add_fit_command(CLI::App& app) {
+  auto o = std::make_shared<FitOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "fit", "fit a batch of histograms (JSON: edges, histograms[, variances]) with one model");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--input,-i", o->input, "JSON file with edges and histograms")->required();
+  cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
+  cmd->add_option("--model", o->model,
+                  "background poly<k>|bernstein<k>|exp|powerlaw|dijet|none, optionally "
+                  "+gauss or +cb; or gauss|cb alone")
+      ->capture_default_str();
+  cmd->add_option("--estimator", o->estimator, "neyman, pearson, variance or poisson")
+      ->capture_default_str();
+  cmd->add_option("--evaluation", o->evaluation,
+                  "integral (Simpson's rule over each bin) or centre (density at the centre "
+                  "times the width)")
+      ->capture_default_str();
+  cmd->add_option("--init", o->init, "initial parameters (default: flat background, no signal)")
+      ->delimiter(',');
+  cmd->add_option("--fix", o->fix, "parameters held at their initial values, by name")
+      ->delimiter(',');
+  cmd->add_option("--lower", o->lower, "lower bounds, one per parameter")->delimiter(',');
+  cmd->add_option("--upper", o->upper, "upper bounds, one per parameter")->delimiter(',');
+  cmd->add_option("--scale", o->scale, "x scale of the power-law and dijet shapes (z = x/scale)");
+  cmd->add_option("--max-iterations", o->max_iterations)->capture_default_str();
+  cmd->add_option("--tolerance", o->tolerance,
+                  "stop when the objective is within this of its "
+                  "minimum")
+      ->capture_default_str();
+  cmd->callback([o] { run_fit(*o); });
+}
+
+}  // namespace hepcat::cli

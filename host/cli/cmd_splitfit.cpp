@@ -1,0 +1,169 @@
+// hepcat splitfit: trains a logistic score over features with the Split-N-Fit loss on unlabelled
+// events (or by cross-entropy with --supervised), and reports the median pseudo-experiment
+// significance of the score > 0 selection before and after. Also evaluates a score column.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/io.hpp"
+#include "hepcat/splitfit.hpp"
+#include "host/cli/commands.hpp"
+
+namespace hepcat::cli {
+
+namespace {
+
+struct SplitFitOptions {
+  CommonOptions common;
+  std::string input, test, out = "splitfit.json", init_model, score_column;
+  std::vector<std::string> features;
+  std::string mass = "mass", weight, label = "label";
+  bool supervised = false;
+  ScoreTraining training;
+  SplitFitConfig config;
+  std::string estimator = "neyman", relu = "softplus";
+  int toys = 1000;
+};
+
+nlohmann::json model_json(const LinearScore& m, const std::vector<std::string>& names) {
+  return {{"features", names},
+          {"weights", m.weights},
+          {"centre", m.centre},
+          {"spread", m.spread},
+          {"bias", m.bias}};
+}
+
+LinearScore read_model(const std::string& path, const std::vector<std::string>& names) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot open score model '" + path + "'");
+  nlohmann::json j;
+  try {
+    in >> j;
+    if (j.contains("model")) j = j["model"];
+    LinearScore m;
+    m.weights = j.at("weights").get<std::vector<double>>();
+    m.centre = j.at("centre").get<std::vector<double>>();
+    m.spread = j.at("spread").get<std::vector<double>>();
+    m.bias = j.at("bias").get<double>();
+    if (j.at("features").get<std::vector<std::string>>() != names)
+      throw Error("score model '" + path + "' was trained on other features");
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("score model '" + path + "' is not a hepcat splitfit model: " + e.what());
+  }
+}
+
+nlohmann::json significance_json(const PseudoExperiments& p) {
+  return {{"median", p.median},    {"q16", p.q16},   {"q84", p.q84},
+          {"q025", p.q025},        {"q975", p.q975}, {"unconverged_fits", p.unconverged_fits},
+          {"toys", p.significance}};
+}
+
+void run_splitfit(SplitFitOptions& o) {
+  SplitFitConfig& c = o.config;
+  c.estimator = parse_estimator(o.estimator);
+  if (o.relu != "softplus" && o.relu != "silu")
+    throw Error("--relu must be softplus or silu, got '" + o.relu + "'");
+  c.relu = o.relu == "silu" ? SmoothRelu::silu : SmoothRelu::softplus;
+  splitfit_fit_config(c, true);  // validates the fit settings before reading anything
+  if (o.score_column.empty() && o.features.empty())
+    throw Error("give --features to train a score, or --score-column to evaluate one");
+  Context ctx(o.common.device, o.common.verbose);
+  const EventTable table = read_table(o.input);
+  const EventTable test_table = o.test.empty() ? EventTable{} : read_table(o.test);
+  const EventTable& test = o.test.empty() ? table : test_table;
+  auto columns = [&](const EventTable& t) {
+    std::vector<std::vector<float>> x;
+    for (const auto& f : o.features) x.push_back(t.column(f));
+    return x;
+  };
+  auto weights_of = [&](const EventTable& t) {
+    return o.weight.empty() ? std::vector<float>{} : t.column(o.weight);
+  };
+  nlohmann::json out;
+  if (!o.score_column.empty()) {
+    const auto& s = test.column(o.score_column);
+    const SplitFitResult r =
+        splitfit_loss(ctx, c, test.column(o.mass), weights_of(test), s, nullptr);
+    out["loss"] = r.loss;
+    out["significance"] = significance_json(
+        cut_significance(ctx, c, test.column(o.mass), weights_of(test), s, o.toys, o.common.seed));
+  } else {
+    const auto x = columns(table);
+    LinearScore m =
+        o.init_model.empty() ? standardised_linear_score(x) : read_model(o.init_model, o.features);
+    const auto test_x = columns(test);
+    auto evaluate = [&](const LinearScore& model) {
+      return significance_json(cut_significance(ctx, c, test.column(o.mass), weights_of(test),
+                                                linear_scores(model, test_x), o.toys,
+                                                o.common.seed));
+    };
+    if (!o.init_model.empty()) out["significance_before"] = evaluate(m);
+    const std::vector<double> history =
+        o.supervised
+            ? train_supervised(ctx, m, x, table.column(o.label), weights_of(table), o.training)
+            : train_splitfit(ctx, m, x, table.column(o.mass), weights_of(table), c, o.training);
+    out["training"] = o.supervised ? "supervised" : "splitfit";
+    out["loss_history"] = history;
+    out["model"] = model_json(m, o.features);
+    out["significance"] = evaluate(m);
+  }
+  out["device"] = ctx.device_name();
+  write_text_atomic(o.out, out.dump(1) + "\n");
+  std::cout << "median significance " << out["significance"]["median"].get<double>();
+  if (out.contains("significance_before"))
+    std::cout << " (before: " << out["significance_before"]["median"].get<double>() << ")";
+  std::cout << "; wrote " << o.out << "\n";
+}
+
+}  // namespace
+
+void add_splitfit_command(CLI::App& app) {
+  auto o = std::make_shared<SplitFitOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "splitfit",
+      "train a logistic score with the Split-N-Fit loss (SCIENCE.md section 4) and report the "
+      "median pseudo-experiment significance of the score > 0 selection");
+  add_common_options(*cmd, o->common);
+  cmd->add_option("--input,-i", o->input, "events table (.csv or .h5)")->required();
+  cmd->add_option("--test", o->test, "independent table for the significance (default: input)");
+  cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
+  cmd->add_option("--features", o->features, "feature columns of the score")->delimiter(',');
+  cmd->add_option("--mass", o->mass, "fit variable column")->capture_default_str();
+  cmd->add_option("--weight", o->weight, "weight column (default: unit weights)");
+  cmd->add_option("--label", o->label, "label column for --supervised")->capture_default_str();
+  cmd->add_flag("--supervised", o->supervised, "train by cross-entropy against --label instead");
+  cmd->add_option("--init-model", o->init_model, "start from a model JSON written by splitfit");
+  cmd->add_option("--score-column", o->score_column, "evaluate this score column, no training");
+  cmd->add_option("--steps", o->training.steps, "full-batch optimiser steps")
+      ->capture_default_str();
+  cmd->add_option("--lr", o->training.learning_rate, "learning rate")->capture_default_str();
+  cmd->add_option("--optimizer", o->training.optimizer, "adam, adamw, sgd or rmsprop")
+      ->capture_default_str();
+  cmd->add_option("--bins", o->config.n_bins, "bins of the fit variable")->capture_default_str();
+  cmd->add_option("--lo", o->config.lo, "fit range low edge")->capture_default_str();
+  cmd->add_option("--hi", o->config.hi, "fit range high edge")->capture_default_str();
+  cmd->add_option("--background", o->config.background, "poly<k>, bernstein<k> or exp")
+      ->capture_default_str();
+  cmd->add_option("--signal-mean", o->config.signal_mean)->capture_default_str();
+  cmd->add_option("--signal-width", o->config.signal_width)->capture_default_str();
+  cmd->add_option("--estimator", o->estimator, "neyman, pearson or poisson")->capture_default_str();
+  cmd->add_option("--lambda", o->config.lambda, "fit-quality penalty weight")
+      ->capture_default_str();
+  cmd->add_option("--kappa", o->config.kappa, "penalty threshold (negative: n + 3 sqrt(2n))")
+      ->capture_default_str();
+  cmd->add_option("--delta", o->config.delta, "offset of the fail term")->capture_default_str();
+  cmd->add_option("--relu", o->relu, "smooth ReLU of the penalty: softplus or silu")
+      ->capture_default_str();
+  cmd->add_option("--toys", o->toys, "pseudo-experiments for the significance")
+      ->capture_default_str();
+  cmd->callback([o] { run_splitfit(*o); });
+}
+
+}  // namespace hepcat::cli

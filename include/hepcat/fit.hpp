@@ -1,0 +1,80 @@
+// Batched binned fits: many independent histograms fitted by one model in one call, on the
+// CPU (OpenMP over fits) or on CUDA (one thread per fit, the whole Levenberg-Marquardt loop in
+// one launch, nothing crossing to the host until the results). SCIENCE.md section 4.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/math/lm.hpp"
+
+namespace hepcat {
+
+using math::Background;
+using math::Estimator;
+using math::Evaluation;
+using math::FitState;
+using math::ModelSpec;
+using math::Signal;
+
+const char* to_string(FitState state);
+const char* to_string(Estimator estimator);
+Estimator parse_estimator(const std::string& text);  ///< neyman, pearson, variance, poisson
+
+/// Parses a model name: a background "poly<k>", "bernstein<k>" (k = 0..5), "exp", "powerlaw",
+/// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball); "gauss" and
+/// "cb" alone are a signal without background. x_lo/x_hi/scale are left at their defaults.
+ModelSpec parse_model(const std::string& text);
+std::string model_name(const ModelSpec& model);
+/// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}.
+std::vector<std::string> parameter_names(const ModelSpec& model);
+
+/// The settings shared by every fit of a batch.
+struct FitConfig {
+  ModelSpec model;  ///< x_lo/x_hi default to the first and last edge when left equal
+  Estimator estimator = Estimator::neyman;
+  Evaluation evaluation = Evaluation::bin_integral;
+  std::vector<double> edges;  ///< n_bins + 1 increasing values, 1 <= n_bins <= 512
+  std::vector<double> lower;  ///< per parameter; empty means unbounded
+  std::vector<double> upper;  ///< per parameter; empty means unbounded
+  std::vector<bool> fixed;    ///< per parameter; empty means all free
+  int max_iterations = 100;
+  double tolerance = 1e-8;  ///< stop when the objective is within this of its minimum
+  int n_bins() const { return static_cast<int>(edges.size()) - 1; }
+};
+
+/// Per-fit results, fits in order; parameters and errors are n_fits x n_params row-major.
+struct FitResults {
+  std::size_t n_fits = 0;
+  int n_params = 0;
+  std::vector<double> parameters;
+  std::vector<double> errors;     ///< sqrt(diag(2 H^-1)); 0 for fixed, NaN when singular
+  std::vector<double> objective;  ///< chi2 (or Poisson deviance) at the fitted parameters
+  std::vector<FitState> states;
+  std::vector<int> iterations;
+};
+
+/// Fits n_fits histograms (n_fits x n_bins, row-major) on the host. `initial` holds n_params
+/// values shared by all fits or n_fits x n_params. `variances` (same shape as histograms) is
+/// required by Estimator::variance and ignored otherwise.
+FitResults fit_histograms(Context& ctx, const FitConfig& config,
+                          const std::vector<double>& histograms, const std::vector<double>& initial,
+                          const std::vector<double>& variances = {});
+
+/// The same on arrays already on the context's backend (device pointers on CUDA).
+/// d_params holds the initial values (n_fits x n_params) and receives the fitted ones;
+/// d_variances may be null unless the estimator needs it. d_state receives FitState values.
+void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
+                               const double* d_histograms, const double* d_variances,
+                               double* d_params, double* d_errors, double* d_objective,
+                               int* d_state, int* d_iterations);
+
+/// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
+std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params);
+
+/// Validates a configuration and turns it into the per-batch problem the fit loop runs.
+math::FitProblem<double> make_fit_problem(const FitConfig& config);
+
+}  // namespace hepcat

@@ -1,0 +1,152 @@
+// Fit models f(x, params), each written once as a template on the parameter scalar type S
+// (a plain float/double, or a Dual for the Jacobian). Every model is a density in events per
+// unit of x: a bin's expectation is its integral over the bin (SCIENCE.md section 4).
+//
+// A model is a background shape plus an optional signal peak; the parameter vector is the
+// background's parameters followed by the signal's. The seed's S+B is a 2nd-order polynomial
+// plus a Gaussian with fixed mass and width; its B is the polynomial alone.
+#pragma once
+
+#include <cmath>
+
+#include "hepcat/math/dual.hpp"
+#include "hepcat/math/hd.hpp"
+
+namespace hepcat::math {
+
+enum class Background : int {
+  none = 0,
+  polynomial = 1,   ///< sum_k p_k t^k, order 0..5
+  bernstein = 2,    ///< sum_k p_k C(n,k) t^k (1-t)^(n-k), order 0..5
+  exponential = 3,  ///< p0 exp(p1 t)
+  power_law = 4,    ///< p0 z^(-p1)
+  dijet = 5,        ///< p0 (1-z)^p1 / z^(p2 + p3 ln z)
+};
+
+enum class Signal : int {
+  none = 0,
+  gaussian = 1,      ///< (yield, mean, width): integral over x equals the yield
+  crystal_ball = 2,  ///< (yield, mean, width, alpha, n): power-law tail below mean - alpha width
+};
+
+/// How a bin's expectation is computed from the density.
+enum class Evaluation : int {
+  bin_integral = 0,  ///< Simpson's rule over the bin: (b-a)/6 (f(a) + 4 f(m) + f(b))
+  bin_centre = 1,    ///< (b-a) f(m)
+};
+
+/// Which model, and the fixed coordinates its shapes are written in. Polynomial, Bernstein and
+/// exponential shapes use t = (x - x_lo) / (x_hi - x_lo), so their parameters stay of the same
+/// magnitude whatever the units of x; power law and dijet use z = x / scale.
+struct ModelSpec {
+  Background background = Background::polynomial;
+  int order = 2;  ///< polynomial and Bernstein order
+  Signal signal = Signal::none;
+  double x_lo = 0, x_hi = 0;  ///< equal: the fit takes them from the first and last edge
+  double scale = 1;
+};
+
+constexpr int kMaxFitParams = 16;
+constexpr int kMaxShapeOrder = 5;
+
+HEPCAT_HD int background_parameter_count(const ModelSpec& m) {
+  switch (m.background) {
+    case Background::polynomial:
+    case Background::bernstein:
+      return m.order + 1;
+    case Background::exponential:
+    case Background::power_law:
+      return 2;
+    case Background::dijet:
+      return 4;
+    default:
+      return 0;
+  }
+}
+
+HEPCAT_HD int signal_parameter_count(const ModelSpec& m) {
+  return m.signal == Signal::gaussian ? 3 : m.signal == Signal::crystal_ball ? 5 : 0;
+}
+
+HEPCAT_HD int parameter_count(const ModelSpec& m) {
+  return background_parameter_count(m) + signal_parameter_count(m);
+}
+
+/// Background density at x. `x` is a plain value (bin positions are constants), `p` its
+/// parameters.
+template <class T, class S>
+HEPCAT_HD S background_density(const ModelSpec& m, T x, const S* p) {
+  using std::exp;
+  const T t = (x - T(m.x_lo)) / (T(m.x_hi) - T(m.x_lo));
+  switch (m.background) {
+    case Background::polynomial: {
+      S f = p[m.order];
+      for (int k = m.order - 1; k >= 0; --k) f = f * t + p[k];  // Horner
+      return f;
+    }
+    case Background::bernstein: {
+      S f = S(T(0));
+      T binomial = T(1);
+      for (int k = 0; k <= m.order; ++k) {
+        T basis = binomial;
+        for (int j = 0; j < k; ++j) basis *= t;
+        for (int j = k; j < m.order; ++j) basis *= T(1) - t;
+        f = f + p[k] * basis;
+        binomial = binomial * T(m.order - k) / T(k + 1);
+      }
+      return f;
+    }
+    case Background::exponential:
+      return p[0] * exp(p[1] * t);
+    case Background::power_law: {
+      const T lz = std::log(x / T(m.scale));
+      return p[0] * exp(-(p[1] * lz));
+    }
+    case Background::dijet: {
+      const T z = x / T(m.scale);
+      const T lz = std::log(z), l1z = std::log(T(1) - z);
+      return p[0] * exp(p[1] * l1z - (p[2] + p[3] * lz) * lz);
+    }
+    default:
+      return S(T(0));
+  }
+}
+
+/// Signal density at x; `p` points at the signal's own parameters (yield first).
+template <class T, class S>
+HEPCAT_HD S signal_density(const ModelSpec& m, T x, const S* p) {
+  using std::abs;
+  using std::erf;
+  using std::exp;
+  using std::log;
+  using std::sqrt;
+  constexpr T kInvSqrt2Pi = T(0.3989422804014327);
+  if (m.signal == Signal::none) return S(T(0));
+  const S u = (x - p[1]) / p[2];
+  if (m.signal == Signal::gaussian) return p[0] * kInvSqrt2Pi / p[2] * exp(T(-0.5) * u * u);
+  // Crystal Ball normalised over the real line: width * (tail integral + core integral).
+  const S a = abs(p[3]), n = p[4];
+  const S core = T(1.2533141373155003) * (T(1) + erf(a * T(0.7071067811865476)));
+  const S tail = n / a / (n - T(1)) * exp(T(-0.5) * a * a);
+  const S norm = p[2] * (core + tail);
+  S shape;
+  if (u > -value_of(a)) {
+    shape = exp(T(-0.5) * u * u);
+  } else {
+    // (n/a)^n exp(-a^2/2) (n/a - a - u)^(-n), written through logs for a dual exponent n
+    const S ratio = n / a;
+    shape = exp(n * log(ratio) - T(0.5) * a * a - n * log(ratio - a - u));
+  }
+  return p[0] * shape / norm;
+}
+
+/// The whole model's density at x.
+template <class T, class S>
+HEPCAT_HD S model_density(const ModelSpec& m, T x, const S* p) {
+  const int nb = background_parameter_count(m);
+  S f = background_density(m, x, p);
+  if (m.signal != Signal::none) f = f + signal_density(m, x, p + nb);
+  return f;
+}
+
+}  // namespace hepcat::math

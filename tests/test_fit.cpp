@@ -1,0 +1,471 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "hepcat/context.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/fit.hpp"
+#include "hepcat/math/dual.hpp"
+#include "hepcat/math/fit_models.hpp"
+#include "hepcat/math/lm.hpp"
+#include "tests/backends.hpp"
+
+using hepcat::test::test_devices;
+namespace m = hepcat::math;
+
+namespace {
+
+constexpr double kPi = 3.141592653589793;
+
+std::vector<double> uniform_edges(int n, double lo, double hi) {
+  std::vector<double> e(n + 1);
+  for (int j = 0; j <= n; ++j) e[j] = lo + (hi - lo) * j / n;
+  return e;
+}
+
+// Independent S+B density of the seed: a 2nd-order polynomial in t = (x - lo)/(hi - lo) plus a
+// Gaussian of given yield, mean and width.
+double seed_density(const std::vector<double>& p, double x, double lo, double hi) {
+  const double t = (x - lo) / (hi - lo);
+  const double u = (x - p[4]) / p[5];
+  return p[0] + p[1] * t + p[2] * t * t + p[3] / (std::sqrt(2 * kPi) * p[5]) * std::exp(-u * u / 2);
+}
+
+// Exact bin integrals of the seed density: polynomial by its antiderivative, Gaussian by erf.
+std::vector<double> seed_expectation(const std::vector<double>& p, const std::vector<double>& e) {
+  const double lo = e.front(), hi = e.back(), L = hi - lo;
+  std::vector<double> mu(e.size() - 1);
+  for (std::size_t j = 0; j + 1 < e.size(); ++j) {
+    const double ta = (e[j] - lo) / L, tb = (e[j + 1] - lo) / L;
+    const double poly = L * (p[0] * (tb - ta) + p[1] * (tb * tb - ta * ta) / 2 +
+                             p[2] * (tb * tb * tb - ta * ta * ta) / 3);
+    const double c = 1 / (std::sqrt(2.0) * p[5]);
+    const double gauss = p[3] / 2 * (std::erf((e[j + 1] - p[4]) * c) - std::erf((e[j] - p[4]) * c));
+    mu[j] = poly + gauss;
+  }
+  return mu;
+}
+
+std::vector<double> poisson_histogram(const std::vector<double>& mu, std::mt19937_64& rng) {
+  std::vector<double> h(mu.size());
+  for (std::size_t j = 0; j < mu.size(); ++j) h[j] = std::poisson_distribution<int>(mu[j])(rng);
+  return h;
+}
+
+// Reference fit: Gauss-Newton on the Neyman chi2 (variance max(h, 1)) of the bin-centre seed
+// model, Jacobian by central differences, normal equations by Gaussian elimination. Free
+// parameters 0..3 (mean and width fixed). Returns the parameters and sqrt(diag((J^T W J)^-1)).
+struct Reference {
+  std::vector<double> p, err;
+  double chi2;
+};
+Reference gauss_newton_reference(std::vector<double> p, const std::vector<double>& h,
+                                 const std::vector<double>& e) {
+  const int nb = static_cast<int>(h.size()), nf = 4;
+  auto expect = [&](const std::vector<double>& q, int j) {
+    return (e[j + 1] - e[j]) * seed_density(q, 0.5 * (e[j] + e[j + 1]), e.front(), e.back());
+  };
+  std::vector<std::vector<double>> inv(nf, std::vector<double>(nf));
+  double chi2 = 0;
+  for (int iter = 0; iter < 30; ++iter) {
+    std::vector<std::vector<double>> A(nf, std::vector<double>(2 * nf + 1, 0.0));
+    chi2 = 0;
+    for (int j = 0; j < nb; ++j) {
+      const double w = 1 / std::max(h[j], 1.0), r = h[j] - expect(p, j);
+      chi2 += w * r * r;
+      double J[4];
+      for (int k = 0; k < nf; ++k) {
+        auto a = p, b = p;
+        const double step = 1e-6 * std::max(1.0, std::abs(p[k]));
+        a[k] += step;
+        b[k] -= step;
+        J[k] = (expect(a, j) - expect(b, j)) / (2 * step);
+      }
+      for (int k = 0; k < nf; ++k) {
+        for (int l = 0; l < nf; ++l) A[k][l] += w * J[k] * J[l];
+        A[k][2 * nf] += w * J[k] * r;
+      }
+    }
+    for (int k = 0; k < nf; ++k) A[k][nf + k] = 1;
+    for (int c = 0; c < nf; ++c)  // Gauss-Jordan with the identity appended gives the inverse
+      for (int r = 0; r < nf; ++r) {
+        if (r == c) continue;
+        const double f = A[r][c] / A[c][c];
+        for (int k = 0; k <= 2 * nf; ++k) A[r][k] -= f * A[c][k];
+      }
+    for (int k = 0; k < nf; ++k) {
+      p[k] += A[k][2 * nf] / A[k][k];
+      for (int l = 0; l < nf; ++l) inv[k][l] = A[k][nf + l] / A[k][k];
+    }
+  }
+  Reference r{p, std::vector<double>(6, 0.0), chi2};
+  for (int k = 0; k < nf; ++k) r.err[k] = std::sqrt(inv[k][k]);
+  return r;
+}
+
+hepcat::FitConfig seed_config(const std::vector<double>& edges) {
+  hepcat::FitConfig c;
+  c.model = hepcat::parse_model("poly2+gauss");
+  c.edges = edges;
+  c.fixed = {false, false, false, false, true, true};
+  c.tolerance = 1e-12;
+  return c;
+}
+
+const std::vector<double> kTruth{400, -250, 90, 300, 125, 1.7};
+
+}  // namespace
+
+TEST_CASE("dual numbers carry the derivatives of arithmetic and elementary functions",
+          "[fit][dual]") {
+  using D = m::Dual<double, 2>;
+  auto f = [](auto x, auto y) {
+    using std::erf;
+    using std::exp;
+    using std::log;
+    using std::pow;
+    using std::sqrt;
+    return exp(x / y) * log(x * x + 1.0) - sqrt(y) * erf(x - y) + pow(x, y) / (2.0 - y) -
+           pow(y, 1.5) + pow(3.0, x);
+  };
+  const double x0 = 0.7, y0 = 1.3, h = 1e-6;
+  const D r = f(D::variable(x0, 0), D::variable(y0, 1));
+  // Central differences: truncation ~h^2 and rounding ~1e-16/h, so 1e-8 relative is safe.
+  CHECK(r.v == Approx(f(x0, y0)).epsilon(1e-14));
+  CHECK(r.d[0] == Approx((f(x0 + h, y0) - f(x0 - h, y0)) / (2 * h)).epsilon(1e-8));
+  CHECK(r.d[1] == Approx((f(x0, y0 + h) - f(x0, y0 - h)) / (2 * h)).epsilon(1e-8));
+}
+
+TEST_CASE("every model's dual-number Jacobian equals central finite differences of its density",
+          "[fit][models]") {
+  struct Case {
+    const char* name;
+    std::vector<double> p;
+  };
+  const std::vector<Case> cases{
+      {"poly3", {5, -2, 1.5, 0.7}},
+      {"bernstein4", {3, 1, 2, 0.5, 1.2}},
+      {"exp", {100, -1.3}},
+      {"powerlaw", {50, 2.5}},
+      {"dijet", {20, 5, 3, 0.4}},
+      {"gauss", {100, 120, 3}},
+      {"cb", {100, 125, 2, 1.3, 3.5}},
+      {"poly2+gauss", {5, -2, 1, 100, 125, 1.7}},
+      {"exp+cb", {100, -1, 100, 125, 2, 1.1, 4}},
+  };
+  for (const Case& c : cases) {
+    m::ModelSpec spec = hepcat::parse_model(c.name);
+    spec.x_lo = 90;
+    spec.x_hi = 160;
+    spec.scale = 400;
+    const int np = m::parameter_count(spec);
+    REQUIRE(np == static_cast<int>(c.p.size()));
+    for (double x : {95.0, 118.7, 121.0, 124.0, 126.5, 150.0}) {
+      using D = m::Dual<double, 8>;
+      D q[8];
+      for (int i = 0; i < np; ++i) q[i] = D::variable(c.p[i], i);
+      const D f = m::model_density(spec, x, q);
+      for (int i = 0; i < np; ++i) {
+        auto a = c.p, b = c.p;
+        const double h = 1e-6 * std::max(1.0, std::abs(c.p[i]));
+        a[i] += h;
+        b[i] -= h;
+        const double fd =
+            (m::model_density(spec, x, a.data()) - m::model_density(spec, x, b.data())) / (2 * h);
+        INFO(c.name << " x=" << x << " parameter " << i);
+        // Double-precision central differences: 1e-6 relative plus a tiny absolute floor.
+        CHECK(f.d[i] == Approx(fd).epsilon(1e-6).margin(1e-9));
+      }
+    }
+  }
+}
+
+TEST_CASE("the Crystal Ball and Gaussian yields are their integrals over x", "[fit][models]") {
+  for (const char* name : {"gauss", "cb"}) {
+    const m::ModelSpec spec = hepcat::parse_model(name);
+    const double p[5] = {250, 125, 1.7, 1.2, 3.0};
+    // Trapezoid rule on a fine grid over +-200 widths (the power tail with n = 3 falls as
+    // u^-3, so the missed tail mass is ~1e-4 of the yield).
+    double sum = 0;
+    const double a = 125 - 340, b = 125 + 340, step = 0.005;
+    for (double x = a; x < b; x += step)
+      sum += 0.5 * step * (m::model_density(spec, x, p) + m::model_density(spec, x + step, p));
+    CHECK(sum == Approx(250).epsilon(2e-3));
+  }
+}
+
+TEST_CASE("every estimator's derivatives in mu and h equal central finite differences",
+          "[fit][estimators]") {
+  for (auto e : {m::Estimator::neyman, m::Estimator::pearson, m::Estimator::variance,
+                 m::Estimator::poisson}) {
+    for (double hval : {0.3, 4.0, 57.0}) {
+      const double mu = 6.5, var = 9.0, d = 1e-6;
+      const auto t = m::estimator_term(e, hval, mu, var);
+      const double dmu = (m::estimator_term(e, hval, mu + d, var).value -
+                          m::estimator_term(e, hval, mu - d, var).value) /
+                         (2 * d);
+      const double dh = (m::estimator_term(e, hval + d, mu, var).value -
+                         m::estimator_term(e, hval - d, mu, var).value) /
+                        (2 * d);
+      const double d2 = (m::estimator_term(e, hval, mu + d, var).d_mu -
+                         m::estimator_term(e, hval, mu - d, var).d_mu) /
+                        (2 * d);
+      INFO(hepcat::to_string(e) << " h=" << hval);
+      CHECK(t.d_mu == Approx(dmu).epsilon(1e-7).margin(1e-8));
+      CHECK(t.d_h == Approx(dh).epsilon(1e-7).margin(1e-8));
+      // Curvature: exact for chi2 forms; Fisher scoring (expected curvature) for Pearson and
+      // Poisson, which equals the exact one at h = mu and is positive everywhere.
+      CHECK(t.curvature > 0);
+      if (e == m::Estimator::neyman || e == m::Estimator::variance)
+        CHECK(t.curvature == Approx(d2).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("fits agree with an independent double-precision Gauss-Newton, errors included",
+          "[fit]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto edges = uniform_edges(40, 90, 160);
+  std::mt19937_64 rng(11);
+  const int n_fits = 20;
+  std::vector<double> hists;
+  for (int f = 0; f < n_fits; ++f) {
+    const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
+    hists.insert(hists.end(), h.begin(), h.end());
+  }
+  auto config = seed_config(edges);
+  config.evaluation = m::Evaluation::bin_centre;
+  const std::vector<double> init{300, 0, 0, 0, 125, 1.7};
+  const auto r = hepcat::fit_histograms(ctx, config, hists, init);
+  for (int f = 0; f < n_fits; ++f) {
+    const std::vector<double> h(hists.begin() + f * 40, hists.begin() + (f + 1) * 40);
+    const Reference ref = gauss_newton_reference(init, h, edges);
+    CHECK(r.states[f] == m::FitState::converged);
+    // Both minimise the same chi2 to ~1e-12 in the objective; parameters agree to a tiny
+    // fraction of their uncertainty, uncertainties to the finite-difference Jacobian's 1e-6.
+    CHECK(r.objective[f] == Approx(ref.chi2).epsilon(1e-9));
+    for (int k = 0; k < 4; ++k) {
+      CHECK(r.parameters[f * 6 + k] == Approx(ref.p[k]).margin(1e-4 * ref.err[k]));
+      CHECK(r.errors[f * 6 + k] == Approx(ref.err[k]).epsilon(1e-5));
+    }
+    CHECK(r.parameters[f * 6 + 4] == 125);
+    CHECK(r.parameters[f * 6 + 5] == 1.7);
+    CHECK(r.errors[f * 6 + 4] == 0);
+  }
+}
+
+TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1", "[fit]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto edges = uniform_edges(40, 90, 160);
+  std::mt19937_64 rng(3);
+  const int n_fits = 400;
+  // Ten times the seed's statistics so that the chi2 fits' small-count biases stay well below
+  // the statistical spread.
+  std::vector<double> truth = kTruth;
+  for (int k = 0; k < 4; ++k) truth[k] *= 10;
+  std::vector<double> hists;
+  for (int f = 0; f < n_fits; ++f) {
+    const auto h = poisson_histogram(seed_expectation(truth, edges), rng);
+    hists.insert(hists.end(), h.begin(), h.end());
+  }
+  for (auto est : {m::Estimator::neyman, m::Estimator::pearson, m::Estimator::poisson}) {
+    auto config = seed_config(edges);
+    config.estimator = est;
+    const auto r = hepcat::fit_histograms(ctx, config, hists, {1000, 0, 0, 0, 125, 1.7});
+    for (int k = 0; k < 4; ++k) {
+      double sum = 0, sum2 = 0;
+      for (int f = 0; f < n_fits; ++f) {
+        REQUIRE(r.states[f] == m::FitState::converged);
+        const double pull = (r.parameters[f * 6 + k] - truth[k]) / r.errors[f * 6 + k];
+        sum += pull;
+        sum2 += pull * pull;
+      }
+      const double mean = sum / n_fits, width = std::sqrt(sum2 / n_fits - mean * mean);
+      INFO(hepcat::to_string(est) << " parameter " << k);
+      // 400 fits: the mean of unit pulls is known to +-0.05; 0.25 also admits the Neyman
+      // chi2's known downward bias at ~1e3 counts per bin. The width to +-0.035 (4 sigma 0.15).
+      CHECK(std::abs(mean) < 0.25);
+      CHECK(width == Approx(1).margin(0.15));
+    }
+  }
+}
+
+TEST_CASE("at the fitted point the gradient of an independently written objective vanishes",
+          "[fit][estimators]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto edges = uniform_edges(40, 90, 160);
+  std::mt19937_64 rng(5);
+  const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
+  for (auto est : {m::Estimator::neyman, m::Estimator::pearson, m::Estimator::poisson}) {
+    auto config = seed_config(edges);
+    config.estimator = est;
+    const auto r = hepcat::fit_histograms(ctx, config, h, {300, 0, 0, 0, 125, 1.7});
+    REQUIRE(r.states[0] == m::FitState::converged);
+    // Reference objective on exact bin integrals; the engine's Simpson rule is within ~1e-3 of
+    // them in the peak bins (width-1.7 peak in 1.75-wide bins), so the objectives agree to 1e-3.
+    auto objective = [&](const std::vector<double>& p) {
+      const auto mu = seed_expectation(p, edges);
+      double s = 0;
+      for (std::size_t j = 0; j < h.size(); ++j) {
+        if (est == m::Estimator::neyman)
+          s += (h[j] - mu[j]) * (h[j] - mu[j]) / std::max(h[j], 1.0);
+        else if (est == m::Estimator::pearson)
+          s += (h[j] - mu[j]) * (h[j] - mu[j]) / mu[j];
+        else
+          s += 2 * (mu[j] - h[j] + (h[j] > 0 ? h[j] * std::log(h[j] / mu[j]) : 0));
+      }
+      return s;
+    };
+    const std::vector<double> p(r.parameters.begin(), r.parameters.end());
+    CHECK(r.objective[0] == Approx(objective(p)).epsilon(1e-3));
+    for (int k = 0; k < 4; ++k) {
+      auto a = p, b = p;
+      const double step = 1e-3 * r.errors[k];
+      a[k] += step;
+      b[k] -= step;
+      const double slope = (objective(a) - objective(b)) / (2 * step);
+      INFO(hepcat::to_string(est) << " parameter " << k);
+      // At the minimum the objective changes by < 1e-3 per standard error of the parameter
+      // (a Delta chi2 of 1): the Simpson-vs-exact model difference moves the minimum by less.
+      CHECK(std::abs(slope * r.errors[k]) < 1e-2);
+    }
+  }
+}
+
+TEST_CASE("fixed parameters keep their values and bounds are respected at the optimum",
+          "[fit][bounds]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto edges = uniform_edges(40, 90, 160);
+  // Background only, with a dip at the signal position: the unbounded yield fits negative.
+  std::vector<double> p0 = kTruth;
+  p0[3] = -150;
+  const auto h = seed_expectation(p0, edges);
+  auto config = seed_config(edges);
+  config.lower = {-1e9, -1e9, -1e9, 0, 0, 0.1};
+  config.upper = {1e9, 1e9, 1e9, 1e9, 1e9, 1e9};
+  const auto bounded = hepcat::fit_histograms(ctx, config, h, {300, 0, 0, 50, 125, 1.7});
+  REQUIRE(bounded.states[0] == m::FitState::converged);
+  CHECK(bounded.parameters[3] == 0);
+  CHECK(bounded.parameters[4] == 125);
+  CHECK(bounded.parameters[5] == 1.7);
+  config.lower.clear();
+  config.upper.clear();
+  const auto free_fit = hepcat::fit_histograms(ctx, config, h, {300, 0, 0, 50, 125, 1.7});
+  REQUIRE(free_fit.states[0] == m::FitState::converged);
+  // Asimov data from exact bin integrals: the unbounded fit returns the generating yield up to
+  // the Simpson rule's ~1e-3 relative error in the peak bins (0.2 events of a +-30 error).
+  CHECK(free_fit.parameters[3] == Approx(-150).margin(0.2));
+  CHECK(free_fit.objective[0] < bounded.objective[0]);
+}
+
+TEST_CASE("fit states are honest: iteration limit and unidentifiable parameters are reported",
+          "[fit][states]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const auto edges = uniform_edges(40, 90, 160);
+  const auto h = seed_expectation(kTruth, edges);
+  auto config = seed_config(edges);
+  config.max_iterations = 1;
+  const auto limited = hepcat::fit_histograms(ctx, config, h, {1, 0, 0, 0, 125, 1.7});
+  CHECK(limited.states[0] == m::FitState::max_iterations);
+  CHECK(limited.iterations[0] == 1);
+  // Yield fixed at 0 with the mean free: the mean has no effect on the model.
+  config = seed_config(edges);
+  config.fixed = {false, false, false, true, false, true};
+  const auto singular = hepcat::fit_histograms(ctx, config, h, {300, 0, 0, 0, 125, 1.7});
+  CHECK(singular.states[0] == m::FitState::singular);
+  CHECK(std::isnan(singular.errors[4]));
+}
+
+TEST_CASE("bin expectations are the model's integrals over the bins", "[fit][models]") {
+  const auto edges = uniform_edges(40, 90, 160);
+  auto config = seed_config(edges);
+  const auto exact = seed_expectation(kTruth, edges);
+  const auto simpson = hepcat::bin_expectations(config, kTruth);
+  config.evaluation = m::Evaluation::bin_centre;
+  const auto centre = hepcat::bin_expectations(config, kTruth);
+  double total = 0, total_exact = 0;
+  for (int j = 0; j < 40; ++j) {
+    // Simpson's error on a width-1.7 Gaussian in 1.75-wide bins is ~1e-3 of the peak bin; the
+    // midpoint rule's about 4 times larger and of the opposite sign.
+    CHECK(simpson[j] == Approx(exact[j]).epsilon(3e-3));
+    CHECK(std::abs(simpson[j] - exact[j]) <= std::abs(centre[j] - exact[j]) + 1e-9);
+    total += simpson[j];
+    total_exact += exact[j];
+  }
+  CHECK(total == Approx(total_exact).epsilon(1e-6));
+  CHECK_THROWS_AS(hepcat::bin_expectations(config, {1, 2}), hepcat::Error);
+}
+
+TEST_CASE("fit configuration errors name the bad input", "[fit]") {
+  hepcat::Context ctx("cpu");
+  auto config = seed_config({90, 100, 95});
+  CHECK_THROWS_AS(hepcat::fit_histograms(ctx, config, {1, 2}, {1, 0, 0, 0, 125, 1.7}),
+                  hepcat::Error);
+  config = seed_config(uniform_edges(4, 0, 1));
+  CHECK_THROWS_WITH(hepcat::fit_histograms(ctx, config, {1, 2, 3}, {1, 0, 0, 0, 125, 1.7}),
+                    Catch::Contains("multiple of 4"));
+  CHECK_THROWS_WITH(hepcat::fit_histograms(ctx, config, {1, 2, 3, 4}, {1, 0}),
+                    Catch::Contains("initial parameters"));
+  CHECK_THROWS_WITH(hepcat::parse_model("poly7"), Catch::Contains("order"));
+  CHECK_THROWS_WITH(hepcat::parse_model("poly2+lorentz"), Catch::Contains("unknown signal"));
+  config.estimator = m::Estimator::variance;
+  CHECK_THROWS_WITH(hepcat::fit_histograms(ctx, config, {1, 2, 3, 4}, {1, 0, 0, 0, 125, 1.7}),
+                    Catch::Contains("variances"));
+}
+
+#ifdef HEPCAT_CLI
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto edges = uniform_edges(40, 90, 160);
+  std::mt19937_64 rng(21);
+  nlohmann::json in;
+  in["edges"] = edges;
+  std::vector<double> hists;
+  for (int f = 0; f < 3; ++f) {
+    const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
+    in["histograms"].push_back(h);
+    hists.insert(hists.end(), h.begin(), h.end());
+  }
+  std::ofstream(dir / "in.json") << in.dump();
+  const std::string cmd = std::string("\"") + HEPCAT_CLI + "\" fit --device cpu -i \"" +
+                          (dir / "in.json").string() + "\" -o \"" + (dir / "out.json").string() +
+                          "\" --init 300,0,0,0,125,1.7 --fix mean,width > /dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  nlohmann::json out;
+  std::ifstream(dir / "out.json") >> out;
+  hepcat::Context ctx("cpu");
+  auto config = seed_config(edges);
+  config.tolerance = 1e-8;
+  const auto r = hepcat::fit_histograms(ctx, config, hists, {300, 0, 0, 0, 125, 1.7});
+  REQUIRE(out["fits"].size() == 3);
+  for (int f = 0; f < 3; ++f) {
+    CHECK(out["fits"][f]["state"] == "converged");
+    CHECK(out["fits"][f]["ndf"] == 36);
+    // Same code and settings: identical up to JSON's round trip of doubles.
+    CHECK(out["fits"][f]["parameters"]["yield"].get<double>() ==
+          Approx(r.parameters[f * 6 + 3]).epsilon(1e-12));
+    CHECK(out["fits"][f]["objective"].get<double>() == Approx(r.objective[f]).epsilon(1e-12));
+  }
+  const std::string bad = std::string("\"") + HEPCAT_CLI + "\" fit -i \"" +
+                          (dir / "in.json").string() + "\" -o \"" + (dir / "bad.json").string() +
+                          "\" --fix nothing 2> /dev/null";
+  CHECK(std::system(bad.c_str()) != 0);
+  CHECK_FALSE(fs::exists(dir / "bad.json"));
+}
+#endif
