@@ -31,23 +31,13 @@ HEPCAT_HD T cut_argument(T xs, T w, T b, T steepness) {
   return steepness * (w * xs + b);
 }
 
-template <class T>
-HEPCAT_HD T sigmoid(T z) {
-#if defined(__CUDA_ARCH__)
-  // The fast division is within 2 ulp and returns 0 once the denominator passes 2^126, where the
-  // exact sigmoid is below 1e-38 anyway.
-  if constexpr (std::is_same_v<T, float>) return __fdividef(1.f, 1.f + exp_approx(-z));
-#endif
-  return T(1) / (T(1) + exp_approx(-z));
-}
-
 /// Soft (sigmoid) or hard (step) pass of one cut: the soft score trains, the hard one evaluates.
 template <bool Hard, class T>
 HEPCAT_HD T cut_pass(T z) {
   if constexpr (Hard) {
     return z > T(0) ? T(1) : T(0);
   } else {
-    return sigmoid(z);
+    return sigmoid_approx(z);
   }
 }
 

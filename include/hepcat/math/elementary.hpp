@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hepcat/math/hd.hpp"
 
@@ -86,6 +87,23 @@ HEPCAT_HD float log_approx<float>(float x) {
   p = p * s2 + 1.f / 3.f;
   p = p * s2 + 1.f;
   return 2.f * s * p + static_cast<float>(e) * 0.693147181f;
+}
+
+/// The logistic function 1 / (1 + e^-t), the soft pass/fail of every method.
+template <class T>
+HEPCAT_HD T sigmoid(T t) {
+  return T(1) / (T(1) + std::exp(-t));
+}
+
+/// The logistic function through exp_approx, for the event loops that must vectorise.
+template <class T>
+HEPCAT_HD T sigmoid_approx(T z) {
+#if defined(__CUDA_ARCH__)
+  // The fast division is within 2 ulp and returns 0 once the denominator passes 2^126, where the
+  // exact sigmoid is below 1e-38 anyway.
+  if constexpr (std::is_same_v<T, float>) return __fdividef(1.f, 1.f + exp_approx(-z));
+#endif
+  return T(1) / (T(1) + exp_approx(-z));
 }
 
 }  // namespace hepcat::math

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
 
 namespace hepcat::math {
@@ -16,11 +17,6 @@ constexpr int kMaxGmmDim = 8;       ///< GMM dimensions
 constexpr int kMaxSigmoidVars = 4;  ///< variables of the sigmoid outer product
 constexpr double kLog2Pi = 1.8378770664093453;
 constexpr double kGmmOffDiagonalScale = 0.1;  ///< off-diagonal Cholesky entries = 0.1 * raw
-
-template <class T>
-HEPCAT_HD T sigmoid(T t) {
-  return T(1) / (T(1) + std::exp(-t));
-}
 
 // ---- sigmoid boundaries -----------------------------------------------------------------------
 

@@ -4,14 +4,10 @@
 
 #include <cmath>
 
+#include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
 
 namespace hepcat::math {
-
-template <class T>
-HEPCAT_HD T sigmoid(T s) {
-  return T(1) / (T(1) + std::exp(-s));
-}
 
 /// Bin of x among n equal bins on [lo, hi), or -1 outside: events off the fit range take no
 /// part in the fit (unlike weighted_bin_sums, which clamps).
