@@ -1,6 +1,5 @@
 // One optimiser step over a contiguous parameter buffer: every rule in one element-wise kernel.
-#include <algorithm>
-
+#include "kernels/block_partials.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/optimizer_step.hpp"
 
@@ -27,10 +26,7 @@ void launch_optimizer_step(const math::StepScalars<float>& s, float* d_params, c
                            float* d_slot0, float* d_slot1, float* d_slot2, std::size_t n,
                            int multiprocessors, cudaStream_t stream) {
   if (n == 0) return;
-  const std::size_t needed = (n + kThreads - 1) / kThreads;
-  const int blocks = static_cast<int>(std::max<std::size_t>(
-      1, std::min<std::size_t>(
-             needed, static_cast<std::size_t>(std::max(multiprocessors, 1)) * kBlocksPerSm)));
+  const int blocks = grid_stride_blocks(multiprocessors, n, kThreads, kBlocksPerSm);
   optimizer_step_kernel<float>
       <<<blocks, kThreads, 0, stream>>>(s, d_params, d_grads, d_slot0, d_slot1, d_slot2, n);
   HEPCAT_LAUNCH_CHECK(stream, "optimizer_step_kernel");

@@ -12,6 +12,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/significance.hpp"
+#include "kernels/block_partials.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/soft_binning.hpp"
 
@@ -154,21 +155,6 @@ __global__ void hard_bin_sums_kernel(math::SoftModel<float> m, math::SoftBinning
   write_partials(acc, 2 * cells, partial);
 }
 
-__global__ void sum_partials_kernel(const float* __restrict__ partial, int n_blocks, int width,
-                                    double* __restrict__ out) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= width) return;
-  double s = 0;
-  for (int b = 0; b < n_blocks; ++b) s += partial[static_cast<std::size_t>(b) * width + c];
-  out[c] = s;
-}
-
-int block_count(int multiprocessors, std::size_t n) {
-  const std::size_t needed = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(std::max<std::size_t>(
-      1, std::min<std::size_t>(needed, static_cast<std::size_t>(multiprocessors) * kBlocksPerSm)));
-}
-
 std::size_t shared_bytes(int width, const char* what) {
   const std::size_t bytes = static_cast<std::size_t>(width) * sizeof(float);
   if (bytes > kMaxSharedBytes)
@@ -179,9 +165,7 @@ std::size_t shared_bytes(int width, const char* what) {
 
 void reduce_partials(const float* partial, int blocks, int width, double* d_out,
                      cudaStream_t stream) {
-  sum_partials_kernel<<<(width + kThreads - 1) / kThreads, kThreads, 0, stream>>>(partial, blocks,
-                                                                                  width, d_out);
-  HEPCAT_LAUNCH_CHECK(stream, "sum_partials_kernel");
+  launch_sum_block_partials(partial, blocks, width, d_out, stream);
 }
 
 }  // namespace
@@ -196,7 +180,7 @@ void launch_soft_bin_sums(const math::SoftModel<float>& model,
                           cudaStream_t stream) {
   const int width = 2 * n_groups * model.n_bins;
   const std::size_t shared = shared_bytes(width, "soft bin sums");
-  const int blocks = block_count(multiprocessors, events.n);
+  const int blocks = grid_stride_blocks(multiprocessors, events.n, kThreads, kBlocksPerSm);
   auto* partial = static_cast<float*>(d_scratch);
   math::with_model_dim(model, [&](auto dim) {
     soft_bin_sums_kernel<decltype(dim)::value>
@@ -212,7 +196,7 @@ void launch_soft_bin_gradient(const math::SoftModel<float>& model,
                               cudaStream_t stream) {
   const int width = model.gradient_size();
   const std::size_t shared = shared_bytes(width, "soft bin gradient");
-  const int blocks = block_count(multiprocessors, events.n);
+  const int blocks = grid_stride_blocks(multiprocessors, events.n, kThreads, kBlocksPerSm);
   auto* partial = static_cast<float*>(d_scratch);
   math::with_model_dim(model, [&](auto dim) {
     soft_bin_gradient_kernel<decltype(dim)::value>
@@ -237,7 +221,7 @@ void launch_hard_bin_sums(const math::SoftModel<float>& model,
                           cudaStream_t stream) {
   const int width = 2 * n_processes * model.n_bins;
   const std::size_t shared = shared_bytes(width, "hard bin sums");
-  const int blocks = block_count(multiprocessors, events.n);
+  const int blocks = grid_stride_blocks(multiprocessors, events.n, kThreads, kBlocksPerSm);
   auto* partial = static_cast<float*>(d_scratch);
   hard_bin_sums_kernel<<<blocks, kThreads, shared, stream>>>(model, events, n_processes, partial);
   HEPCAT_LAUNCH_CHECK(stream, "hard_bin_sums_kernel");

@@ -4,6 +4,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/splitfit.hpp"
+#include "kernels/block_partials.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/soft_split.hpp"
 
@@ -41,15 +42,6 @@ __global__ void soft_split_histograms_kernel(const float* __restrict__ x,
   for (int c = threadIdx.x; c < width; c += blockDim.x) out[c] = hist[c];
 }
 
-__global__ void sum_block_partials_kernel(const float* __restrict__ partial, int n_blocks,
-                                          int width, double* __restrict__ out) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= width) return;
-  double s = 0;
-  for (int b = 0; b < n_blocks; ++b) s += partial[static_cast<std::size_t>(b) * width + c];
-  out[c] = s;
-}
-
 __global__ void soft_split_backward_kernel(const float* __restrict__ x, const float* __restrict__ w,
                                            const float* __restrict__ score, std::size_t n,
                                            int n_bins, double lo, double inv_width,
@@ -66,12 +58,6 @@ __global__ void soft_split_backward_kernel(const float* __restrict__ x, const fl
   }
 }
 
-int block_count(int multiprocessors, std::size_t n) {
-  const std::size_t needed = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(std::max<std::size_t>(
-      1, std::min<std::size_t>(needed, static_cast<std::size_t>(multiprocessors) * kBlocksPerSm)));
-}
-
 }  // namespace
 
 std::size_t soft_split_scratch_bytes(int multiprocessors, int n_bins) {
@@ -84,14 +70,12 @@ void launch_soft_split_histograms(const float* d_x, const float* d_w, const floa
                                   int multiprocessors, void* d_scratch, double* d_out,
                                   cudaStream_t stream) {
   const int width = 2 * n_bins + 1;
-  const int blocks = block_count(multiprocessors, n);
+  const int blocks = grid_stride_blocks(multiprocessors, n, kThreads, kBlocksPerSm);
   auto* partial = static_cast<float*>(d_scratch);
   soft_split_histograms_kernel<<<blocks, kThreads, width * sizeof(float), stream>>>(
       d_x, d_w, d_score, n, n_bins, lo, n_bins / (hi - lo), partial);
   HEPCAT_LAUNCH_CHECK(stream, "soft_split_histograms_kernel");
-  sum_block_partials_kernel<<<(width + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
-      partial, blocks, width, d_out);
-  HEPCAT_LAUNCH_CHECK(stream, "sum_block_partials_kernel");
+  launch_sum_block_partials(partial, blocks, width, d_out, stream);
 }
 
 void launch_soft_split_backward(const float* d_x, const float* d_w, const float* d_score,

@@ -3,6 +3,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/binning.hpp"
+#include "kernels/block_partials.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/weighted_bin_sums.hpp"
 
@@ -34,21 +35,6 @@ __global__ void weighted_bin_sums_kernel(const float* __restrict__ x, const floa
   for (int c = threadIdx.x; c < 2 * cells; c += blockDim.x) out[c] = hist[c];
 }
 
-__global__ void sum_partials_kernel(const float* __restrict__ partial, int n_blocks, int width,
-                                    double* __restrict__ out) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= width) return;
-  double s = 0;
-  for (int b = 0; b < n_blocks; ++b) s += partial[static_cast<std::size_t>(b) * width + c];
-  out[c] = s;
-}
-
-int block_count(int multiprocessors, std::size_t n) {
-  const std::size_t needed = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(std::max<std::size_t>(
-      1, std::min<std::size_t>(needed, static_cast<std::size_t>(multiprocessors) * kBlocksPerSm)));
-}
-
 }  // namespace
 
 std::size_t weighted_bin_sums_scratch_bytes(int multiprocessors, int n_processes, int n_bins) {
@@ -65,15 +51,13 @@ void launch_weighted_bin_sums(const float* d_x, const float* d_w, const std::int
   if (shared > 48 * 1024)
     throw Error("weighted_bin_sums: " + std::to_string(n_processes) + " processes x " +
                 std::to_string(n_bins) + " bins exceed the 6144 cells one block holds");
-  const int blocks = block_count(multiprocessors, n);
+  const int blocks = grid_stride_blocks(multiprocessors, n, kThreads, kBlocksPerSm);
   auto* partial = static_cast<float*>(d_scratch);
   weighted_bin_sums_kernel<<<blocks, kThreads, shared, stream>>>(
       d_x, d_w, d_process, n, n_bins, cells, lo, static_cast<float>(n_bins) / (hi - lo), partial);
   HEPCAT_LAUNCH_CHECK(stream, "weighted_bin_sums_kernel");
   const int width = 2 * cells;
-  sum_partials_kernel<<<(width + kThreads - 1) / kThreads, kThreads, 0, stream>>>(partial, blocks,
-                                                                                  width, d_out);
-  HEPCAT_LAUNCH_CHECK(stream, "sum_partials_kernel");
+  launch_sum_block_partials(partial, blocks, width, d_out, stream);
 }
 
 }  // namespace hepcat::cuda
