@@ -50,3 +50,17 @@ def parse_args(description):
     p.add_argument("--cpu-max", type=float, default=1e6)
     p.add_argument("--gpu-max", type=float, default=1e7)
     return p.parse_args()
+
+
+def torch_backends(args):
+    """(device, device name, synchronise, largest size) for each backend PyTorch has among those
+    asked for."""
+    import torch
+    out = []
+    if args.device in ("all", "cpu"):
+        out.append((torch.device("cpu"), f"cpu (torch {torch.__version__})", lambda: None,
+                    args.cpu_max))
+    if args.device in ("all", "cuda") and torch.cuda.is_available():
+        dev = torch.device("cuda")
+        out.append((dev, torch.cuda.get_device_name(dev), torch.cuda.synchronize, args.gpu_max))
+    return out

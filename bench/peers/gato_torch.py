@@ -6,7 +6,7 @@ features, unit weights, process = i mod 7). Prints the JSON lines of bench/peers
 """
 import torch
 
-from common import emit, median_seconds_per_step, parse_args, sizes
+from common import emit, median_seconds_per_step, parse_args, sizes, torch_backends
 
 
 def asimov_z2(s, b):
@@ -61,15 +61,8 @@ def loss_fn(gamma, w, proc, signals=(0, 1), b_min=10.0, lam_low=0.01):
 
 def main():
     args = parse_args(__doc__)
-    backends = []
-    if args.device in ("all", "cpu"):
-        backends.append(("cpu", args.cpu_max))
-    if args.device in ("all", "cuda") and torch.cuda.is_available():
-        backends.append(("cuda", args.gpu_max))
-    for backend, max_n in backends:
-        dev = torch.device(backend)
-        name = torch.cuda.get_device_name(dev) if backend == "cuda" else f"cpu (torch {torch.__version__})"
-        sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
+    for dev, name, sync, max_n in torch_backends(args):
+        backend = dev.type
         for n in sizes(args.min, max_n):
             g = torch.Generator().manual_seed(1)
             x = torch.randn(n, 3, generator=g).to(dev)

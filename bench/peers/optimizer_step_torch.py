@@ -3,20 +3,13 @@
 tensor whose gradient is already set, as a PyTorch user's training loop does it."""
 import torch
 
-from common import emit, median_seconds_per_step, parse_args, sizes
+from common import emit, median_seconds_per_step, parse_args, sizes, torch_backends
 
 
 def main():
     args = parse_args(__doc__)
-    backends = []
-    if args.device in ("all", "cpu"):
-        backends.append(("cpu", args.cpu_max))
-    if args.device in ("all", "cuda") and torch.cuda.is_available():
-        backends.append(("cuda", args.gpu_max))
-    for backend, max_n in backends:
-        dev = torch.device(backend)
-        name = torch.cuda.get_device_name(dev) if backend == "cuda" else f"cpu (torch {torch.__version__})"
-        sync = torch.cuda.synchronize if backend == "cuda" else (lambda: None)
+    for dev, name, sync, max_n in torch_backends(args):
+        backend = dev.type
         for n in sizes(args.min, max_n):
             p = torch.zeros(n, device=dev, requires_grad=True)
             p.grad = torch.randn(n, device=dev)
