@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 
 #include "hepcat/error.hpp"
@@ -33,18 +34,28 @@ bool is_hdf5_name(const std::string& s) {
 
 // "file.h5:/group" names a group inside an HDF5 file; the split is at the first ':' that
 // follows an HDF5 extension, so directories containing ':' still work.
-Target parse_target(const std::string& path) {
+std::optional<Target> hdf5_target(const std::string& path) {
   for (std::size_t colon = path.find(':'); colon != std::string::npos;
        colon = path.find(':', colon + 1)) {
     const std::string file = path.substr(0, colon);
     if (!is_hdf5_name(file)) continue;
     std::string group = path.substr(colon + 1);
     if (group.empty() || group.front() != '/') group = "/" + group;
-    return {file, group, Format::hdf5};
+    return Target{file, group, Format::hdf5};
   }
-  if (is_hdf5_name(path)) return {path, "/", Format::hdf5};
+  if (is_hdf5_name(path)) return Target{path, "/", Format::hdf5};
+  return std::nullopt;
+}
+
+Target parse_target(const std::string& path) {
+  if (auto t = hdf5_target(path)) return *t;
   if (ends_with(path, ".csv")) return {path, "", Format::csv};
   throw Error("'" + path + "': unknown file type (expected .csv, .h5 or .hdf5)");
+}
+
+Target parse_hdf5_target(const std::string& path) {
+  if (auto t = hdf5_target(path)) return *t;
+  throw Error("'" + path + "': not an HDF5 file name (expected .h5 or .hdf5)");
 }
 
 // Writers validate the whole table before creating any file.
@@ -77,6 +88,20 @@ EventTable read_table(const std::string& path, const std::vector<std::string>& c
   const Target t = parse_target(path);
   if (t.format == Format::csv) return detail::read_csv(t.file, columns);
   return detail::read_hdf5(t.file, t.group, columns);
+}
+
+bool is_hdf5_path(const std::string& path) {
+  return hdf5_target(path).has_value();
+}
+
+std::vector<std::string> list_hdf5_datasets(const std::string& path) {
+  const Target t = parse_hdf5_target(path);
+  return detail::list_hdf5_datasets(t.file, t.group);
+}
+
+Array read_hdf5_array(const std::string& path, const std::string& dataset, int rank) {
+  const Target t = parse_hdf5_target(path);
+  return detail::read_hdf5_array(t.file, t.group, dataset, rank);
 }
 
 void check_table_output(const std::string& path) {

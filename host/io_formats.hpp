@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hepcat/event_table.hpp"
+#include "hepcat/io.hpp"
 
 namespace hepcat::detail {
 
@@ -15,5 +16,8 @@ void write_csv(const std::string& path, const EventTable& table);
 EventTable read_hdf5(const std::string& path, const std::string& group,
                      const std::vector<std::string>& columns);
 void write_hdf5(const std::string& path, const std::string& group, const EventTable& table);
+std::vector<std::string> list_hdf5_datasets(const std::string& path, const std::string& group);
+Array read_hdf5_array(const std::string& path, const std::string& group, const std::string& dataset,
+                      int rank);
 
 }  // namespace hepcat::detail

@@ -1,6 +1,7 @@
 // HDF5 tables: one 1-D numeric dataset per column inside a group (the root group by default).
-// Any integer or floating-point dataset is read, converted to float by the library. Without
-// HDF5 in the build every entry point throws an Error that says so.
+// Any integer or floating-point dataset is read, converted to float by the library; single
+// arrays of any rank (the fit command's histograms) are read as double. Without HDF5 in the
+// build every entry point throws an Error that says so.
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "host/io_formats.hpp"
@@ -106,26 +107,91 @@ bool is_dataset(hid_t group, const std::string& name) {
   return obj.ok() && H5Iget_type(obj.get()) == H5I_DATASET;
 }
 
-std::vector<float> read_column(const std::string& path, hid_t group, const std::string& where,
-                               const std::string& name) {
-  const std::string what = "'" + path + "' dataset '" + where + "'";
-  Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
-  Handle space(H5Dget_space(ds.get()), H5Sclose);
-  Handle type(H5Dget_type(ds.get()), H5Tclose);
+// The extents of a dataset after checking that it holds numbers.
+std::vector<hsize_t> numeric_extents(hid_t ds, const std::string& what) {
+  Handle space(H5Dget_space(ds), H5Sclose);
+  Handle type(H5Dget_type(ds), H5Tclose);
   const H5T_class_t cls = type.ok() ? H5Tget_class(type.get()) : H5T_NO_CLASS;
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     throw Error(what + " is not numeric (hepcat reads integer and floating-point datasets)");
-  if (!space.ok() || H5Sget_simple_extent_ndims(space.get()) != 1)
-    throw Error(what + " is not one-dimensional (hepcat reads one 1-D dataset per column)");
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(space.get(), &n, nullptr);
-  std::vector<float> values(static_cast<std::size_t>(n));
-  if (n > 0 &&
-      H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+  const int rank = space.ok() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+  if (rank < 0) throw Error("cannot read the shape of " + what + hdf5_reason());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+// Reads a whole dataset converted by the library to `T` (the memory type `mem`).
+template <typename T>
+std::vector<T> read_all(hid_t ds, hid_t mem, std::size_t n, const std::string& what) {
+  std::vector<T> values(n);
+  if (n > 0 && H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
     throw Error("cannot read " + what + hdf5_reason());
   return values;
 }
+
+std::string describe(const std::string& path, const std::string& where) {
+  return "'" + path + "' dataset '" + where + "'";
+}
+
+std::vector<float> read_column(const std::string& path, hid_t group, const std::string& where,
+                               const std::string& name) {
+  const std::string what = describe(path, where);
+  Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
+  const std::vector<hsize_t> dims = numeric_extents(ds.get(), what);
+  if (dims.size() != 1)
+    throw Error(what + " is not one-dimensional (hepcat reads one 1-D dataset per column)");
+  return read_all<float>(ds.get(), H5T_NATIVE_FLOAT, static_cast<std::size_t>(dims[0]), what);
+}
+
+// A group of an existing HDF5 file opened for reading, with its datasets listed.
+class OpenGroup {
+ public:
+  OpenGroup(const std::string& path, const std::string& group_name)
+      : path_(path),
+        group_path_(normalise_group(group_name)),
+        file_(open_file(path), H5Fclose),
+        group_(H5Gopen2(file_.get(), group_path_.c_str(), H5P_DEFAULT), H5Gclose) {
+    if (!group_.ok()) {
+      H5Eclear2(H5E_DEFAULT);
+      throw Error("'" + path + "' has no group '" + group_path_ + "'");
+    }
+    for (const std::string& name : link_names(group_.get()))
+      if (is_dataset(group_.get(), name)) datasets_.push_back(name);
+    H5Eclear2(H5E_DEFAULT);
+  }
+
+  hid_t get() const { return group_.get(); }
+  const std::string& group_path() const { return group_path_; }
+  const std::vector<std::string>& datasets() const { return datasets_; }
+  std::string where(const std::string& name) const { return dataset_path(group_path_, name); }
+
+  void require(const std::string& name) const {
+    if (std::find(datasets_.begin(), datasets_.end(), name) != datasets_.end()) return;
+    std::string available;
+    for (const auto& d : datasets_) available += (available.empty() ? "" : ", ") + d;
+    throw Error("'" + path_ + "' has no dataset '" + where(name) + "' (available: " + available +
+                ")");
+  }
+
+ private:
+  static hid_t open_file(const std::string& path) {
+    silence_hdf5();
+    if (::access(path.c_str(), F_OK) != 0) throw Error("cannot open '" + path + "': no such file");
+    if (H5Fis_hdf5(path.c_str()) <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      throw Error("cannot read '" + path + "': not an HDF5 file");
+    }
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (file < 0) throw Error("cannot open '" + path + "'" + hdf5_reason());
+    return file;
+  }
+
+  std::string path_, group_path_;
+  Handle file_, group_;
+  std::vector<std::string> datasets_;
+};
 
 hid_t create_group(hid_t file, const std::string& path, unsigned order) {
   Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
@@ -139,45 +205,46 @@ hid_t create_group(hid_t file, const std::string& path, unsigned order) {
 
 EventTable read_hdf5(const std::string& path, const std::string& group_name,
                      const std::vector<std::string>& columns) {
-  silence_hdf5();
-  const std::string group_path = normalise_group(group_name);
-  if (::access(path.c_str(), F_OK) != 0) throw Error("cannot open '" + path + "': no such file");
-  if (H5Fis_hdf5(path.c_str()) <= 0) {
-    H5Eclear2(H5E_DEFAULT);
-    throw Error("cannot read '" + path + "': not an HDF5 file");
-  }
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.ok()) throw Error("cannot open '" + path + "'" + hdf5_reason());
-  Handle group(H5Gopen2(file.get(), group_path.c_str(), H5P_DEFAULT), H5Gclose);
-  if (!group.ok()) {
-    H5Eclear2(H5E_DEFAULT);
-    throw Error("'" + path + "' has no group '" + group_path + "'");
-  }
-
-  std::vector<std::string> datasets;
-  for (const std::string& name : link_names(group.get()))
-    if (is_dataset(group.get(), name)) datasets.push_back(name);
-  H5Eclear2(H5E_DEFAULT);
-
+  const OpenGroup group(path, group_name);
   EventTable table;
-  for (const std::string& name : columns.empty() ? datasets : columns) {
-    const std::string where = dataset_path(group_path, name);
-    if (std::find(datasets.begin(), datasets.end(), name) == datasets.end()) {
-      std::string available;
-      for (const auto& d : datasets) available += (available.empty() ? "" : ", ") + d;
-      throw Error("'" + path + "' has no dataset '" + where + "' (available: " + available + ")");
-    }
+  for (const std::string& name : columns.empty() ? group.datasets() : columns) {
+    group.require(name);
     if (table.has(name)) throw Error("column '" + name + "' requested twice from '" + path + "'");
+    const std::string where = group.where(name);
     std::vector<float> values = read_column(path, group.get(), where, name);
     if (!table.columns.empty() && values.size() != table.rows())
       throw Error("'" + path + "' dataset '" + where + "' has " + std::to_string(values.size()) +
-                  " rows, dataset '" + dataset_path(group_path, table.names.front()) + "' has " +
+                  " rows, dataset '" + group.where(table.names.front()) + "' has " +
                   std::to_string(table.rows()));
     table.add(name, std::move(values));
   }
   if (table.columns.empty())
-    throw Error("'" + path + "' has no datasets in group '" + group_path + "'");
+    throw Error("'" + path + "' has no datasets in group '" + group.group_path() + "'");
   return table;
+}
+
+std::vector<std::string> list_hdf5_datasets(const std::string& path,
+                                            const std::string& group_name) {
+  return OpenGroup(path, group_name).datasets();
+}
+
+Array read_hdf5_array(const std::string& path, const std::string& group_name,
+                      const std::string& dataset, int rank) {
+  const OpenGroup group(path, group_name);
+  group.require(dataset);
+  const std::string what = describe(path, group.where(dataset));
+  Handle ds(H5Dopen2(group.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
+  const std::vector<hsize_t> dims = numeric_extents(ds.get(), what);
+  if (rank > 0 && dims.size() != static_cast<std::size_t>(rank))
+    throw Error(what + " is " + std::to_string(dims.size()) + "-D, expected " +
+                std::to_string(rank) + "-D");
+  Array a;
+  a.shape.assign(dims.begin(), dims.end());
+  std::size_t n = 1;
+  for (std::size_t d : a.shape) n *= d;
+  a.values = read_all<double>(ds.get(), H5T_NATIVE_DOUBLE, n, what);
+  return a;
 }
 
 void write_hdf5(const std::string& path, const std::string& group_name, const EventTable& table) {
@@ -242,6 +309,14 @@ EventTable read_hdf5(const std::string& path, const std::string&, const std::vec
 }
 
 void write_hdf5(const std::string& path, const std::string&, const EventTable&) {
+  no_hdf5(path);
+}
+
+std::vector<std::string> list_hdf5_datasets(const std::string& path, const std::string&) {
+  no_hdf5(path);
+}
+
+Array read_hdf5_array(const std::string& path, const std::string&, const std::string&, int) {
   no_hdf5(path);
 }
 

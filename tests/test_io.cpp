@@ -16,6 +16,8 @@
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
+
+#include "tests/hdf5_write.hpp"
 #endif
 
 namespace fs = std::filesystem;
@@ -256,6 +258,8 @@ TEST_CASE("HDF5 without support in the build fails with a clear message", "[io]"
   CHECK_THAT(error_of([&] { hepcat::write_table(path, awkward_table(3)); }),
              Contains(path) && Contains("no HDF5"));
   CHECK_THAT(error_of([&] { hepcat::read_table(path); }), Contains("no HDF5"));
+  CHECK_THAT(error_of([&] { hepcat::read_hdf5_array(path, "edges"); }),
+             Contains(path) && Contains("no HDF5"));
   CHECK(entries(dir) == 0);
 }
 
@@ -338,6 +342,50 @@ TEST_CASE("HDF5 read errors name the file, the dataset and the problem", "[io]")
   write_foreign_h5(dir / "square.h5", false, true);
   CHECK_THAT(error_of([&] { hepcat::read_table((dir / "square.h5").string() + ":/g"); }),
              Contains("square.h5") && Contains("'/g/alpha' is not one-dimensional"));
+}
+
+TEST_CASE("HDF5 arrays read back with their shape, in row-major order, converted to double",
+          "[io]") {
+  if (!hepcat::hdf5_available()) return;
+  const fs::path dir = scratch("h5array");
+  const std::string file = (dir / "a.h5").string();
+  const std::vector<double> row{0.1, -2.5, 1e-300, 12345.678901234567};
+  const std::vector<double> grid{1, 2, 3, 4, 5, 6};
+  hepcat::test::write_h5(file, "/g",
+                         {{"row", {4}, row},
+                          {"grid", {2, 3}, grid},
+                          {"counts", {3}, {3, -1, 1000000}, H5T_STD_I32LE}});
+  REQUIRE(hepcat::list_hdf5_datasets(file + ":/g") ==
+          std::vector<std::string>{"counts", "grid", "row"});
+  const hepcat::Array a = hepcat::read_hdf5_array(file + ":/g", "row", 1);
+  CHECK(a.shape == std::vector<std::size_t>{4});
+  CHECK(a.values == row);  // float64 on disk and in memory: exact
+  const hepcat::Array b = hepcat::read_hdf5_array(file + ":g", "grid");
+  CHECK(b.shape == std::vector<std::size_t>{2, 3});
+  CHECK(b.values == grid);
+  CHECK(hepcat::read_hdf5_array(file + ":/g", "counts").values ==
+        std::vector<double>{3, -1, 1000000});
+  CHECK(hepcat::is_hdf5_path(file + ":/g"));
+  CHECK(hepcat::is_hdf5_path("x.HDF5"));
+  CHECK_FALSE(hepcat::is_hdf5_path("x.json"));
+}
+
+TEST_CASE("HDF5 array errors name the file and the dataset", "[io]") {
+  if (!hepcat::hdf5_available()) return;
+  const fs::path dir = scratch("h5arrayerrors");
+  const std::string file = (dir / "a.h5").string();
+  hepcat::test::write_h5(file, "/", {{"edges", {3}, {0, 1, 2}}, {"grid", {1, 2}, {1, 2}}});
+  CHECK_THAT(
+      error_of([&] { hepcat::read_hdf5_array(file, "histograms"); }),
+      Contains(file) && Contains("no dataset '/histograms'") && Contains("available: edges, grid"));
+  CHECK_THAT(error_of([&] { hepcat::read_hdf5_array(file, "grid", 1); }),
+             Contains(file) && Contains("'/grid' is 2-D, expected 1-D"));
+  CHECK_THAT(error_of([&] { hepcat::read_hdf5_array(file, "edges", 2); }),
+             Contains(file) && Contains("'/edges' is 1-D, expected 2-D"));
+  CHECK_THAT(error_of([&] { hepcat::read_hdf5_array(file + ":/g", "edges"); }),
+             Contains(file) && Contains("no group '/g'"));
+  CHECK_THAT(error_of([&] { hepcat::read_hdf5_array((dir / "a.json").string(), "edges"); }),
+             Contains("a.json") && Contains("not an HDF5 file name"));
 }
 
 #endif

@@ -1,4 +1,4 @@
-// hepcat fit: a batch of histograms from JSON to fitted parameters, uncertainties from the
+// hepcat fit: a batch of histograms from JSON or HDF5 to fitted parameters, uncertainties from the
 // inverse Hessian, chi2 (or Poisson deviance) and convergence states, all fits in one call.
 #include <nlohmann/json.hpp>
 
@@ -45,10 +45,16 @@ std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
   return v;
 }
 
-// Histograms as {"edges": [...], "histograms": [[...], ...], "variances": [[...], ...]}; a
-// single histogram may be given as "histogram": [...].
-void read_input(const std::string& path, FitConfig& config, std::vector<double>& hists,
-                std::vector<double>& variances) {
+std::size_t bins_of(const std::string& path, const std::vector<double>& edges) {
+  if (edges.size() < 2)
+    throw Error("fit input '" + path + "': \"edges\" needs at least two values");
+  return edges.size() - 1;
+}
+
+// JSON: {"edges": [...], "histograms": [[...], ...], "variances": [[...], ...]}; a single
+// histogram may be given as "histogram": [...].
+void read_json_input(const std::string& path, FitConfig& config, std::vector<double>& hists,
+                     std::vector<double>& variances) {
   std::ifstream in(path);
   if (!in) throw Error("cannot open fit input '" + path + "'");
   nlohmann::json j;
@@ -59,7 +65,7 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
   if (!j.contains("edges")) throw Error("fit input '" + path + "' has no \"edges\"");
   config.edges = row_of(j["edges"], "edges");
-  const std::size_t nb = config.edges.size() - 1;
+  const std::size_t nb = bins_of(path, config.edges);
   auto rows = [&](const char* key, std::vector<double>& out) {
     if (!j.contains(key)) return;
     for (std::size_t r = 0; r < j[key].size(); ++r) {
@@ -76,7 +82,50 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
   rows("histograms", hists);
   rows("variances", variances);
+}
+
+// HDF5 ("file.h5" or "file.h5:/group"): the same fields as datasets, "edges" and "histogram"
+// 1-D, "histograms" and "variances" 2-D (one row per fit).
+void read_hdf5_input(const std::string& path, FitConfig& config, std::vector<double>& hists,
+                     std::vector<double>& variances) {
+  const std::vector<std::string> datasets = list_hdf5_datasets(path);
+  const auto has = [&](const std::string& name) {
+    return std::find(datasets.begin(), datasets.end(), name) != datasets.end();
+  };
+  config.edges = read_hdf5_array(path, "edges", 1).values;
+  const std::size_t nb = bins_of(path, config.edges);
+  const auto check_bins = [&](const std::string& name, std::size_t bins) {
+    if (bins != nb)
+      throw Error("fit input '" + path + "' dataset '" + name + "' has " + std::to_string(bins) +
+                  " bins, the edges give " + std::to_string(nb));
+  };
+  if (has("histogram")) {
+    hists = read_hdf5_array(path, "histogram", 1).values;
+    check_bins("histogram", hists.size());
+  }
+  for (const auto& [name, out] :
+       {std::pair{"histograms", &hists}, std::pair{"variances", &variances}}) {
+    if (!has(name)) continue;
+    const Array a = read_hdf5_array(path, name, 2);
+    check_bins(name, a.shape[1]);
+    out->insert(out->end(), a.values.begin(), a.values.end());
+  }
+}
+
+// Both formats give the same batch: edges, n_fits x n_bins histograms and, when given, as many
+// variances.
+void read_input(const std::string& path, FitConfig& config, std::vector<double>& hists,
+                std::vector<double>& variances) {
+  if (is_hdf5_path(path))
+    read_hdf5_input(path, config, hists, variances);
+  else
+    read_json_input(path, config, hists, variances);
   if (hists.empty()) throw Error("fit input '" + path + "' has no \"histograms\"");
+  if (!variances.empty() && variances.size() != hists.size()) {
+    const std::size_t nb = config.edges.size() - 1;
+    throw Error("fit input '" + path + "' has " + std::to_string(variances.size() / nb) +
+                " rows of variances for " + std::to_string(hists.size() / nb) + " histograms");
+  }
 }
 
 // Starting values when --init is not given: a flat background at the mean density, a signal
@@ -178,9 +227,14 @@ void run_fit(const FitOptions& o) {
 void add_fit_command(CLI::App& app) {
   auto o = std::make_shared<FitOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "fit", "fit a batch of histograms (JSON: edges, histograms[, variances]) with one model");
+      "fit", "fit a batch of histograms (edges, histograms[, variances]) with one model");
   add_common_options(*cmd, o->common);
-  cmd->add_option("--input,-i", o->input, "JSON file with edges and histograms")->required();
+  cmd->add_option("--input,-i", o->input,
+                  "histograms by extension: .h5/.hdf5 (optionally file.h5:/group) holds datasets "
+                  "edges (n_bins+1), histograms (n_fits x n_bins), optional variances (same "
+                  "shape) and histogram (one more, n_bins); any other name is JSON with the "
+                  "same keys")
+      ->required();
   cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
   cmd->add_option("--model", o->model,
                   "background poly<k>|bernstein<k>|exp|powerlaw|dijet|none, optionally "

@@ -2,6 +2,7 @@
 // beside the target and renames it into place, so a failure never leaves a partial output.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,27 @@ void write_table(const std::string& path, const EventTable& table);
 /// extension, HDF5 without HDF5 support, or a directory that does not exist. Lets a command
 /// fail before long work whose output could not be written.
 void check_table_output(const std::string& path);
+
+/// A numeric array of any rank: `values` in row-major (C) order, `shape` one extent per
+/// dimension.
+struct Array {
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+};
+
+/// True when `path` names an HDF5 file: it ends in ".h5"/".hdf5", optionally followed by
+/// ":/group".
+bool is_hdf5_path(const std::string& path);
+
+/// Names of the datasets directly under the group of `path` ("file.h5" or "file.h5:/group"), in
+/// the order read_table uses. Throws Error for an unreadable file or a missing group.
+std::vector<std::string> list_hdf5_datasets(const std::string& path);
+
+/// Reads one integer or floating-point dataset under the group of `path` ("file.h5" or
+/// "file.h5:/group"), converted to double. With `rank` > 0 the dataset must have that many
+/// dimensions. Throws Error naming the file and dataset when it is missing, not numeric or of
+/// another rank, and the no-HDF5-support Error in builds without HDF5.
+Array read_hdf5_array(const std::string& path, const std::string& dataset, int rank = 0);
 
 /// Writes text (JSON results) atomically.
 void write_text_atomic(const std::string& path, const std::string& text);
