@@ -1,7 +1,5 @@
 #include "host/cpu/soft_binning.hpp"
 
-#include <vector>
-
 #include "hepcat/math/significance.hpp"
 #include "host/cpu/parallel.hpp"
 
@@ -13,26 +11,6 @@ void gather(const SoftBinningEvents<T>& ev, int dim, std::size_t i, T* x) {
   for (int j = 0; j < dim; ++j) x[j] = ev.features[static_cast<std::size_t>(ev.cols[j]) * ev.n + i];
 }
 
-// Runs body(i, local) over all events with one zeroed double accumulator of `width` per thread,
-// then adds the accumulators in thread order: deterministic for a given thread count.
-template <class Body>
-void reduce_events(std::size_t n, std::size_t width, double* out, Body body) {
-  const int threads = max_threads();
-  std::vector<double> partial(width * threads, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    double* local = partial.data() + width * thread_id();
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i)
-      body(static_cast<std::size_t>(i), local);
-  }
-  for (std::size_t c = 0; c < width; ++c) {
-    double s = 0;
-    for (int t = 0; t < threads; ++t) s += partial[width * t + c];
-    out[c] = s;
-  }
-}
-
 }  // namespace
 
 template <class T>
@@ -41,20 +19,20 @@ void soft_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, 
   const int nb = m.n_bins;
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_events(ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums,
-                  [&](std::size_t i, double* local) {
-                    T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
-                    gather(ev, math::model_dim<kDim>(m), i, x);
-                    math::soft_memberships<kDim>(m, x, gamma, work);
-                    const int g = ev.group[ev.process[i]];
-                    const T w = ev.weights[i];
-                    double* s = local + math::bin_sum_index(g, 0, 0, nb);
-                    double* v = local + math::bin_sum_index(g, 1, 0, nb);
-                    for (int k = 0; k < nb; ++k) {
-                      s[k] += gamma[k] * w;
-                      v[k] += gamma[k] * w * w;
-                    }
-                  });
+    reduce_per_thread(
+        ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums, [&](std::size_t i, double* local) {
+          T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
+          gather(ev, math::model_dim<kDim>(m), i, x);
+          math::soft_memberships<kDim>(m, x, gamma, work);
+          const int g = ev.group[ev.process[i]];
+          const T w = ev.weights[i];
+          double* s = local + math::bin_sum_index(g, 0, 0, nb);
+          double* v = local + math::bin_sum_index(g, 1, 0, nb);
+          for (int k = 0; k < nb; ++k) {
+            s[k] += gamma[k] * w;
+            v[k] += gamma[k] * w * w;
+          }
+        });
   });
 }
 
@@ -66,7 +44,7 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
   const std::vector<T> ds(d_sums, d_sums + 2 * n_groups * nb);
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_events(ev.n, width, grad, [&](std::size_t i, double* local) {
+    reduce_per_thread(ev.n, width, grad, [&](std::size_t i, double* local) {
       T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
           work[math::kSoftBinningWork];
       gather(ev, math::model_dim<kDim>(m), i, x);
@@ -95,7 +73,7 @@ template <class T>
 void hard_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, int n_processes,
                    double* out) {
   const std::size_t cells = static_cast<std::size_t>(n_processes) * m.n_bins;
-  reduce_events(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
+  reduce_per_thread(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
     T x[math::kMaxGmmDim];
     gather(ev, m.dim, i, x);
     const std::size_t c =

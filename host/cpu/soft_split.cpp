@@ -1,7 +1,6 @@
 #include "host/cpu/soft_split.hpp"
 
 #include <cstdint>
-#include <vector>
 
 #include "hepcat/math/splitfit.hpp"
 #include "host/cpu/parallel.hpp"
@@ -12,28 +11,15 @@ void soft_split_histograms(const float* x, const float* w, const float* score, s
                            int n_bins, double lo, double hi, double* out) {
   const std::size_t width = 2 * static_cast<std::size_t>(n_bins) + 1;
   const double inv_width = n_bins / (hi - lo);
-  const int threads = max_threads();
-  // Private histograms per thread, added in thread order: deterministic per thread count.
-  std::vector<double> partial(width * threads, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    double* local = partial.data() + width * thread_id();
-#pragma omp for schedule(static)
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
-      const double p = math::sigmoid<double>(score[i]);
-      local[2 * n_bins] += 1 - p;
-      const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);
-      if (b < 0) continue;
-      const double wi = w ? w[i] : 1.0;
-      local[b] += p * wi;
-      local[n_bins + b] += (1 - p) * wi;
-    }
-  }
-  for (std::size_t c = 0; c < width; ++c) {
-    double s = 0;
-    for (int t = 0; t < threads; ++t) s += partial[width * t + c];
-    out[c] = s;
-  }
+  reduce_per_thread(n, width, out, [&](std::size_t i, double* local) {
+    const double p = math::sigmoid<double>(score[i]);
+    local[2 * n_bins] += 1 - p;
+    const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);
+    if (b < 0) return;
+    const double wi = w ? w[i] : 1.0;
+    local[b] += p * wi;
+    local[n_bins + b] += (1 - p) * wi;
+  });
 }
 
 void soft_split_backward(const float* x, const float* w, const float* score, std::size_t n,
