@@ -169,30 +169,29 @@ class NonlocalMerger {
 
   // The best partner of the bin at pos among all others.
   Best scan(int pos) const {
-    double x[kMaxMergeHypotheses];
-    load(pos, x);
-    Best best;
-#pragma omp parallel if (parallel_row())
-    {
-      Best local;
-      double buf[kChunk];
-#pragma omp for schedule(static) nowait
-      for (int j0 = 0; j0 < m_; j0 += kChunk) {
-        const int j1 = std::min(j0 + kChunk, m_);
-        scores(x, root_[pos], j0, j1, buf);
-        for (int j = j0; j < j1; ++j)
-          if (j != pos) local.offer(buf[j - j0], id_[j]);
-      }
-#pragma omp critical
-      best.offer(local.score, local.partner);
-    }
-    return best;
+    return score_row(pos, [](int, double) {});
   }
 
   // Scores the merged bin (id a, at pos) against every other bin: its own best partner, and a
   // better partner for any bin that it beats. Bins that had a or b as partner become stale
   // unless the merged bin is strictly better than their old (now lower-bound) score.
   Best rescore_against(int pos, int a, int b) {
+    return score_row(pos, [&](int j, double s) {
+      Best& bj = best_[j];
+      if (bj.partner == a || bj.partner == b) stale_[j] = 1;
+      if (s < bj.score || (s == bj.score && !stale_[j] && a < bj.partner)) {
+        bj.score = s;
+        bj.partner = a;
+        stale_[j] = 0;
+      }
+    });
+  }
+
+  // Scores the bin at pos against every other bin j (in chunks, over the threads when the row is
+  // long), calls visit(j, score) for each, and returns pos's best partner. visit may only touch
+  // state of bin j.
+  template <class Visit>
+  Best score_row(int pos, Visit visit) const {
     double x[kMaxMergeHypotheses];
     load(pos, x);
     Best best;
@@ -206,15 +205,8 @@ class NonlocalMerger {
         scores(x, root_[pos], j0, j1, buf);
         for (int j = j0; j < j1; ++j) {
           if (j == pos) continue;
-          const double s = buf[j - j0];
-          local.offer(s, id_[j]);
-          Best& bj = best_[j];
-          if (bj.partner == a || bj.partner == b) stale_[j] = 1;
-          if (s < bj.score || (s == bj.score && !stale_[j] && a < bj.partner)) {
-            bj.score = s;
-            bj.partner = a;
-            stale_[j] = 0;
-          }
+          local.offer(buf[j - j0], id_[j]);
+          visit(j, buf[j - j0]);
         }
       }
 #pragma omp critical
