@@ -1,6 +1,6 @@
 // The greedy nonlocal merger on the GPU: the same state and selection rule as the CPU twin
-// (host/cpu/merge.cpp), with score rows computed by many threads and minima found by CUB block
-// reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
+// (host/merge/merge_cpu.cpp), with score rows computed by many threads and minima found by CUB
+// block reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
 // backends take the same sequence of merges.
 #include <cub/block/block_reduce.cuh>
 
