@@ -97,16 +97,17 @@ __global__ void cut_scan_sums_kernel(const detail::CutPassInput in, float* __res
 #pragma unroll
         for (int k = 0; k < M; ++k) {
           if (k >= m) break;
-          const float om = 1.f - s[k], xs = tile[k * kTile + e];
-          acc.bias_s[k] += ys * om;
-          acc.bias_b[k] += yb * om;
+          const math::CutFeatureTerms<float> f =
+              math::cut_feature_terms(ys, yb, g, s[k], tile[k * kTile + e]);
+          acc.bias_s[k] += f.signal_bias;
+          acc.bias_b[k] += f.background_bias;
           if constexpr (Learned) {
-            acc.weight_s[k] += ys * om * xs;
-            acc.weight_b[k] += yb * om * xs;
+            acc.weight_s[k] += f.signal_weight;
+            acc.weight_b[k] += f.background_weight;
           }
           if constexpr (Bce) {
-            acc.bce_bias[k] += g * om;
-            if constexpr (Learned) acc.bce_weight[k] += g * om * xs;
+            acc.bce_bias[k] += f.bce_bias;
+            if constexpr (Learned) acc.bce_weight[k] += f.bce_weight;
           }
         }
       }

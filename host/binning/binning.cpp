@@ -7,6 +7,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/random.hpp"
+#include "hepcat/math/softmax.hpp"
 #include "host/binning/binning_cpu.hpp"
 #include "host/binning/binning_step.hpp"
 
@@ -212,10 +213,8 @@ std::vector<BinningModel::Component> BinningModel::components(
   const std::vector<double> v = event_values(raw);
   const int d = dim_, stride = math::gmm_component_stride(d);
   const ParamBlock& logits = layout_.find("logits");
-  double lmax = raw[logits.offset];
-  for (int k = 1; k < components_; ++k) lmax = std::max(lmax, raw[logits.offset + k]);
-  double z = 0;
-  for (int k = 0; k < components_; ++k) z += std::exp(raw[logits.offset + k] - lmax);
+  const math::SoftmaxNormaliser<double> pi =
+      math::softmax_normaliser(raw.data() + logits.offset, components_);
   std::vector<Component> out(components_);
   for (int k = 0; k < components_; ++k) {
     const double* c = v.data() + static_cast<std::size_t>(k) * stride;
@@ -229,7 +228,7 @@ std::vector<BinningModel::Component> BinningModel::components(
           s += l[math::tri_index(a, m)] * l[math::tri_index(b, m)];
         out[k].covariance[a * d + b] = s;
       }
-    out[k].weight = std::exp(raw[logits.offset + k] - lmax) / z;
+    out[k].weight = pi.probability(raw[logits.offset + k]);
   }
   return out;
 }

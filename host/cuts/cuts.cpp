@@ -246,8 +246,8 @@ struct CutScan::Impl {
         const std::size_t slot = static_cast<std::size_t>(c) * n_targets + j;
         const double* row = s.data() + slot * width;
         const double t = config.targets[j], eff_s = row[0] / ws, eff_b = row[1] / wb;
-        terms.efficiency += lw.alpha * (t - eff_s) * (t - eff_s);
-        terms.background += lw.beta * eff_b;
+        terms.efficiency += math::efficiency_term(t, eff_s, lw.alpha);
+        terms.background += math::background_term(eff_b, lw.beta);
         const double d_s = math::efficiency_loss_d_signal(t, eff_s, lw.alpha) / ws;
         const double d_b = math::efficiency_loss_d_background(lw.beta) / wb;
         const double d_bce = lw.delta / wt;

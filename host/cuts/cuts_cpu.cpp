@@ -87,16 +87,17 @@ void accumulate_chunk(const detail::CutPassInput& in, const Chunk& chunk, ChunkS
         float as = 0.f, ab = 0.f, aws = 0.f, awb = 0.f, ag = 0.f, agw = 0.f;
 #pragma omp simd reduction(+ : as, ab, aws, awb, ag, agw)
         for (int e = 0; e < ne; ++e) {
-          const float om = 1.f - s[e];
-          as += t.ys[e] * om;
-          ab += t.yb[e] * om;
+          const math::CutFeatureTerms<float> f =
+              math::cut_feature_terms(t.ys[e], t.yb[e], Bce ? t.g[e] : 0.f, s[e], xs[e]);
+          as += f.signal_bias;
+          ab += f.background_bias;
           if constexpr (Learned) {
-            aws += t.ys[e] * om * xs[e];
-            awb += t.yb[e] * om * xs[e];
+            aws += f.signal_weight;
+            awb += f.background_weight;
           }
           if constexpr (Bce) {
-            ag += t.g[e] * om;
-            if constexpr (Learned) agw += t.g[e] * om * xs[e];
+            ag += f.bce_bias;
+            if constexpr (Learned) agw += f.bce_weight;
           }
         }
         row[L.signal_bias() + k] += as;

@@ -20,7 +20,7 @@ struct Best {
   double score = std::numeric_limits<double>::infinity();
   int partner = std::numeric_limits<int>::max();
   void offer(double s, int id) {
-    if (s < score || (s == score && id < partner)) {
+    if (math::partner_better(s, id, score, partner)) {
       score = s;
       partner = id;
     }
@@ -69,19 +69,14 @@ class NonlocalMerger {
 
   void merge(MergePair pair) {
     const int a = pair.first, b = pair.second;
-    int pa = pos_of_[a];
-    const int pb = pos_of_[b];
-    for (int h = 0; h < n_; ++h) v_[col(h) + pa] += v_[col(h) + pb];
-    const int last = m_ - 1;
-    if (pb != last) {
-      for (int h = 0; h < n_; ++h) v_[col(h) + pb] = v_[col(h) + last];
-      root_[pb] = root_[last];
-      id_[pb] = id_[last];
-      best_[pb] = best_[last];
-      stale_[pb] = stale_[last];
-      pos_of_[id_[pb]] = pb;
-      if (pa == last) pa = pb;
-    }
+    const int pa =
+        math::merge_columns(v_.data(), n_, cap_, pos_of_[a], pos_of_[b], m_, [&](int from, int to) {
+          root_[to] = root_[from];
+          id_[to] = id_[from];
+          best_[to] = best_[from];
+          stale_[to] = stale_[from];
+          pos_of_[id_[to]] = to;
+        });
     --m_;
     root_[pa] = root_t(pa);
     best_[pa] = rescore_against(pa, a, b);
@@ -177,13 +172,7 @@ class NonlocalMerger {
   // unless the merged bin is strictly better than their old (now lower-bound) score.
   Best rescore_against(int pos, int a, int b) {
     return score_row(pos, [&](int j, double s) {
-      Best& bj = best_[j];
-      if (bj.partner == a || bj.partner == b) stale_[j] = 1;
-      if (s < bj.score || (s == bj.score && !stale_[j] && a < bj.partner)) {
-        bj.score = s;
-        bj.partner = a;
-        stale_[j] = 0;
-      }
+      math::offer_merged_bin(s, a, b, best_[j].score, best_[j].partner, stale_[j]);
     });
   }
 
@@ -215,24 +204,18 @@ class NonlocalMerger {
     return best;
   }
 
-  // The position holding the smallest key: score, then stale before exact (a stale bound equal
-  // to the best exact score must be resolved first), then the lowest pair.
+  // The position holding the smallest selection key (math::merge_select_less); the score
+  // comparison first keeps the scan cheap.
   int select() const {
     int arg = 0;
     for (int i = 1; i < m_; ++i) {
       if (best_[i].score > best_[arg].score) continue;
-      if (best_[i].score < best_[arg].score || key_less_on_tie(i, arg)) arg = i;
+      if (math::merge_select_less(key(i), key(arg))) arg = i;
     }
     return arg;
   }
-  bool key_less_on_tie(int i, int j) const {
-    if (stale_[i] != stale_[j]) return stale_[i] > stale_[j];
-    if (stale_[i]) return id_[i] < id_[j];
-    const math::MergeCandidate ci{best_[i].score, std::min(id_[i], best_[i].partner),
-                                  std::max(id_[i], best_[i].partner)};
-    const math::MergeCandidate cj{best_[j].score, std::min(id_[j], best_[j].partner),
-                                  std::max(id_[j], best_[j].partner)};
-    return math::candidate_less(ci, cj);
+  math::MergeSelectKey key(int pos) const {
+    return math::merge_select_key(best_[pos].score, stale_[pos] != 0, id_[pos], best_[pos].partner);
   }
 
   math::MergeScoreParams<double> p_;
