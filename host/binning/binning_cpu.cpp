@@ -1,7 +1,7 @@
 #include "host/binning/binning_cpu.hpp"
 
 #include "hepcat/math/significance.hpp"
-#include "host/engine/parallel.hpp"
+#include "host/engine/reduce.hpp"
 
 namespace hepcat::cpu {
 namespace {
@@ -19,20 +19,20 @@ void soft_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, 
   const int nb = m.n_bins;
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_per_thread(
-        ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums, [&](std::size_t i, double* local) {
-          T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
-          gather(ev, math::model_dim<kDim>(m), i, x);
-          math::soft_memberships<kDim>(m, x, gamma, work);
-          const int g = ev.group[ev.process[i]];
-          const T w = ev.weights[i];
-          double* s = local + math::bin_sum_index(g, 0, 0, nb);
-          double* v = local + math::bin_sum_index(g, 1, 0, nb);
-          for (int k = 0; k < nb; ++k) {
-            s[k] += gamma[k] * w;
-            v[k] += gamma[k] * w * w;
-          }
-        });
+    reduce_events(ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums,
+                  [&](std::size_t i, double* local) {
+                    T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
+                    gather(ev, math::model_dim<kDim>(m), i, x);
+                    math::soft_memberships<kDim>(m, x, gamma, work);
+                    const int g = ev.group[ev.process[i]];
+                    const T w = ev.weights[i];
+                    double* s = local + math::bin_sum_index(g, 0, 0, nb);
+                    double* v = local + math::bin_sum_index(g, 1, 0, nb);
+                    for (int k = 0; k < nb; ++k) {
+                      s[k] += gamma[k] * w;
+                      v[k] += gamma[k] * w * w;
+                    }
+                  });
   });
 }
 
@@ -44,7 +44,7 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
   const std::vector<T> ds(d_sums, d_sums + 2 * n_groups * nb);
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_per_thread(ev.n, width, grad, [&](std::size_t i, double* local) {
+    reduce_events(ev.n, width, grad, [&](std::size_t i, double* local) {
       T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
           work[math::kSoftBinningWork];
       gather(ev, math::model_dim<kDim>(m), i, x);
@@ -73,7 +73,7 @@ template <class T>
 void hard_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, int n_processes,
                    double* out) {
   const std::size_t cells = static_cast<std::size_t>(n_processes) * m.n_bins;
-  reduce_per_thread(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
+  reduce_events(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
     T x[math::kMaxGmmDim];
     gather(ev, m.dim, i, x);
     const std::size_t c =

@@ -3,17 +3,18 @@
 #include <algorithm>
 #include <vector>
 
-#include "host/engine/parallel.hpp"
+#include "host/engine/reduce.hpp"
 
 namespace hepcat::cpu {
 namespace {
 
-// Events are taken in chunks small enough that a chunk's standardised features and cut passes
-// for one network stay in L1; the inner loops run across the chunk's events so they vectorise.
+// Each reduction chunk is taken in tiles small enough that a tile's standardised features and
+// cut passes for one network stay in L1; the inner loops run across the tile's events so they
+// vectorise.
 constexpr int kChunk = 64;
 
 struct Chunk {
-  int cell;
+  std::size_t cell;
   std::size_t begin, end;
 };
 
@@ -49,7 +50,7 @@ void accumulate_chunk(const detail::CutPassInput& in, const Chunk& chunk, ChunkS
     const std::size_t slot = static_cast<std::size_t>(chunk.cell) * in.n_targets + j;
     const float* bias = in.bias + slot * m;
     const float* weight = in.weight + slot * in.weight_slot_stride;
-    double* row = acc + slot * width;
+    double* row = acc + static_cast<std::size_t>(j) * width;
     std::fill(t.y, t.y + ne, 1.f);
     for (int k = 0; k < m; ++k) {
       const float a = weight[k], b = bias[k];
@@ -117,27 +118,16 @@ void accumulate_chunk(const detail::CutPassInput& in, const Chunk& chunk, ChunkS
 
 template <bool Hard, bool Learned, bool Bce>
 void run_pass(const detail::CutPassInput& in, double* out) {
-  std::vector<Chunk> chunks;
-  for (int c = 0; c < in.n_cells; ++c)
-    for (std::size_t b = in.cell_offsets[c]; b < in.cell_offsets[c + 1]; b += kChunk)
-      chunks.push_back({c, b, std::min<std::size_t>(b + kChunk, in.cell_offsets[c + 1])});
-  const std::size_t width = static_cast<std::size_t>(in.n_cells) * in.n_targets * in.layout.width();
-  const int threads = max_threads();
-  // One accumulator block per thread, added in thread order: reproducible for a thread count.
-  std::vector<double> partial(width * threads, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    ChunkScratch scratch(in.layout.m);
-    double* acc = partial.data() + width * thread_id();
-#pragma omp for schedule(static) nowait
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(chunks.size()); ++i)
-      accumulate_chunk<Hard, Learned, Bce>(in, chunks[i], scratch, acc);
-  }
-  for (std::size_t c = 0; c < width; ++c) {
-    double s = 0;
-    for (int t = 0; t < threads; ++t) s += partial[width * t + c];
-    out[c] = s;
-  }
+  // One segment per grid cell: a cell's rows hold the sums of its own (cell, target) slots.
+  const std::size_t width = static_cast<std::size_t>(in.n_targets) * in.layout.width();
+  reduce_segments(in.cell_offsets, static_cast<std::size_t>(in.n_cells), width, out,
+                  [&](const ReductionChunk& c, double* acc) {
+                    ChunkScratch scratch(in.layout.m);
+                    for (std::size_t b = c.begin; b < c.end; b += kChunk)
+                      accumulate_chunk<Hard, Learned, Bce>(
+                          in, {c.segment, b, std::min<std::size_t>(b + kChunk, c.end)}, scratch,
+                          acc);
+                  });
 }
 
 }  // namespace

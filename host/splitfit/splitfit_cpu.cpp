@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "hepcat/math/splitfit.hpp"
-#include "host/engine/parallel.hpp"
+#include "host/engine/reduce.hpp"
 
 namespace hepcat::cpu {
 
@@ -11,7 +11,7 @@ void soft_split_histograms(const float* x, const float* w, const float* score, s
                            int n_bins, double lo, double hi, double* out) {
   const std::size_t width = 2 * static_cast<std::size_t>(n_bins) + 1;
   const double inv_width = n_bins / (hi - lo);
-  reduce_per_thread(n, width, out, [&](std::size_t i, double* local) {
+  reduce_events(n, width, out, [&](std::size_t i, double* local) {
     const double p = math::sigmoid<double>(score[i]);
     local[2 * n_bins] += 1 - p;
     const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);

@@ -9,7 +9,7 @@
 #include "hepcat/math/splitfit.hpp"
 #include "hepcat/optim.hpp"
 #include "hepcat/splitfit.hpp"
-#include "host/engine/parallel.hpp"
+#include "host/engine/reduce.hpp"
 
 namespace hepcat {
 
@@ -37,10 +37,8 @@ std::vector<float> parameter_gradient(const LinearScore& m,
   const std::size_t d = x.size(), n = c.size();
   std::vector<float> g(d + 1);
   for (std::size_t j = 0; j < d; ++j) {
-    double s = 0;
-#pragma omp parallel for reduction(+ : s) schedule(static) num_threads(cpu::max_threads())
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i)
-      s += c[i] * (x[j][i] - m.centre[j]) / m.spread[j];
+    const double s = cpu::sum_events(
+        n, [&](std::size_t i) { return c[i] * (x[j][i] - m.centre[j]) / m.spread[j]; });
     g[j] = static_cast<float>(s);
   }
   double sb = 0;
@@ -126,18 +124,15 @@ std::vector<double> train_supervised(Context& ctx, LinearScore& m,
   return optimise(ctx, m, x, t, [&](std::vector<double>& c) {
     const std::vector<float> s = linear_scores(m, x);
     c.resize(n);
-    double loss = 0;
-#pragma omp parallel for reduction(+ : loss) schedule(static) num_threads(cpu::max_threads())
-    for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
+    return cpu::sum_events(n, [&](std::size_t i) {
       const int y = labels[i] > 0.5f;
       const double w = (weights.empty() ? 1.0 : weights[i]) / (2 * total[y]);
       const double p = math::sigmoid<double>(s[i]);
       // -log sigmoid(+-s) = softplus(-+s), computed without overflow
       const double z = y ? -s[i] : s[i];
-      loss += w * (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)));
       c[i] = w * (p - y);
-    }
-    return loss;
+      return w * (z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)));
+    });
   });
 }
 

@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,38 +9,16 @@
 
 #include "hepcat/context.hpp"
 #include "hepcat/io.hpp"
+#include "tests/cli_run.hpp"
 
 #ifdef HEPCAT_CLI
 
 namespace fs = std::filesystem;
+using hepcat::test::Run;
+using hepcat::test::run;
+using hepcat::test::scratch;
 
 namespace {
-
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / ("cli_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir / "out");
-  return dir;
-}
-
-struct Run {
-  int status = -1;
-  std::vector<std::string> err_lines;
-};
-
-// Runs the hepcat tool with `args` in dir/out; stdout is discarded, stderr collected line by
-// line (kept outside dir/out, so that dir/out holds only what the tool wrote).
-Run run(const fs::path& dir, const std::string& args) {
-  const fs::path err = dir / "stderr.txt";
-  const std::string cmd = "cd \"" + (dir / "out").string() + "\" && \"" + HEPCAT_CLI + "\" " +
-                          args + " > /dev/null 2> \"" + err.string() + "\"";
-  Run r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream in(err);
-  for (std::string line; std::getline(in, line);) r.err_lines.push_back(line);
-  return r;
-}
 
 std::size_t entries(const fs::path& dir) {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
