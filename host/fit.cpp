@@ -242,10 +242,39 @@ void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_
   fit_histograms_on_backend(ctx, config, n_fits, d_histograms, d_variances, out);
 }
 
+namespace {
+
+// For a model linear in its free parameters whose fixed parameters have the same values in every
+// fit, the expectation is mu_j = c_j + sum_k B_jk theta_k with c and B the same for the whole
+// batch: computed once here, they spare every fit its model evaluations. Empty otherwise.
+std::vector<double> linear_basis(const math::FitProblem<double>& P, const double* edges,
+                                 std::size_t n_fits, const double* params) {
+  if (!P.linear || P.n_free == 0 || n_fits == 0) return {};
+  const std::size_t np = P.n_params;
+  std::vector<bool> is_free(np, false);
+  for (int k = 0; k < P.n_free; ++k) is_free[P.free_index[k]] = true;
+  for (std::size_t f = 1; f < n_fits; ++f)
+    for (std::size_t i = 0; i < np; ++i)
+      if (!is_free[i] && params[f * np + i] != params[i]) return {};
+  using S = math::Dual<double, math::kMaxFitParams>;
+  S q[math::kMaxFitParams];
+  for (std::size_t i = 0; i < np; ++i) q[i] = S(is_free[i] ? 0.0 : params[i]);
+  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = 1;
+  const int w = P.n_free + 1;
+  std::vector<double> basis(static_cast<std::size_t>(P.n_bins) * w);
+  math::for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+    basis[j * w] = mu.v;
+    for (int k = 0; k < P.n_free; ++k) basis[j * w + 1 + k] = mu.d[k];
+  });
+  return basis;
+}
+
+}  // namespace
+
 void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
                                std::size_t n_fits, const double* d_histograms,
                                const double* d_variances, const math::FitOutputs<double>& out) {
-  const math::FitProblem<double> P = make_fit_problem(config);
+  math::FitProblem<double> P = make_fit_problem(config);
   if (P.estimator == Estimator::variance && d_variances == nullptr)
     throw Error("fit: the variance estimator needs per-bin variances");
   const double* variances = P.estimator == Estimator::variance ? d_variances : nullptr;
@@ -259,6 +288,8 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
     return;
   }
 #endif
+  const std::vector<double> basis = linear_basis(P, config.edges.data(), n_fits, out.params);
+  if (!basis.empty()) P.basis = basis.data();
   cpu::batched_fit(P, config.edges.data(), n_fits, d_histograms, variances, out);
 }
 

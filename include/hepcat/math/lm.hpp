@@ -130,6 +130,10 @@ struct FitProblem {
   T edm_max = T(2e-4);  ///< `valid` needs EDM at most this (MINUIT's 0.002 * 0.1 * errordef)
   bool linear = false;  ///< the model is linear in every free parameter
   int starts = 1;       ///< starting points per fit (see run_fit_starts)
+  /// For a linear model with the same fixed values in every fit (set by the host, else null):
+  /// n_bins rows of n_free + 1 values, the expectation with the free parameters at 0, then
+  /// d mu / d theta_k. The fit then needs no model evaluation.
+  const T* basis = nullptr;
 };
 
 /// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
@@ -153,27 +157,49 @@ HEPCAT_HD void for_each_bin_expectation(const FitProblem<T>& P, const T* edges, 
   }
 }
 
-/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major).
-/// Returns false when the objective is not finite. `edges` has n_bins + 1 entries.
-template <int N, class T>
-HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                             const T* params, T* objective, T* g, T* H) {
+/// Calls visit(j, mu_j, d_j) for every bin with the expectation and its derivatives d_j[k] in
+/// the free parameters: from P.basis when the batch has one (a model linear in its free
+/// parameters, the same fixed values in every fit), else through dual numbers.
+template <int N, class T, class F>
+HEPCAT_HD void for_each_bin_jacobian(const FitProblem<T>& P, const T* edges, const T* params,
+                                     F&& visit) {
+  if (P.basis) {
+    const int w = P.n_free + 1;
+    for (int j = 0; j < P.n_bins; ++j) {
+      const T* b = P.basis + j * w;
+      T mu = b[0];
+      for (int k = 0; k < P.n_free; ++k) mu += b[k + 1] * params[P.free_index[k]];
+      visit(j, mu, b + 1);
+    }
+    return;
+  }
   using S = Dual<T, N>;
   S q[kMaxFitParams];
   for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
   for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) { visit(j, mu.v, mu.d); });
+}
+
+/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major):
+/// the Gauss-Newton / Fisher-scoring H = sum c J J^T, or with `exact` sum d2v/dmu2 J J^T, which
+/// is the exact Hessian of a model linear in its free parameters. Returns false when the
+/// objective is not finite. `edges` has n_bins + 1 entries.
+template <int N, class T>
+HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                             const T* params, T* objective, T* g, T* H, bool exact = false) {
   for (int k = 0; k < N; ++k) {
     g[k] = T(0);
     for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
   }
   T total = T(0);
-  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
-    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
+  for_each_bin_jacobian<N>(P, edges, params, [&](int j, T mu, const T* d) {
+    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
     total += t.value;
+    const T c = exact ? t.d2_mu : t.curvature;
     for (int k = 0; k < P.n_free; ++k) {
-      g[k] += t.d_mu * mu.d[k];
-      const T ck = t.curvature * mu.d[k];
-      for (int l = 0; l <= k; ++l) H[k * N + l] += ck * mu.d[l];
+      g[k] += t.d_mu * d[k];
+      const T ck = c * d[k];
+      for (int l = 0; l <= k; ++l) H[k * N + l] += ck * d[l];
     }
   });
   *objective = total;
@@ -395,8 +421,18 @@ HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T*
   bool positive = ok;
   T edm = T(0);
   if (ok && P.n_free > 0) {
-    ++out.evaluations;
-    ok = fit_exact_hessian<N>(P, edges, h, var, p, &O, g, H);
+    // A linear model has no second derivatives of mu: with the Neyman or variance chi2 the
+    // Gauss-Newton matrix at the last point is already exact, the others weigh by d2v/dmu2.
+    const bool chi2 = P.estimator == Estimator::neyman || P.estimator == Estimator::variance;
+    if (!P.linear) {
+      ++out.evaluations;
+      ok = fit_exact_hessian<N>(P, edges, h, var, p, &O, g, H);
+    } else if (!chi2) {
+      ++out.evaluations;
+      ok = fit_objective<N>(P, edges, h, var, p, &O, g, H, true);
+    }
+    for (int k = 0; k < P.n_free; ++k)
+      for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
     for (int k = 0; k < N * N; ++k) a[k] = H[k];
     positive = ok && cholesky(P.n_free, a, N);
     for (int k = 0; k < P.n_free; ++k) {
