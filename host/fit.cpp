@@ -195,6 +195,19 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
   P.errordef = c.errordef;
   P.edm_max = 2e-4 * c.errordef;
   P.starts = c.starts;
+  if (c.minos.size() > static_cast<std::size_t>(math::kMaxFitParams))
+    throw Error("fit: at most 16 MINOS parameters");
+  for (int i : c.minos) {
+    bool free = false;
+    for (int k = 0; k < P.n_free; ++k) free = free || P.free_index[k] == i;
+    if (!free)
+      throw Error("fit: MINOS parameter " + std::to_string(i) + " is not a free parameter of '" +
+                  model_name(P.model) + "'");
+    P.minos_index[P.n_minos++] = i;
+  }
+  if (c.significance && P.model.signal == Signal::none)
+    throw Error("fit: the significance needs a model with a signal");
+  P.significance = c.significance;
   // Linear in every free parameter: polynomial and Bernstein coefficients and the yields.
   const int nbg = math::background_parameter_count(P.model);
   P.linear = true;
@@ -333,14 +346,19 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
   r.evaluations.resize(n_fits);
   r.errordef = config.errordef;
   r.ndf = P.n_bins - P.n_free;
+  const std::size_t nm = config.minos.size();
+  r.minos.resize(n_fits * nm * 2);
+  if (config.significance) r.significance.resize(n_fits);
   if (ctx.is_cuda()) {
     Buffer<double> h(ctx, histograms), p(ctx, r.parameters), e(ctx, n_fits * np), o(ctx, n_fits);
     Buffer<double> v(ctx, P.estimator == Estimator::variance ? variances : std::vector<double>{});
-    Buffer<double> cov(ctx, n_fits * np * np), edm(ctx, n_fits);
+    Buffer<double> cov(ctx, n_fits * np * np), edm(ctx, n_fits), mi(ctx, n_fits * nm * 2),
+        z(ctx, config.significance ? n_fits : 0);
     Buffer<int> s(ctx, n_fits), it(ctx, n_fits), ev(ctx, n_fits), va(ctx, n_fits), lim(ctx, n_fits);
-    fit_histograms_on_backend(ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
-                              {p.data(), e.data(), o.data(), s.data(), it.data(), cov.data(),
-                               edm.data(), ev.data(), va.data(), lim.data()});
+    fit_histograms_on_backend(
+        ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
+        {p.data(), e.data(), o.data(), s.data(), it.data(), cov.data(), edm.data(), ev.data(),
+         va.data(), lim.data(), nm ? mi.data() : nullptr, z.empty() ? nullptr : z.data()});
     r.parameters = p.to_host(ctx);
     r.errors = e.to_host(ctx);
     r.objective = o.to_host(ctx);
@@ -351,12 +369,15 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
     r.evaluations = ev.to_host(ctx);
     valid = va.to_host(ctx);
     at_limit = lim.to_host(ctx);
+    r.minos = mi.to_host(ctx);
+    if (config.significance) r.significance = z.to_host(ctx);
   } else {
-    fit_histograms_on_backend(ctx, config, n_fits, histograms.data(),
-                              variances.empty() ? nullptr : variances.data(),
-                              {r.parameters.data(), r.errors.data(), r.objective.data(),
-                               state.data(), r.iterations.data(), r.covariance.data(), r.edm.data(),
-                               r.evaluations.data(), valid.data(), at_limit.data()});
+    fit_histograms_on_backend(
+        ctx, config, n_fits, histograms.data(), variances.empty() ? nullptr : variances.data(),
+        {r.parameters.data(), r.errors.data(), r.objective.data(), state.data(),
+         r.iterations.data(), r.covariance.data(), r.edm.data(), r.evaluations.data(), valid.data(),
+         at_limit.data(), nm ? r.minos.data() : nullptr,
+         config.significance ? r.significance.data() : nullptr});
   }
   r.valid.resize(n_fits);
   r.at_limit.resize(n_fits * np);

@@ -707,3 +707,43 @@ TEST_CASE("fits match iminuit's MIGRAD minimum and HESSE errors and covariance f
   CHECK(worst_fd < 2e-4);
   CHECK(worst_hesse < 5e-2);
 }
+
+TEST_CASE("profile-likelihood intervals match iminuit's MINOS; the significance is a ratio of fits",
+          "[fit][reference][minos]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  const nlohmann::json ref = iminuit_reference();
+  int compared = 0;
+  double worst = 0;
+  for (const auto& c : ref["cases"]) {
+    if (!c["valid"].get<bool>() || c["at_limit"].get<bool>() || !c.contains("minos_yield") ||
+        c["minos_yield"].is_null() || c["parameters"][5].get<double>() < 0)
+      continue;
+    hepcat::FitConfig config = reference_config(ref, c);
+    config.minos = {3};
+    config.significance = true;
+    const auto h = c["histogram"].get<std::vector<double>>();
+    std::vector<double> var(h.size());
+    for (std::size_t j = 0; j < h.size(); ++j) var[j] = h[j] + 1;
+    const auto r =
+        hepcat::fit_histograms(ctx, config, h, c["start"].get<std::vector<double>>(), var);
+    if (std::abs(r.objective[0] - c["minimum"].get<double>()) > 1e-6) continue;
+    INFO(c["stats"] << " " << c["setup"] << " " << c["estimator"]);
+    ++compared;
+    const double lo = c["minos_yield"][0].get<double>(), hi = c["minos_yield"][1].get<double>();
+    worst = std::max({worst, std::abs(r.minos[0] / lo - 1), std::abs(r.minos[1] / hi - 1)});
+    // The background-only fit: the yield and the peak's shape fixed, the yield at 0.
+    hepcat::FitConfig b = config;
+    b.minos.clear();
+    b.significance = false;
+    b.fixed = {false, false, false, true, true, true};
+    std::vector<double> init = r.parameters;
+    init[3] = 0;
+    const auto rb = hepcat::fit_histograms(ctx, b, h, init, var);
+    CHECK(r.significance[0] ==
+          Approx(std::sqrt(std::max(0.0, rb.objective[0] - r.objective[0]))).epsilon(1e-6));
+  }
+  INFO("compared " << compared << ", worst relative difference to MINOS " << worst);
+  CHECK(compared >= 60);
+  CHECK(worst < 1e-3);
+}

@@ -35,6 +35,8 @@ struct FitOptions {
   double tolerance = 1e-8;
   double errordef = 1;
   int starts = 1;
+  std::vector<std::string> minos;
+  bool significance = false;
 };
 
 std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
@@ -203,6 +205,14 @@ void run_fit(const FitOptions& o) {
       config.fixed[it - names.begin()] = true;
     }
   }
+  for (const std::string& f : o.minos) {
+    const auto it = std::find(names.begin(), names.end(), f);
+    if (it == names.end())
+      throw Error("--minos: no parameter '" + f + "' in model " + model_name(config.model) +
+                  " (parameters: " + list_names() + ")");
+    config.minos.push_back(static_cast<int>(it - names.begin()));
+  }
+  config.significance = o.significance;
   const std::size_t nb = config.edges.size() - 1;
   const std::vector<double> init =
       o.init.empty() ? default_init(config.model, config,
@@ -260,6 +270,14 @@ void run_fit(const FitOptions& o) {
     fit["state"] = to_string(r.states[f]);
     fit["iterations"] = r.iterations[f];
     fit["evaluations"] = r.evaluations[f];
+    if (!o.minos.empty()) {
+      nlohmann::json intervals;
+      for (std::size_t m = 0; m < o.minos.size(); ++m)
+        intervals[o.minos[m]] = {number(r.minos[(f * o.minos.size() + m) * 2]),
+                                 number(r.minos[(f * o.minos.size() + m) * 2 + 1])};
+      fit["minos"] = intervals;
+    }
+    if (o.significance) fit["significance"] = number(r.significance[f]);
     converged += r.states[f] == FitState::converged;
     out["fits"].push_back(fit);
   }
@@ -317,6 +335,13 @@ void add_fit_command(CLI::App& app) {
                   "starting points per fit, the signal's mean spread over its range; the lowest "
                   "minimum is kept")
       ->capture_default_str();
+  cmd->add_option("--minos", o->minos,
+                  "free parameters given profile-likelihood (MINOS) intervals, by name: the "
+                  "offsets (lower, upper) where the profiled objective rises by errordef")
+      ->delimiter(',');
+  cmd->add_flag("--significance", o->significance,
+                "likelihood-ratio significance of the signal per fit: sign(yield) sqrt(objective "
+                "with yield 0 - objective)");
   cmd->add_option("--scale", o->scale, "x scale of the power-law and dijet shapes (z = x/scale)");
   cmd->add_option("--max-iterations", o->max_iterations,
                   "Levenberg-Marquardt steps per fit before it stops as max_iterations")

@@ -47,7 +47,9 @@ struct FitConfig {
   /// Objective change that defines one standard deviation: 1 on hepcat's chi2 scale (the
   /// Poisson estimator is the deviance 2 (lnL_sat - lnL), so 1 here is MINUIT's 0.5 on -lnL).
   double errordef = 1;
-  int starts = 1;  ///< starting points per fit (the signal's mean spread over its range)
+  int starts = 1;             ///< starting points per fit (the signal's mean spread over its range)
+  std::vector<int> minos;     ///< free parameters (indices) given profile-likelihood intervals
+  bool significance = false;  ///< likelihood-ratio significance of the signal (needs one)
   int n_bins() const { return static_cast<int>(edges.size()) - 1; }
 };
 
@@ -67,8 +69,13 @@ struct FitResults {
   std::vector<int> evaluations;        ///< objective evaluations, final Hessian included
   std::vector<std::uint8_t> valid;     ///< converged, EDM <= 2e-4 errordef, H positive definite
   std::vector<std::uint8_t> at_limit;  ///< n_fits x n_params: free parameter ends on a bound
-  double errordef = 1;                 ///< as in the configuration
-  int ndf = 0;                         ///< bins minus free parameters
+  /// Profile-likelihood intervals, n_fits x minos.size() x (lower, upper) as offsets from the
+  /// fitted value (lower <= 0 <= upper), in the order of FitConfig::minos; NaN where not found.
+  std::vector<double> minos;
+  /// sign(yield) sqrt(objective with the signal's yield at 0 - objective), per fit when asked.
+  std::vector<double> significance;
+  double errordef = 1;  ///< as in the configuration
+  int ndf = 0;          ///< bins minus free parameters
   /// Correlation matrix of fit f (n_params x n_params; 0 rows for fixed parameters).
   HEPCAT_API std::vector<double> correlation(std::size_t f) const;
 };

@@ -134,6 +134,9 @@ struct FitProblem {
   /// n_bins rows of n_free + 1 values, the expectation with the free parameters at 0, then
   /// d mu / d theta_k. The fit then needs no model evaluation.
   const T* basis = nullptr;
+  int n_minos = 0;                      ///< parameters with profile-likelihood intervals
+  int minos_index[kMaxFitParams] = {};  ///< their indices
+  bool significance = false;            ///< also fit without the signal (see fit_one)
 };
 
 /// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
@@ -508,6 +511,70 @@ HEPCAT_HD FitOutcome<T> run_fit_starts(const FitProblem<T>& P, const T* edges, c
   return run_fit<N>(P, edges, h, var, params, errors, covariance);
 }
 
+/// `P` without parameter `drop` (and without the model-evaluation shortcut, whose columns are
+/// those of P's free set): the problem a profile or a background-only fit solves.
+template <class T>
+HEPCAT_HD FitProblem<T> without_parameter(const FitProblem<T>& P, int drop) {
+  FitProblem<T> Q = P;
+  Q.basis = nullptr;
+  Q.n_free = 0;
+  for (int k = 0; k < P.n_free; ++k)
+    if (P.free_index[k] != drop) Q.free_index[Q.n_free++] = P.free_index[k];
+  Q.starts = 1;
+  Q.n_minos = 0;
+  Q.significance = false;
+  return Q;
+}
+
+/// MINOS-like profile-likelihood interval of parameter i around the minimum `best` (all
+/// n_params values, objective `minimum`, HESSE error `error`): the values where the objective
+/// minimised over the other free parameters is minimum + errordef. Each side is found by the
+/// secant method on sqrt(profile - minimum), which is nearly linear in the parameter, starting
+/// one HESSE error out; each profile point is a fit started from the previous one. Writes the
+/// offsets from best[i] (lower <= 0 <= upper); a side stopped by a bound gives the bound, one
+/// that does not converge in 30 profile fits NaN.
+template <int N, class T>
+HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                         const T* best, T minimum, T error, int i, T* lower, T* upper) {
+  FitProblem<T> Q = without_parameter(P, i);
+  Q.tolerance = P.tolerance < T(1e-10) ? P.tolerance : T(1e-10);
+  const T target = std::sqrt(P.errordef);
+  T p[kMaxFitParams], e[kMaxFitParams];
+  for (int side = 0; side < 2; ++side) {
+    const T sign = side == 0 ? T(-1) : T(1);
+    const T bound = side == 0 ? P.lower[i] : P.upper[i];
+    T result = std::numeric_limits<T>::quiet_NaN();
+    T t0 = T(0), s0 = T(0), t1 = sign * error;  // offsets from best[i] and sqrt(profile rise)
+    for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
+    for (int iter = 0; iter < 30 && std::isfinite(t1); ++iter) {
+      bool at_bound = false;
+      if (sign * (best[i] + t1) >= sign * bound) {
+        t1 = bound - best[i];
+        at_bound = true;
+      }
+      p[i] = best[i] + t1;
+      const FitOutcome<T> r = run_fit<N>(Q, edges, h, var, p, e, static_cast<T*>(nullptr));
+      if (!std::isfinite(r.objective)) break;
+      const T rise = r.objective - minimum;
+      const T s1 = std::sqrt(rise > T(0) ? rise : T(0));
+      if (at_bound && s1 <= target) {
+        result = t1;
+        break;
+      }
+      if (std::abs(s1 - target) <= T(1e-7) * target) {
+        result = t1;
+        break;
+      }
+      const T t2 = s1 != s0 ? t1 + (target - s1) * (t1 - t0) / (s1 - s0) : t1 * T(2);
+      t0 = t1;
+      s0 = s1;
+      // Stay on this side and move at most a factor 4 per step.
+      t1 = sign * t2 <= T(0) ? t1 / T(4) : std::abs(t2) > T(4) * std::abs(t1) ? T(4) * t1 : t2;
+    }
+    *(side == 0 ? lower : upper) = result;
+  }
+}
+
 /// Per-fit output arrays of a batch (fit i at i x its size); the ones after `iterations` may be
 /// null and are then not written. at_limit holds run_fit's bit mask.
 template <class T>
@@ -522,6 +589,8 @@ struct FitOutputs {
   int* evaluations = nullptr;
   int* valid = nullptr;
   int* at_limit = nullptr;
+  T* minos = nullptr;         ///< n_minos x (lower, upper) per fit
+  T* significance = nullptr;  ///< signed sqrt(objective without signal - objective)
 };
 
 /// Fit number i of a batch (n_bins values per histogram), results into `o`.
@@ -539,6 +608,32 @@ HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histogra
   if (o.evaluations) o.evaluations[i] = r.evaluations;
   if (o.valid) o.valid[i] = r.valid ? 1 : 0;
   if (o.at_limit) o.at_limit[i] = r.at_limit;
+  const T* best = o.params + i * np;
+  const T* hist = histograms + i * nb;
+  const T* v = variances ? variances + i * nb : nullptr;
+  if (o.minos)
+    for (int m = 0; m < P.n_minos; ++m) {
+      const int k = P.minos_index[m];
+      T* out = o.minos + (i * P.n_minos + m) * 2;
+      if (std::isfinite(r.objective) && o.errors[i * np + k] > T(0))
+        run_minos<N>(P, edges, hist, v, best, r.objective, o.errors[i * np + k], k, out, out + 1);
+      else
+        out[0] = out[1] = std::numeric_limits<T>::quiet_NaN();
+    }
+  // The likelihood ratio of signal plus background against background alone: the signal's
+  // yield fixed at 0 (its shape parameters then have no effect and are fixed too).
+  if (o.significance && P.significance) {
+    const int nb_params = background_parameter_count(P.model);
+    FitProblem<T> Q = without_parameter(P, nb_params);
+    for (int k = nb_params + 1; k < P.n_params; ++k) Q = without_parameter(Q, k);
+    T p[kMaxFitParams], e[kMaxFitParams];
+    for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
+    p[nb_params] = T(0);
+    const FitOutcome<T> b = run_fit<N>(Q, edges, hist, v, p, e, static_cast<T*>(nullptr));
+    const T rise = b.objective - r.objective;
+    o.significance[i] =
+        (best[nb_params] < T(0) ? T(-1) : T(1)) * std::sqrt(rise > T(0) ? rise : T(0));
+  }
 }
 
 /// The Dual width used for `n_free` free parameters: 4, 8 or 16.
