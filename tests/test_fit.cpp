@@ -552,12 +552,71 @@ TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][
     CHECK(out["fits"][f]["parameters"]["yield"].get<double>() ==
           Approx(r.parameters[f * 6 + 3]).epsilon(1e-12));
     CHECK(out["fits"][f]["objective"].get<double>() == Approx(r.objective[f]).epsilon(1e-12));
+    CHECK(out["fits"][f]["valid"] == true);
+    CHECK(out["fits"][f]["covariance"][3][3].get<double>() ==
+          Approx(r.covariance[(f * 6 + 3) * 6 + 3]).epsilon(1e-12));
+    CHECK(out["fits"][f]["correlation"][0][0].get<double>() == Approx(1));
+    CHECK(out["fits"][f]["edm"].get<double>() == Approx(r.edm[f]).margin(1e-15));
+    CHECK(out["fits"][f]["at_limit"].empty());
   }
-  const std::string bad = std::string("\"") + HEPCAT_CLI + "\" fit -i \"" +
-                          (dir / "in.json").string() + "\" -o \"" + (dir / "bad.json").string() +
-                          "\" --fix nothing 2> /dev/null";
-  CHECK(std::system(bad.c_str()) != 0);
-  CHECK_FALSE(fs::exists(dir / "bad.json"));
+  CHECK(out["errordef"] == 1.0);
+  // Bad input: one line naming the problem, a non-zero exit and no output file.
+  const auto fails = [&](const std::string& args, const std::string& message) {
+    const fs::path err = dir / "err.txt";
+    const std::string bad = std::string("\"") + HEPCAT_CLI + "\" fit -i \"" +
+                            (dir / "in.json").string() + "\" -o \"" + (dir / "bad.json").string() +
+                            "\" " + args + " 2> \"" + err.string() + "\" > /dev/null";
+    CHECK(std::system(bad.c_str()) != 0);
+    CHECK_FALSE(fs::exists(dir / "bad.json"));
+    std::ifstream in(err);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(text);
+    CHECK(text.find(message) != std::string::npos);
+  };
+  fails("--fix nothing", "b0,b1,b2,yield,mean,width");
+  fails("--init 1,2,3", "--init has 3 values; model poly2+gauss has 6 parameters: b0,b1,b2,yield");
+  fails("--minos nothing", "--minos: no parameter 'nothing'");
+  // The help names every parameter in order and describes every option.
+  const fs::path help = dir / "help.txt";
+  REQUIRE(std::system((std::string("\"") + HEPCAT_CLI + "\" fit --help > \"" + help.string() + "\"")
+                          .c_str()) == 0);
+  std::ifstream hin(help);
+  const std::string text((std::istreambuf_iterator<char>(hin)), std::istreambuf_iterator<char>());
+  CHECK(text.find("b0,b1,b2,yield,mean,width") != std::string::npos);
+  CHECK(text.find("Levenberg-Marquardt steps per fit") != std::string::npos);
+}
+
+TEST_CASE("hepcat fit refuses negative counts for the Poisson deviance and warns for Neyman",
+          "[fit][cli]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit_negative";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto edges = uniform_edges(40, 90, 160);
+  auto h = seed_expectation(kTruth, edges);
+  h[5] = -3;
+  nlohmann::json in;
+  in["edges"] = edges;
+  in["histograms"].push_back(h);
+  std::ofstream(dir / "in.json") << in.dump();
+  const auto run = [&](const std::string& estimator, const std::string& out) {
+    const std::string cmd =
+        std::string("\"") + HEPCAT_CLI + "\" fit -i \"" + (dir / "in.json").string() + "\" -o \"" +
+        (dir / out).string() + "\" --estimator " + estimator + " --fix mean,width --init " +
+        "400,-250,90,300,125,1.7 2> \"" + (dir / "err.txt").string() + "\" > /dev/null";
+    const int rc = std::system(cmd.c_str());
+    std::ifstream e(dir / "err.txt");
+    return std::pair{
+        rc, std::string((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>())};
+  };
+  const auto [rc_p, err_p] = run("poisson", "p.json");
+  CHECK(rc_p != 0);
+  CHECK(err_p.find("poisson estimator needs counts >= 0") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "p.json"));
+  const auto [rc_n, err_n] = run("neyman", "n.json");
+  CHECK(rc_n == 0);
+  CHECK(err_n.find("warning: 1 negative bin contents") != std::string::npos);
+  CHECK(fs::exists(dir / "n.json"));
 }
 
 TEST_CASE("hepcat fit gives identical parameters for the same batch as JSON and as HDF5",
