@@ -1,7 +1,20 @@
-// Batched binned fits: one thread per fit, the whole Levenberg-Marquardt loop in one launch.
-// With at most 16 parameters the normal equations fit in registers and local memory, and fits
-// converge in a handful of iterations, so a thread per fit keeps every SM busy at 1e4+ fits
-// without any host round trip (docs/fits.md).
+// Batched binned fits: one thread per fit, the whole Levenberg-Marquardt loop in one launch,
+// nothing crossing to the host until the results (docs/fits.md).
+//
+// Memory per thread, the design question for 4 to 16 free parameters. math::run_fit keeps the
+// normal equations of one fit: H, the trial H and the factor (3 N^2 doubles), the gradients and
+// steps (~6 N) and the dual-number parameters of one model evaluation (N (N + 1)). For the
+// seed's S+B (N = 4: ~90 doubles) that lives in registers and a little local memory, which
+// the L1 cache holds, and a thread per fit is the right layout: 1e4+ fits fill every SM and
+// each thread streams its own 40-bin histogram once. For N = 16 the same layout needs ~1100
+// doubles per thread (and the final exact Hessian, Dual2<16>, ~2500 more once per fit): local
+// memory spills to L2/HBM and the kernel becomes bound by its own spills. The layout that keeps
+// registers and bandwidth busy there is a group of lanes per fit (a warp for N = 16, 8 lanes
+// for N = 8): lanes split the bins, each accumulates its partial J^T W J and gradient in
+// registers, a shuffle reduction forms the N x N system in shared memory (2 KiB per fit), and
+// the lanes factor it cooperatively (row k by lane k). That is not built yet: this kernel is
+// one thread per fit for every N, and the N = 16 path is correct but spills (to be measured
+// with ncu on the first GPU run). Unverified on hardware: no GPU was available.
 #include "hepcat/error.hpp"
 #include "kernels/batched_fit.hpp"
 #include "kernels/cuda_check.hpp"
