@@ -6,6 +6,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/gato_toy.hpp"
+#include "hepcat/math/linalg.hpp"
 
 namespace hepcat {
 
@@ -110,10 +111,10 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
     end += counts[k];
     block_end[k] = end;
   }
-  double cov[kGatoToyDim * kGatoToyDim], chol[kGatoToyDim * kGatoToyDim];
+  double chol[kGatoToyDim * kGatoToyDim];  // the covariance, factored in place
   for (int a = 0; a < kGatoToyDim; ++a)
-    for (int c = 0; c < kGatoToyDim; ++c) cov[a * kGatoToyDim + c] = a == c ? 1.0 : 0.2;
-  math::cholesky(kGatoToyDim, cov, chol);
+    for (int c = 0; c < kGatoToyDim; ++c) chol[a * kGatoToyDim + c] = a == c ? 1.0 : 0.2;
+  math::cholesky(kGatoToyDim, chol, kGatoToyDim);
   const double log_norm = math::mvn_log_normaliser(kGatoToyDim, chol);
 
   const auto n = static_cast<std::uint64_t>(config.events);

@@ -151,8 +151,12 @@ void add_splitfit_command(CLI::App& app) {
   cmd->add_option("--hi", o->config.hi, "fit range high edge")->capture_default_str();
   cmd->add_option("--background", o->config.background, "poly<k>, bernstein<k> or exp")
       ->capture_default_str();
-  cmd->add_option("--signal-mean", o->config.signal_mean)->capture_default_str();
-  cmd->add_option("--signal-width", o->config.signal_width)->capture_default_str();
+  cmd->add_option("--signal-mean", o->config.signal_mean,
+                  "mean of the Gaussian signal in the S+B fits (held fixed)")
+      ->capture_default_str();
+  cmd->add_option("--signal-width", o->config.signal_width,
+                  "width of the Gaussian signal in the S+B fits (held fixed)")
+      ->capture_default_str();
   cmd->add_option("--estimator", o->estimator, "neyman, pearson or poisson")->capture_default_str();
   cmd->add_option("--lambda", o->config.lambda, "fit-quality penalty weight")
       ->capture_default_str();

@@ -8,7 +8,8 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/splitfit.hpp"
 
-TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states", "[gpu][fit]") {
+TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives, states and covariances",
+          "[gpu][fit]") {
   hepcat::Context cpu("cpu"), gpu("cuda");
   hepcat::SplitFitConfig seed;
   std::vector<double> mean(40);
@@ -39,6 +40,7 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
       for (int f = 0; f < n; ++f) {
         INFO(hepcat::to_string(est) << " fit " << f);
         CHECK(a.states[f] == b.states[f]);
+        CHECK(a.valid[f] == b.valid[f]);
         // Same double-precision code; only FMA contraction and libm differ: 1e-9 relative.
         CHECK(b.objective[f] == Approx(a.objective[f]).epsilon(1e-9));
         for (int k = 0; k < a.n_params; ++k)
@@ -46,6 +48,12 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
                 Approx(a.parameters[f * a.n_params + k])
                     .epsilon(1e-6)
                     .margin(1e-6 * a.errors[f * a.n_params + k]));
+        const int np = a.n_params;
+        for (int k = 0; k < np; ++k)
+          for (int l = 0; l < np; ++l)
+            CHECK(b.covariance[(f * np + k) * np + l] ==
+                  Approx(a.covariance[(f * np + k) * np + l])
+                      .margin(1e-6 * a.errors[f * np + k] * a.errors[f * np + l]));
       }
     }
   }
