@@ -26,7 +26,7 @@ release the GIL, take an optional ``progress(done, total)`` callable and stop cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -153,7 +153,8 @@ class Events:
     events are in use. Any other real dtype (float64, integers, booleans) and strided columns
     (a structured array's fields) are converted once to float32 (process ids to int32, each
     checked to be a non-negative integer). ``copy=False`` raises :class:`Error` instead of
-    converting. On a CUDA context, arrays exposing ``__dlpack__`` or ``__cuda_array_interface__``
+    converting; ``copy=True`` copies every feature column to a new float32 host array first
+    (for arrays that will change while the events are in use). On a CUDA context, arrays exposing ``__dlpack__`` or ``__cuda_array_interface__``
     on the same device (CuPy, PyTorch CUDA tensors) are used in place, and host arrays are
     uploaded once.
 
@@ -400,8 +401,9 @@ class Trainer:
     Trains a GMM or sigmoid-boundary model on :class:`Events` (used in place: nothing is copied
     per step), so that a notebook can plot the loss or the categories as training goes. The
     arguments are those of :func:`bin`; ``features`` defaults to all of the events' features,
-    ``lo``/``hi`` to each feature's range on these events, ``means="auto"`` picks the simplex
-    when there are at least two features, all non-negative and summing to at most 1.
+    ``lo``/``hi`` to each feature's range on these events (read with the arrays' own ``min``
+    and ``max``, on their device), ``means="auto"`` picks the simplex when there are at least
+    two features, all non-negative and summing to at most 1.
 
     ``step()`` returns the epoch's record (``epoch``, ``loss``, ``z``, ``z_per_signal``, ``lr``,
     ``temperature``); ``history`` holds every record as arrays; ``parameters`` the raw model
@@ -448,7 +450,9 @@ class Trainer:
             hi = [mx if mx > mn else mn + 1.0 for mn, mx in zip(mins, maxs)] if hi is None else hi
         if means == "auto":
             simplex = len(cols) >= 2 and all(float(c.min()) >= 0 for c in cols)
-            simplex = simplex and float(sum(c.astype("float64") for c in cols).max()) <= 1.0 + 1e-4
+            total = sum(c.astype("float64") if hasattr(c, "astype") else c.double()
+                        for c in cols)
+            simplex = simplex and float(total.max()) <= 1.0 + 1e-4
             means = "simplex" if simplex else "box"
         widest = max(h - l for l, h in zip(lo, hi))
         self.events = events
@@ -647,7 +651,9 @@ def cuts(
     signal: str = "label",
     features: Optional[Sequence[str]] = None,
     weight: Optional[str] = None,
-    targets: Sequence[float] = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95),
+    targets: Sequence[float] = (
+        0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95
+    ),
     train_fraction: float = 0.8,
     directions: Optional[Sequence[int]] = None,
     learn_directions: bool = False,

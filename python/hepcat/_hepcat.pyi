@@ -130,7 +130,9 @@ def merge(
     context: Context,
     progress: Progress,
 ) -> Tuple[List[Dict[str, Any]], float]: ...
-def roc_curve(counts: Any, signal: int, background: int) -> Tuple[np.ndarray, np.ndarray, float]: ...
+def roc_curve(
+    counts: Any, signal: int, background: int
+) -> Tuple[np.ndarray, np.ndarray, float]: ...
 def loc_length(counts: Any, normalisation: Any) -> float: ...
 def place_events(
     events: Events, map: List[int], edges: List[List[float]], features: List[int]
@@ -156,7 +158,13 @@ def bin_expectations(
     parameters: Any, edges: List[float], model: str, evaluation: str, scale: float
 ) -> np.ndarray: ...
 def _time_fit(
-    histograms: Any, edges: List[float], model: str, repeats: int, context: Context
+    histograms: Any,
+    edges: List[float],
+    model: str,
+    initial: Any,
+    fix: List[str],
+    repeats: int,
+    context: Context,
 ) -> List[float]: ...
 def cuts(
     features: Sequence[Any],

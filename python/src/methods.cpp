@@ -324,11 +324,12 @@ void bind_methods(py::module_& m) {
   m.def(
       "_time_fit",
       [](const py::object& histograms, std::vector<double> edges, const std::string& model,
-         int repeats, std::shared_ptr<Context> ctx) {
+         const py::object& initial, std::vector<std::string> fix, int repeats,
+         std::shared_ptr<Context> ctx) {
         // The benchmark's C++ side: fit_histograms on vectors already in C++, seconds per call.
         const FitConfig c =
-            fit_config(edges, model, "neyman", "integral", 0, {}, {}, {}, 100, 1e-8);
-        const FitInputs in = fit_inputs(c, histograms, py::none(), py::none());
+            fit_config(edges, model, "neyman", "integral", 0, {}, {}, fix, 100, 1e-8);
+        const FitInputs in = fit_inputs(c, histograms, py::none(), initial);
         py::gil_scoped_release release;
         std::vector<double> seconds;
         for (int k = 0; k < repeats; ++k) {
@@ -339,8 +340,8 @@ void bind_methods(py::module_& m) {
         }
         return seconds;
       },
-      py::arg("histograms"), py::arg("edges"), py::arg("model"), py::arg("repeats"),
-      py::arg("context"));
+      py::arg("histograms"), py::arg("edges"), py::arg("model"), py::arg("initial"), py::arg("fix"),
+      py::arg("repeats"), py::arg("context"));
 
   m.def(
       "splitfit",

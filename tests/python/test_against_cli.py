@@ -186,6 +186,7 @@ def test_splitfit_loss_gradient_against_finite_differences(cpu):
         up, down = scores.copy(), scores.copy()
         up[i] += 1e-2
         down[i] -= 1e-2
-        fd = (hepcat.splitfit_loss(data["mass"], up, gradient=False, context=cpu)["loss"]
-              - hepcat.splitfit_loss(data["mass"], down, gradient=False, context=cpu)["loss"]) / 2e-2
+        loss = [hepcat.splitfit_loss(data["mass"], s, gradient=False, context=cpu)["loss"]
+                for s in (up, down)]
+        fd = (loss[0] - loss[1]) / 2e-2
         assert r["gradient"][i] == pytest.approx(fd, rel=5e-2, abs=1e-6)

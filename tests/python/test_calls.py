@@ -6,7 +6,6 @@ import os
 import signal
 import threading
 
-import numpy as np
 import pytest
 
 import hepcat
