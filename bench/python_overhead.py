@@ -9,7 +9,9 @@ hits both alike:
   batched_fits  --fits S+B fits (poly2+gauss, 40 bins, the peak's position and width fixed as
                 in Split-N-Fit): hepcat.fit() from NumPy arrays against fit_histograms() on
                 the same histograms and starting values already in C++ (_time_fit).
-Prints one JSON line per workload: medians in seconds and the Python overhead in percent.
+Prints one JSON line per workload: medians in seconds, the Python overhead in percent from
+the medians and from the median of the paired differences (the steadier one on a loaded
+machine).
 
   PYTHONPATH=build/python python3 bench/python_overhead.py --device cpu
 """
@@ -85,9 +87,13 @@ def main():
                             ("batched_fits", int(a.fits), batched_fits)):
         python, cxx = run(ctx, size, a.repeats)
         py_s, cxx_s = float(np.median(python)), float(np.median(cxx))
+        # Each Python call is timed next to one C++ call: the median of the pairwise
+        # differences is the cost of the Python layer, least disturbed by other load.
+        extra = float(np.median(np.subtract(python, cxx)))
         print(json.dumps({
             "workload": name, "size": size, "device": ctx.device_name, "repeats": a.repeats,
             "python_s": py_s, "cxx_s": cxx_s, "overhead_percent": 100 * (py_s / cxx_s - 1),
+            "paired_extra_s": extra, "paired_overhead_percent": 100 * extra / cxx_s,
         }), flush=True)
 
 

@@ -712,7 +712,7 @@ class FitResult:
     ``parameters`` and ``errors``: (fits x parameters), named by ``parameter_names``; errors are
     sqrt(diag(2 H^-1)), 0 for fixed and NaN for singular ones. ``objective``: chi2 (or Poisson
     deviance) per fit; ``states``: per fit "converged", "max_iterations", "singular" or
-    "non_finite" (see ``converged``); ``ndf``: bins minus free parameters; ``expected``: (fits x
+    "stalled" (see ``converged``); ``ndf``: bins minus free parameters; ``expected``: (fits x
     bins) fitted bin expectations, computed when first read.
     """
 
@@ -782,7 +782,9 @@ def fit(
         variances, list(lower), list(upper), list(fix), scale, max_iterations, tolerance,
         _context(context),
     )
-    return FitResult(**d, edges=e, evaluation=evaluation, scale=scale)
+    codes, names = d.pop("state_codes"), d.pop("state_names")
+    lookup = np.array([names.get(k, "") for k in range(max(names, default=0) + 1)])
+    return FitResult(**d, states=lookup[codes], edges=e, evaluation=evaluation, scale=scale)
 
 
 # ---- Split-N-Fit ------------------------------------------------------------------------------

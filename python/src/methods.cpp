@@ -270,8 +270,14 @@ void bind_methods(py::module_& m) {
           r = fit_histograms(*ctx, c, in.histograms, in.initial, in.variances);
         }
         const auto n = static_cast<py::ssize_t>(r.n_fits);
-        std::vector<std::string> states;
-        for (FitState s : r.states) states.push_back(to_string(s));
+        // States as codes plus the name of each code present: one small array per batch.
+        std::vector<int> codes;
+        py::dict state_names;
+        for (FitState s : r.states) {
+          codes.push_back(static_cast<int>(s));
+          if (!state_names.contains(py::int_(codes.back())))
+            state_names[py::int_(codes.back())] = to_string(s);
+        }
         const int n_free =
             c.fixed.empty() ? r.n_params
                             : static_cast<int>(std::count(c.fixed.begin(), c.fixed.end(), false));
@@ -282,7 +288,8 @@ void bind_methods(py::module_& m) {
         d["parameters"] = to_numpy(std::move(r.parameters), {n, r.n_params});
         d["errors"] = to_numpy(std::move(r.errors), {n, r.n_params});
         d["objective"] = to_numpy(std::move(r.objective));
-        d["states"] = py::array(py::cast(states));
+        d["state_codes"] = to_numpy(std::move(codes));
+        d["state_names"] = state_names;
         d["iterations"] = to_numpy(std::move(r.iterations));
         d["ndf"] = c.n_bins() - n_free;
         d["device"] = ctx->device_name();
