@@ -59,7 +59,18 @@ Column<T> ColumnStore::column(const Context& ctx, py::handle obj, const std::str
   const bool is_numpy = py::isinstance<py::array>(obj);
   // DLPack (CuPy, PyTorch, JAX, NumPy >= 1.22 behind another type): used in place on its device.
   if (!is_numpy && py::hasattr(obj, "__dlpack__")) {
-    py::capsule capsule = obj.attr("__dlpack__")();
+    // A CUDA producer is handed the context's stream, so that its pending work on the array is
+    // ordered before everything the context runs (the protocol's stream handshake).
+    bool producer_on_cuda = false;
+    if (py::hasattr(obj, "__dlpack_device__")) {
+      const auto device = obj.attr("__dlpack_device__")().cast<py::tuple>();
+      producer_on_cuda = device[0].cast<int>() == kDLCUDA;
+    }
+    py::capsule capsule =
+        producer_on_cuda && ctx.is_cuda()
+            ? obj.attr("__dlpack__")(py::arg("stream") =
+                                         reinterpret_cast<std::uintptr_t>(ctx.stream()))
+            : obj.attr("__dlpack__")();
     auto* managed = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(capsule.ptr(), "dltensor"));
     if (!managed) throw py::error_already_set();
     PyCapsule_SetName(capsule.ptr(), "used_dltensor");
@@ -87,7 +98,8 @@ Column<T> ColumnStore::column(const Context& ctx, py::handle obj, const std::str
     tensors_.push_back(std::move(tensor));
     return c;
   }
-  // __cuda_array_interface__ (Numba, older CuPy): device memory used in place.
+  // __cuda_array_interface__ (Numba, older CuPy): device memory used in place. Its producer's
+  // stream is not waited for: the array must be ready (documented in hepcat.Events).
   if (!is_numpy && py::hasattr(obj, "__cuda_array_interface__")) {
     const py::dict cai = obj.attr("__cuda_array_interface__");
     if (!ctx.is_cuda())
