@@ -74,3 +74,13 @@ def test_stubs_ship_with_the_package():
     here = os.path.dirname(hepcat.__file__)
     assert os.path.exists(os.path.join(here, "_hepcat.pyi"))
     assert os.path.exists(os.path.join(here, "py.typed"))
+
+
+def test_the_stub_lists_exactly_what_the_extension_defines():
+    import ast
+
+    stub = os.path.join(os.path.dirname(hepcat.__file__), "_hepcat.pyi")
+    tree = ast.parse(open(stub).read())
+    declared = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    defined = {n for n in dir(hepcat._hepcat) if not n.startswith("__")}
+    assert declared == defined
