@@ -444,6 +444,10 @@ class Trainer:
                 f"unknown feature '{bad}' (available: {', '.join(events.feature_names)})"
             )
         cols = [events.columns[n] for n in names]
+        if (lo is None or hi is None or means == "auto") and not all(
+            hasattr(c, "min") and hasattr(c, "max") for c in cols
+        ):
+            raise Error("give lo, hi and means for feature arrays without min() and max()")
         if lo is None or hi is None:
             mins = [float(c.min()) for c in cols]
             maxs = [float(c.max()) for c in cols]
