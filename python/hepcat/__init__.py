@@ -154,9 +154,9 @@ class Events:
     (a structured array's fields) are converted once to float32 (process ids to int32, each
     checked to be a non-negative integer). ``copy=False`` raises :class:`Error` instead of
     converting; ``copy=True`` copies every feature column to a new float32 host array first
-    (for arrays that will change while the events are in use). On a CUDA context, arrays exposing ``__dlpack__`` or ``__cuda_array_interface__``
-    on the same device (CuPy, PyTorch CUDA tensors) are used in place, and host arrays are
-    uploaded once. DLPack producers order their pending work before the engine's stream (the
+    (for arrays that will change while the events are in use). On a CUDA context, arrays
+    exposing ``__dlpack__`` or ``__cuda_array_interface__`` on the same device (CuPy, PyTorch
+    CUDA tensors) are used in place, and host arrays are uploaded once. DLPack producers order their pending work before the engine's stream (the
     protocol's handshake); a ``__cuda_array_interface__`` array must be ready before the call.
 
     Validated as the command line validates files: lengths, NaN or infinite values (with the
