@@ -48,7 +48,7 @@ struct WarpSharedCell {
 
 __device__ __forceinline__ void gather(const math::SoftBinningEvents<float>& ev, int dim,
                                        std::size_t i, float* x) {
-  for (int j = 0; j < dim; ++j) x[j] = ev.features[static_cast<std::size_t>(ev.cols[j]) * ev.n + i];
+  for (int j = 0; j < dim; ++j) x[j] = ev.cols[j][i];
 }
 
 // Start and stride of a grid-stride loop padded to whole warps.

@@ -179,15 +179,14 @@ void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>&
   HEPCAT_LAUNCH_CHECK(stream, "merge_finish_kernel");
 }
 
-__global__ void place_events_kernel(const float* __restrict__ features, std::size_t n,
-                                    const int* __restrict__ columns, int n_dims,
-                                    const double* __restrict__ edges,
+__global__ void place_events_kernel(const float* const* __restrict__ columns, std::size_t n,
+                                    int n_dims, const double* __restrict__ edges,
                                     const int* __restrict__ offsets, const int* __restrict__ map,
                                     std::int32_t* __restrict__ out) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride) {
-    const int b = math::event_flat_bin(features, n, i, columns, n_dims, edges, offsets);
+    const int b = math::event_flat_bin(columns, i, n_dims, edges, offsets);
     out[i] = map ? map[b] : b;
   }
 }
@@ -230,13 +229,13 @@ void launch_merge_apply(const MergeDeviceState& s, const math::MergeScoreParams<
   launch_row(s, p, m - 1, 4, true, stream);
 }
 
-void launch_place_events(const float* d_features, std::size_t n, const int* d_columns, int n_dims,
+void launch_place_events(const float* const* d_columns, std::size_t n, int n_dims,
                          const double* d_edges, const int* d_offsets, const int* d_map,
                          std::int32_t* d_out, cudaStream_t stream) {
   if (n == 0) return;
   const int blocks = static_cast<int>(std::min<std::size_t>((n + kThreads - 1) / kThreads, 65535));
-  place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_features, n, d_columns, n_dims, d_edges,
-                                                       d_offsets, d_map, d_out);
+  place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_columns, n, n_dims, d_edges, d_offsets,
+                                                       d_map, d_out);
   HEPCAT_LAUNCH_CHECK(stream, "place_events_kernel");
 }
 

@@ -44,8 +44,8 @@ void launch_merge_rescan(const MergeDeviceState& s, const math::MergeScoreParams
 void launch_merge_apply(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
                         cudaStream_t stream);
 
-/// out[i] = map[event_flat_bin(i)] (map null: the flat bin) over the column-major features.
-void launch_place_events(const float* d_features, std::size_t n, const int* d_columns, int n_dims,
+/// out[i] = map[event_flat_bin(i)] (map null: the flat bin) over the columns (one per dimension).
+void launch_place_events(const float* const* d_columns, std::size_t n, int n_dims,
                          const double* d_edges, const int* d_offsets, const int* d_map,
                          std::int32_t* d_out, cudaStream_t stream);
 

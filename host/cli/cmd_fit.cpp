@@ -132,28 +132,6 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
 }
 
-// Starting values when --init is not given: a flat background at the mean density, a signal
-// yield of 5% of the entries (zero would leave the peak's position without effect), the peak
-// at the centre of the range with a width of 1/20 of it.
-std::vector<double> default_init(const ModelSpec& m, const FitConfig& c,
-                                 const std::vector<double>& first) {
-  if (m.background == Background::power_law || m.background == Background::dijet)
-    throw Error("--init is required for the " + model_name(m) + " model");
-  double total = 0;
-  for (double h : first) total += h;
-  const double lo = c.edges.front(), hi = c.edges.back();
-  const double density = std::max(total, 1.0) / (hi - lo);
-  std::vector<double> p(math::background_parameter_count(m), 0.0);
-  if (m.background == Background::bernstein)
-    std::fill(p.begin(), p.end(), density);
-  else if (!p.empty())
-    p[0] = density;
-  const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
-  const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
-  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
-  return p;
-}
-
 void run_fit(const FitOptions& o) {
   FitConfig config;
   std::vector<double> hists, variances;
@@ -215,8 +193,8 @@ void run_fit(const FitOptions& o) {
   config.significance = o.significance;
   const std::size_t nb = config.edges.size() - 1;
   const std::vector<double> init =
-      o.init.empty() ? default_init(config.model, config,
-                                    std::vector<double>(hists.begin(), hists.begin() + nb))
+      o.init.empty() ? default_initial_parameters(
+                           config, std::vector<double>(hists.begin(), hists.begin() + nb))
                      : o.init;
   Context ctx(o.common.device, o.common.verbose);
   const FitResults r = fit_histograms(ctx, config, hists, init, variances);

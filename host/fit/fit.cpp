@@ -1,5 +1,6 @@
 #include "hepcat/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -388,6 +389,26 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
   r.states.resize(n_fits);
   for (std::size_t f = 0; f < n_fits; ++f) r.states[f] = static_cast<FitState>(state[f]);
   return r;
+}
+
+std::vector<double> default_initial_parameters(const FitConfig& config,
+                                               const std::vector<double>& histogram) {
+  const ModelSpec& m = config.model;
+  if (m.background == Background::power_law || m.background == Background::dijet)
+    throw Error("initial parameters are required for the " + model_name(m) + " model");
+  double total = 0;
+  for (double h : histogram) total += h;
+  const double lo = config.edges.front(), hi = config.edges.back();
+  const double density = std::max(total, 1.0) / (hi - lo);
+  std::vector<double> p(math::background_parameter_count(m), 0.0);
+  if (m.background == Background::bernstein)
+    std::fill(p.begin(), p.end(), density);
+  else if (!p.empty())
+    p[0] = density;
+  const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
+  const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
+  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
+  return p;
 }
 
 }  // namespace hepcat

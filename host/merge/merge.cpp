@@ -411,21 +411,23 @@ std::vector<std::int32_t> place_events(Context& ctx, const std::vector<int>& map
     offsets.push_back(static_cast<int>(flat.size()));
   }
   const int n_dims = static_cast<int>(edges.size());
+  std::vector<const float*> columns;
+  for (int f : features) columns.push_back(events.feature(f));
   std::vector<std::int32_t> out(events.size());
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    const Buffer<int> d_columns(ctx, features), d_offsets(ctx, offsets), d_map(ctx, map);
+    const Buffer<const float*> d_columns(ctx, columns);
+    const Buffer<int> d_offsets(ctx, offsets), d_map(ctx, map);
     const Buffer<double> d_edges(ctx, flat);
     Buffer<std::int32_t> d_out(ctx, out.size());
-    cuda::launch_place_events(events.features(), events.size(), d_columns.data(), n_dims,
-                              d_edges.data(), d_offsets.data(),
-                              map.empty() ? nullptr : d_map.data(), d_out.data(),
+    cuda::launch_place_events(d_columns.data(), events.size(), n_dims, d_edges.data(),
+                              d_offsets.data(), map.empty() ? nullptr : d_map.data(), d_out.data(),
                               static_cast<cudaStream_t>(ctx.stream()));
     return d_out.to_host(ctx);
   }
 #endif
-  cpu::place_events(events.features(), events.size(), features.data(), n_dims, flat.data(),
-                    offsets.data(), map.empty() ? nullptr : map.data(), out.data());
+  cpu::place_events(columns.data(), events.size(), n_dims, flat.data(), offsets.data(),
+                    map.empty() ? nullptr : map.data(), out.data());
   return out;
 }
 

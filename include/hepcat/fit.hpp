@@ -104,6 +104,13 @@ void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_
 /// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
 std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params);
 
+/// Starting values when none are given (what `hepcat fit` and hepcat.fit use): a flat
+/// background at the histogram's mean density, a signal yield of 5% of its entries (zero would
+/// leave the peak's position without effect), the peak at the centre of the range with a width
+/// of 1/20 of it. Throws Error for the power-law and dijet shapes, which need explicit values.
+HEPCAT_API std::vector<double> default_initial_parameters(const FitConfig& config,
+                                                          const std::vector<double>& histogram);
+
 /// Validates a configuration and turns it into the per-batch problem the fit loop runs.
 math::FitProblem<double> make_fit_problem(const FitConfig& config);
 
