@@ -1,5 +1,6 @@
 // hepcat merge: minimal-loss bin merging (SCIENCE.md section 2) of a fine histogram given as JSON
 // or filled from events, to one or several target numbers of bins.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -134,7 +135,10 @@ Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   return fill_histogram(ctx, events, features, edges);
 }
 
-json binning_json(const MergedBinning& m, int n_hyp, bool local) {
+// Negative entries (interference terms, negative event weights) are merged like any other: LOC
+// uses each hypothesis' sum of |counts|. The share of separation kept compares against the LOC
+// of identical hypotheses, which is not a lower bound once entries can cancel, so it is left out.
+json binning_json(const MergedBinning& m, int n_hyp, bool local, bool negative_counts) {
   json j;
   j["n_bins"] = m.n_bins;
   j["groups"] = m.groups;
@@ -147,7 +151,7 @@ json binning_json(const MergedBinning& m, int n_hyp, bool local) {
   j["loc"] = {{"before", s.before},
               {"after", s.after},
               {"retained", s.retained},
-              {"separation_retained", s.separation}};
+              {"separation_retained", negative_counts ? json() : json(s.separation)}};
   if (local) j["edges"] = m.edges;
   return j;
 }
@@ -158,6 +162,7 @@ void run_merge(MergeCliOptions o) {
   if (o.merger != "nonlocal" && o.merger != "local")
     throw Error("--merger must be nonlocal or local, got '" + o.merger + "'");
   Context ctx(o.common.device, o.common.verbose);
+  if (!o.out.empty()) check_output(o.out);
 
   MergeOptions options;
   Histogram hist;
@@ -184,7 +189,10 @@ void run_merge(MergeCliOptions o) {
   if (show) std::cerr << "\n";
 
   const bool local = o.merger == "local";
-  json doc = binning_json(binnings.front(), hist.n_hyp, local);
+  const auto negative = static_cast<long>(
+      std::count_if(hist.counts.begin(), hist.counts.end(), [](double c) { return c < 0; }));
+  json doc = binning_json(binnings.front(), hist.n_hyp, local, negative > 0);
+  doc["negative_counts"] = negative;
   doc["merger"] = o.merger;
   doc["metric"] = to_string(options.metric);
   doc["comp_to_first"] = o.comp_to_first;
@@ -196,13 +204,17 @@ void run_merge(MergeCliOptions o) {
   if (binnings.size() > 1) {
     doc["binnings"] = json::array();
     for (const MergedBinning& m : binnings)
-      doc["binnings"].push_back(binning_json(m, hist.n_hyp, local));
+      doc["binnings"].push_back(binning_json(m, hist.n_hyp, local, negative > 0));
   }
   const std::string text = doc.dump() + "\n";
   if (o.out.empty())
     std::cout << text;
   else
     write_text_atomic(o.out, text);
+  if (negative > 0)
+    std::cerr << "hepcat: note: " << negative
+              << " negative counts merged as signed entries; LOC uses sum |counts| per "
+                 "hypothesis and separation_retained is not reported (docs/merging.md)\n";
   if (o.common.verbose)
     std::cerr << "merged " << hist.n_bins << " bins to " << binnings.front().n_bins << " in "
               << seconds << " s on " << ctx.device_name() << ", LOC retained "
@@ -220,11 +232,12 @@ void add_merge_command(CLI::App& app) {
                   "histogram JSON: counts (hypotheses x bins), optional pair_weights, metric, "
                   "target, edges");
   cmd->add_option("--events", o->events, "event file (.csv or .h5) to fill the fine histogram");
-  cmd->add_option("--features", o->features, "feature columns, one per dimension")->delimiter(',');
+  add_list_option(*cmd, "--features", o->features, "feature columns, one per dimension");
   cmd->add_option("--process", o->process, "process id column: one hypothesis per process");
   cmd->add_option("--weight", o->weight, "event weight column (default: unit weights)");
   cmd->add_option("--edges", o->edges, "per feature: lo:hi:n or e0,e1,... (repeat in order)");
-  cmd->add_option("--target", o->targets, "number of bins after merging (repeatable)");
+  add_list_option(*cmd, "--target", o->targets,
+                  "numbers of bins after merging, e.g. 3,2 (the first is the main result)");
   cmd->add_option("--metric", o->metric,
                   "determinant or loc_length (default: the input's, "
                   "else loc_length)");
