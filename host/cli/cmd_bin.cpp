@@ -232,6 +232,8 @@ void run_bin(const BinOptions& o) {
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
   const EventTable table = read_table(o.input, columns);
+  require_rows(table, o.input);
+  for (const std::string& c : columns) require_finite(table, o.input, c);
   const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs, ""));
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "

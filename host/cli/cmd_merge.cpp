@@ -108,6 +108,13 @@ Histogram read_histogram_json(const std::string& path, MergeCliOptions& o,
     if (o.targets.empty() && doc.contains("target")) o.targets = {doc.at("target").get<int>()};
     if (o.metric.empty() && doc.contains("metric")) o.metric = doc.at("metric").get<std::string>();
     h.validate("'" + path + "'");
+    for (int k = 0; k < h.n_hyp; ++k) {
+      double total = 0;
+      for (int b = 0; b < h.n_bins; ++b) total += std::abs(h.counts[k * h.n_bins + b]);
+      if (!(total > 0))
+        throw Error("'" + path + "': hypothesis " + std::to_string(k) + " (counts row " +
+                    std::to_string(k) + ") has no non-zero entry");
+    }
     return h;
   } catch (const json::exception& e) {
     throw Error("'" + path + "': " + e.what());
@@ -123,6 +130,8 @@ Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   if (!o.process.empty()) columns.push_back(o.process);
   if (!o.weight.empty()) columns.push_back(o.weight);
   const EventTable table = read_table(o.events, columns);
+  require_rows(table, o.events);
+  for (const std::string& c : columns) require_finite(table, o.events, c);
   EventColumns ec;
   ec.features = o.features;
   ec.process = o.process;
