@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -70,57 +69,6 @@ std::vector<double> parse_edges(const std::string& text) {
   return e;
 }
 
-// The fixtures' schema (shared/fixtures/README.md); target and metric fill in what the command
-// line left open.
-Histogram read_histogram_json(const std::string& path, MergeCliOptions& o,
-                              std::vector<double>& pair_weights) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open histogram file '" + path + "'");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "' is not valid JSON: " + e.what());
-  }
-  try {
-    Histogram h;
-    const auto counts = doc.at("counts").get<std::vector<std::vector<double>>>();
-    if (counts.empty()) throw Error("'" + path + "': counts is empty");
-    h.n_hyp = static_cast<int>(counts.size());
-    h.n_bins = static_cast<int>(counts[0].size());
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-      if (counts[k].size() != counts[0].size())
-        throw Error("'" + path + "': counts row " + std::to_string(k) + " has " +
-                    std::to_string(counts[k].size()) + " bins, row 0 has " +
-                    std::to_string(counts[0].size()));
-      h.counts.insert(h.counts.end(), counts[k].begin(), counts[k].end());
-    }
-    if (doc.contains("edges")) {
-      const json& e = doc.at("edges");
-      if (!e.empty() && e.at(0).is_array())
-        h.edges = e.get<std::vector<std::vector<double>>>();
-      else
-        h.edges = {e.get<std::vector<double>>()};
-    }
-    if (doc.contains("pair_weights"))
-      for (const auto& row : doc.at("pair_weights").get<std::vector<std::vector<double>>>())
-        pair_weights.insert(pair_weights.end(), row.begin(), row.end());
-    if (o.targets.empty() && doc.contains("target")) o.targets = {doc.at("target").get<int>()};
-    if (o.metric.empty() && doc.contains("metric")) o.metric = doc.at("metric").get<std::string>();
-    h.validate("'" + path + "'");
-    for (int k = 0; k < h.n_hyp; ++k) {
-      double total = 0;
-      for (int b = 0; b < h.n_bins; ++b) total += std::abs(h.counts[k * h.n_bins + b]);
-      if (!(total > 0))
-        throw Error("'" + path + "': hypothesis " + std::to_string(k) + " (counts row " +
-                    std::to_string(k) + ") has no non-zero entry");
-    }
-    return h;
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "': " + e.what());
-  }
-}
-
 Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   if (o.features.empty()) throw Error("--events needs --features");
   if (o.edges.size() != o.features.size())
@@ -176,7 +124,11 @@ void run_merge(MergeCliOptions o) {
   MergeOptions options;
   Histogram hist;
   if (!o.input.empty()) {
-    hist = read_histogram_json(o.input, o, options.pair_weights);
+    HistogramFile file = read_histogram_json(o.input);
+    hist = std::move(file.histogram);
+    options.pair_weights = std::move(file.pair_weights);
+    if (o.targets.empty() && file.target) o.targets = {*file.target};
+    if (o.metric.empty()) o.metric = file.metric;
   } else {
     hist = histogram_from_events(ctx, o);
   }
