@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/checkpoint.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
@@ -47,7 +48,42 @@ struct CutsOptions {
   std::vector<double> grid_edges;
   std::string out = "cuts.json";
   std::string plot;
+  std::string checkpoint, resume;
+  int checkpoint_every = 100;
 };
+
+template <class T>
+std::string joined(const std::vector<T>& values) {
+  std::ostringstream s;
+  s.precision(17);
+  for (std::size_t k = 0; k < values.size(); ++k) s << (k ? "," : "") << values[k];
+  return s.str();
+}
+
+// Everything the trained cuts depend on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(
+    const CutsOptions& o, const std::vector<std::string>& features) {
+  const auto num = [](double v) { return joined(std::vector<double>{v}); };
+  return {{"input", o.input + " " + file_fingerprint(o.input)},
+          {"--features", joined(features)},
+          {"--label", o.label},
+          {"--process", o.process},
+          {"--signals", joined(o.signals)},
+          {"--weight", o.weight},
+          {"--targets", joined(o.targets)},
+          {"--train-fraction", num(o.train_fraction)},
+          {"--directions", o.directions},
+          {"--learn-directions", o.learn_directions ? "yes" : "no"},
+          {"--steepness", num(o.steepness)},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--optimizer", o.optimizer},
+          {"--lr", o.lr},
+          {"loss weights", joined(std::vector<double>{o.loss.alpha, o.loss.beta, o.loss.gamma,
+                                                      o.loss.delta, o.loss.epsilon, o.loss.rho})},
+          {"--weighted-standardisation", o.weighted_standardisation ? "yes" : "no"},
+          {"--grid-variable", o.grid_variable},
+          {"--grid-edges", joined(o.grid_edges)}};
+}
 
 // Columns that describe events rather than measure them: the ones named by --label, --process,
 // --weight and --grid-variable, and, when those options are not given, columns with the usual
@@ -101,6 +137,9 @@ void run_cuts(const CutsOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
   check_output(o.out);
   if (!o.plot.empty()) check_plot("plot_cuts.py", o.plot);
+  if (!o.checkpoint.empty()) check_output(o.checkpoint);
+  if (o.checkpoint_every < 1)
+    throw Error("--checkpoint-every must be at least 1, got " + std::to_string(o.checkpoint_every));
 
   EventTable table = read_table(o.input);
   require_rows(table, o.input);
@@ -158,7 +197,38 @@ void run_cuts(const CutsOptions& o) {
     std::cerr << "epoch " << epoch + 1 << "/" << o.epochs << "  loss " << loss.total() << "  ETA "
               << el / (epoch + 1) * (o.epochs - epoch - 1) << " s\n";
   };
-  const CutLossTerms loss = scan.train(o.epochs, opt, lr, progress);
+  // The loop of CutScan::train, with checkpoints: a resumed run takes exactly the steps the
+  // interrupted one had left.
+  Optimizer optimizer(ctx, opt, scan.layout().size());
+  CutLossTerms loss;
+  int first_epoch = 0;
+  const auto settings = run_settings(o, features);
+  if (!o.resume.empty()) {
+    const Checkpoint c = read_checkpoint(o.resume);
+    check_resumable(c, o.resume, "cuts", settings);
+    if (c.parameters.size() != scan.params().size() || c.last_loss.size() != 5 ||
+        c.epoch > o.epochs)
+      throw Error("checkpoint '" + o.resume + "' does not fit this cut scan");
+    scan.params().upload(ctx, c.parameters);
+    optimizer.restore(c.optimizer_state, c.optimizer_steps);
+    first_epoch = static_cast<int>(c.epoch);
+    loss = {c.last_loss[0], c.last_loss[1], c.last_loss[2], c.last_loss[3], c.last_loss[4]};
+  }
+  for (int e = first_epoch; e < o.epochs; ++e) {
+    loss = scan.step(optimizer, lr.at(e));
+    progress(e, loss);
+    if (!o.checkpoint.empty() && ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs)) {
+      Checkpoint c;
+      c.command = "cuts";
+      c.settings = settings;
+      c.epoch = e + 1;
+      c.parameters = scan.params().to_host(ctx);
+      c.optimizer_steps = optimizer.steps();
+      c.optimizer_state = optimizer.state();
+      c.last_loss = {loss.efficiency, loss.background, loss.cut_size, loss.bce, loss.smoothness};
+      write_checkpoint(o.checkpoint, c);
+    }
+  }
   ctx.synchronize();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -299,6 +369,14 @@ void add_cuts_command(CLI::App& app) {
   cmd->add_option("--plot", o->plot,
                   "also plot the cuts versus target efficiency and the ROC points to this image "
                   "(scripts/plot_cuts.py, matplotlib)");
+  cmd->add_option("--checkpoint", o->checkpoint,
+                  "save the training state to this file every --checkpoint-every epochs "
+                  "(atomically) and at the end");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "epochs between checkpoints")
+      ->capture_default_str();
+  cmd->add_option("--resume", o->resume,
+                  "continue the run saved in this checkpoint (same inputs and settings); the "
+                  "result equals that of an uninterrupted run");
   cmd->callback([o] { run_cuts(*o); });
 }
 
