@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/math/gato_toy.hpp"
 #include "hepcat/math/linalg.hpp"
@@ -94,6 +95,9 @@ std::vector<std::int64_t> gato_toy_counts(std::int64_t events) {
 
 EventTable generate_gato_toy(const GatoToyConfig& config) {
   check_config(config);
+  // Nine float columns; refused before anything is allocated when it cannot fit.
+  require_host_memory("the gato toy with " + std::to_string(config.events) + " events",
+                      9.0 * sizeof(float) * static_cast<double>(config.events));
   const std::vector<ToyProcess> procs = gato_toy_processes(config.scenario);
   const std::vector<std::int64_t> counts = gato_toy_counts(config.events);
 

@@ -23,10 +23,10 @@ namespace {
 struct BinOptions {
   CommonOptions common;
   std::string input;
-  std::string features = "s1,s2";
+  std::vector<std::string> features{"s1", "s2"};
   std::string weight = "weight";
   std::string process = "process";
-  std::string signals = "0,1";
+  std::vector<int> signals{0, 1};
   std::string model = "gmm";
   int bins = 5;
   std::string means = "auto";
@@ -47,28 +47,10 @@ struct BinOptions {
   std::string out;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::vector<int> parse_ids(const std::string& text) {
-  std::vector<int> ids;
-  for (const std::string& item : split(text)) {
-    std::size_t used = 0;
-    int v = -1;
-    try {
-      v = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || v < 0)
-      throw Error("--signals: '" + item + "' is not a process id (non-negative integer)");
-    ids.push_back(v);
-  }
+std::vector<int> check_ids(const std::vector<int>& ids) {
+  for (int v : ids)
+    if (v < 0)
+      throw Error("--signals: " + std::to_string(v) + " is not a process id (ids are >= 0)");
   if (ids.empty()) throw Error("--signals: at least one signal process id is needed");
   return ids;
 }
@@ -192,6 +174,7 @@ void run_study(const BinOptions& o, Context& ctx) {
   c.objective = objective_settings(o);
   c.training = training_config(o);
   c.test_fraction = o.test_fraction;
+  check_gato_study_memory(c);
   std::cout << "GATO toy study: " << c.events << " events per scenario, " << o.epochs
             << " epochs, GMM, test fraction " << o.test_fraction << ", device " << ctx.device_name()
             << "\n";
@@ -228,15 +211,16 @@ void run_study(const BinOptions& o, Context& ctx) {
 
 void run_bin(const BinOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
+  if (!o.out.empty()) check_output(o.out);
   if (o.input.empty()) {
     run_study(o, ctx);
     return;
   }
   BinningJobConfig job;
-  job.features = split(o.features);
+  job.features = o.features;
   job.weight = o.weight;
   job.process = o.process;
-  job.signals = parse_ids(o.signals);
+  job.signals = check_ids(o.signals);
   job.model = o.model;
   job.bins = o.bins;
   job.means = o.means;
@@ -248,6 +232,8 @@ void run_bin(const BinOptions& o) {
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
   const EventTable table = read_table(o.input, columns);
+  require_rows(table, o.input);
+  for (const std::string& c : columns) require_finite(table, o.input, c);
   const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs, ""));
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
@@ -268,13 +254,11 @@ void add_bin_command(CLI::App& app) {
       "run the toy study and print its table");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input", o->input, "events: CSV or HDF5 (file.h5[:/group])");
-  cmd->add_option("--features", o->features, "comma-separated feature columns")
-      ->capture_default_str();
+  add_list_option(*cmd, "--features", o->features, "feature columns")->capture_default_str();
   cmd->add_option("--weight", o->weight, "weight column (empty: unit weights)")
       ->capture_default_str();
   cmd->add_option("--process", o->process, "process-id column")->capture_default_str();
-  cmd->add_option("--signals", o->signals, "comma-separated signal process ids")
-      ->capture_default_str();
+  add_list_option(*cmd, "--signals", o->signals, "signal process ids")->capture_default_str();
   cmd->add_option("--model", o->model, "gmm or sigmoid")->capture_default_str();
   cmd->add_option("--bins", o->bins, "GMM components, or bins per variable (sigmoid)")
       ->capture_default_str();

@@ -75,9 +75,25 @@ void run_splitfit(SplitFitOptions& o) {
   if (o.score_column.empty() && o.features.empty())
     throw Error("give --features to train a score, or --score-column to evaluate one");
   Context ctx(o.common.device, o.common.verbose);
+  check_output(o.out);
   const EventTable table = read_table(o.input);
   const EventTable test_table = o.test.empty() ? EventTable{} : read_table(o.test);
   const EventTable& test = o.test.empty() ? table : test_table;
+  // Every column used is checked where it is read, naming the file line.
+  const bool training = o.score_column.empty();
+  auto validate = [&](const EventTable& t, const std::string& path, bool trains) {
+    require_rows(t, path);
+    std::vector<std::string> used{o.mass};
+    if (training)
+      used.insert(used.end(), o.features.begin(), o.features.end());
+    else
+      used.push_back(o.score_column);
+    if (!o.weight.empty()) used.push_back(o.weight);
+    for (const std::string& c : used) require_finite(t, path, c);
+    if (trains && o.supervised) require_binary(t, path, o.label);
+  };
+  validate(table, o.input, training);
+  if (!o.test.empty()) validate(test_table, o.test, false);
   auto columns = [&](const EventTable& t) {
     std::vector<std::vector<float>> x;
     for (const auto& f : o.features) x.push_back(t.column(f));
@@ -134,7 +150,7 @@ void add_splitfit_command(CLI::App& app) {
   cmd->add_option("--input,-i", o->input, "events table (.csv or .h5)")->required();
   cmd->add_option("--test", o->test, "independent table for the significance (default: input)");
   cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
-  cmd->add_option("--features", o->features, "feature columns of the score")->delimiter(',');
+  add_list_option(*cmd, "--features", o->features, "feature columns of the score");
   cmd->add_option("--mass", o->mass, "fit variable column")->capture_default_str();
   cmd->add_option("--weight", o->weight, "weight column (default: unit weights)");
   cmd->add_option("--label", o->label, "label column for --supervised")->capture_default_str();

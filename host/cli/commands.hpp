@@ -5,7 +5,11 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <vector>
+
+#include "hepcat/event_table.hpp"
 
 namespace hepcat::cli {
 
@@ -19,8 +23,41 @@ struct CommonOptions {
 /// Adds --device, --seed and --verbose to a subcommand.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
+/// Throws Error naming the option when an option that takes one value appears more than once
+/// on the command line of the chosen subcommand (CLI11's own message does not name it).
+void reject_repeated_options(const CLI::App& app, int argc, char** argv);
+
+/// A list option that takes comma-separated values, repeated values, or both: "--x 1,2",
+/// "--x 1 2" and "--x 1 --x 2" all give {1, 2}. Every list option of every command uses it.
+template <class T>
+CLI::Option* add_list_option(CLI::App& command, const std::string& name, std::vector<T>& values,
+                             const std::string& description) {
+  return command.add_option(name, values, description)->delimiter(',');
+}
+
 /// True when stderr is a terminal (progress lines are shown only then).
 bool stderr_is_terminal();
+
+/// Throws Error naming the file line (CSV) or row (HDF5) of `path` and the column when
+/// `column` of `table` (read from `path`) holds NaN or an infinity.
+void require_finite(const EventTable& table, const std::string& path, const std::string& column);
+
+/// Throws Error naming the file line and column unless every value of `column` is 0 or 1.
+void require_binary(const EventTable& table, const std::string& path, const std::string& column);
+
+/// Throws Error naming `path` when the table has no rows.
+void require_rows(const EventTable& table, const std::string& path);
+
+/// The plot script `name` (e.g. "plot_cuts.py"): $HEPCAT_SCRIPTS_DIR, else share/hepcat beside
+/// the executable (install) or in the build folder. Throws Error when not found.
+std::filesystem::path plot_script(const std::string& name);
+
+/// Throws Error before any work when `image` could not be written or the plot script or
+/// matplotlib is missing.
+void check_plot(const std::string& name, const std::string& image);
+
+/// Runs the plot script on the JSON result; a failure is one Error with the script's last line.
+void run_plot(const std::string& name, const std::string& json, const std::string& image);
 
 void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);

@@ -3,11 +3,14 @@
 
 #include <exception>
 #include <iostream>
+#include <new>
 
 #include "hepcat/context.hpp"
+#include "hepcat/io.hpp"
 #include "host/cli/commands.hpp"
 
 int main(int argc, char** argv) {
+  hepcat::remove_temporaries_on_signals();
   CLI::App app{"hepcat " + hepcat::build_info().version +
                ": differentiable analysis optimisation on GPU and CPU"};
   app.require_subcommand(1);
@@ -20,12 +23,17 @@ int main(int argc, char** argv) {
   hepcat::cli::add_fit_command(app);
   hepcat::cli::add_splitfit_command(app);
   try {
+    hepcat::cli::reject_repeated_options(app, argc, argv);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // Option errors read like every other error: one line.
     std::cerr << "hepcat: error: " << e.what() << "\n";
     return e.get_exit_code();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "hepcat: error: out of memory (the input or the requested size is too large "
+                 "for this machine)\n";
+    return 1;
   } catch (const std::exception& e) {
     // Every failure is one line on stderr and a non-zero exit; writers are atomic, so no
     // partial output is left behind.

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/binning.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_table.hpp"
@@ -97,6 +98,10 @@ struct GatoStudyRow {
   double baseline_train_z = 0, baseline_test_z = 0;  ///< baseline, combined Z
   double seconds = 0;
 };
+
+/// Throws Error naming the size and the memory it needs when the study's events cannot fit in
+/// the host memory available (run_gato_study checks this first).
+HEPCAT_API void check_gato_study_memory(const GatoStudyConfig& config);
 
 /// Runs the study; `on_row` is called after each row (for progress).
 std::vector<GatoStudyRow> run_gato_study(
