@@ -120,7 +120,21 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
   dropout.seed = config.seed;
   dropout.p = model.config().attn_dropout;
 
+  // Mean per-event loss over the validation part, soft choice without dropout.
+  const auto validation_loss = [&] {
+    double sum = 0;
+    for (std::size_t begin = 0; begin < n_val; begin += config.batch_size) {
+      const std::size_t count = std::min(config.batch_size, n_val - begin);
+      gather(x, val, begin, count, jets, batch);
+      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss,
+                      assign::Dropout{}, config.seed ^ 0xfeedULL, cache, nullptr);
+      sum += cache.loss * static_cast<double>(count);
+    }
+    return sum / static_cast<double>(n_val);
+  };
+
   AssignTrainResult result;
+  result.initial_validation_loss = validation_loss();
   std::vector<float> best = model.parameters();
   double best_val = INFINITY;
   int since_best = 0;
@@ -154,20 +168,10 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
       lr = assign_learning_rate(config.learning_rate, step, total_steps);
       optimizer.step(params, grads, lr);
     }
-    // Validation loss without dropout.
-    double val_sum = 0;
-    const assign::Dropout off;
-    for (std::size_t begin = 0; begin < n_val; begin += config.batch_size) {
-      const std::size_t count = std::min(config.batch_size, n_val - begin);
-      gather(x, val, begin, count, jets, batch);
-      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss, off,
-                      config.seed ^ 0xfeedULL, cache, nullptr);
-      val_sum += cache.loss * static_cast<double>(count);
-    }
     AssignEpoch rec;
     rec.epoch = epoch;
     rec.train_loss = train_sum / static_cast<double>(n_train);
-    rec.validation_loss = val_sum / static_cast<double>(n_val);
+    rec.validation_loss = validation_loss();
     rec.learning_rate = lr;
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     result.epochs.push_back(rec);

@@ -159,6 +159,7 @@ struct AssignEpoch {
 };
 
 struct AssignTrainResult {
+  double initial_validation_loss = 0;  ///< before the first step
   std::vector<AssignEpoch> epochs;
   int best_epoch = 0;
   double best_validation_loss = 0;
