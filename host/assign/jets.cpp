@@ -117,6 +117,59 @@ void validate_jets(const JetTable& table, const std::string& source, std::size_t
   detail::check_jets(table, source, min_jets, {});
 }
 
+AssignmentScore score_assignment(const JetTable& t, const std::vector<std::int8_t>& category,
+                                 std::size_t reach) {
+  if (!t.has_truth()) throw Error("cannot score an assignment: the jets have no truth");
+  if (category.size() != t.n_events * t.max_jets)
+    throw Error("cannot score an assignment: " + std::to_string(category.size()) +
+                " categories for " + std::to_string(t.n_events) + " events x " +
+                std::to_string(t.max_jets) + " jets");
+  const std::size_t np = t.parents.size(), nd = t.daughters.size();
+  const std::size_t limit = reach == 0 ? t.max_jets : reach;
+  AssignmentScore score;
+  score.event_correct.assign(t.n_events, -1);
+  std::vector<int> cat(np);  // each parent's common category, -1 when its jets disagree
+  std::vector<std::uint8_t> scored(np);
+  for (std::size_t i = 0; i < t.n_events; ++i) {
+    const std::int8_t* c = category.data() + i * t.max_jets;
+    for (std::size_t p = 0; p < np; ++p) {
+      scored[p] = 1;
+      cat[p] = -2;
+      for (std::size_t d = 0; d < nd; ++d) {
+        const std::int32_t k = t.truth_jet(i, p, d);
+        if (k < 0 || static_cast<std::size_t>(k) >= limit) {
+          scored[p] = 0;
+          break;
+        }
+        const int ck = c[k];
+        cat[p] = (ck < 0 || (cat[p] != -2 && cat[p] != ck)) ? -1 : ck;
+      }
+    }
+    bool all_scored = true, all_correct = true;
+    for (std::size_t p = 0; p < np; ++p) {
+      if (!scored[p]) {
+        all_scored = false;
+        continue;
+      }
+      bool correct = cat[p] >= 0;
+      // No jet of another parent may carry this parent's category.
+      for (std::size_t q = 0; q < np && correct; ++q)
+        for (std::size_t d = 0; d < nd && q != p; ++d) {
+          const std::int32_t k = t.truth_jet(i, q, d);
+          if (k >= 0 && c[k] == cat[p]) correct = false;
+        }
+      ++score.parents;
+      score.parents_correct += correct;
+      all_correct = all_correct && correct;
+    }
+    if (!all_scored) continue;
+    ++score.events;
+    score.events_correct += all_correct;
+    score.event_correct[i] = all_correct ? 1 : 0;
+  }
+  return score;
+}
+
 JetSet::JetSet(const Context& ctx, const JetTable& t)
     : n_events_(t.n_events), max_jets_(t.max_jets), parents_(t.parents), daughters_(t.daughters) {
   validate_jets(t, "jets", 0);

@@ -68,6 +68,28 @@ HEPCAT_API void validate_jets(const JetTable& table, const std::string& source,
 /// so it round-trips to float rounding (exactly when E came from jet_energy of a float mass).
 HEPCAT_API void write_jets(const std::string& path, const JetTable& table);
 
+/// Purity of a jet assignment against the truth, as SPANet counts it: only parents whose truth
+/// jets all exist are scored (and, with `reach` > 0, only when they all lie among the leading
+/// `reach` jets); an event is scored when all its parents are.
+struct AssignmentScore {
+  std::size_t events = 0, events_correct = 0;
+  std::size_t parents = 0, parents_correct = 0;
+  std::vector<std::int8_t> event_correct;  ///< per event: 1, 0, or -1 when not scored
+  double event_purity() const { return events ? double(events_correct) / events : 0.0; }
+  double parent_purity() const { return parents ? double(parents_correct) / parents : 0.0; }
+};
+
+/// Scores per-jet categories [n_events][max_jets] (0 .. T-1 for the parent candidates, -1 for
+/// none) against the table's truth. A parent is correct when its truth jets all carry one
+/// category c >= 0 and no truth jet of another parent carries c; an event is correct when all
+/// its parents are. Jets outside the truth are ignored ("restricted to the truth jets"), so an
+/// assignment of exactly three jets per candidate is correct exactly when the candidates are
+/// the truth triplets, in either order. Throws Error without truth or for a category array of
+/// another size.
+HEPCAT_API AssignmentScore score_assignment(const JetTable& table,
+                                            const std::vector<std::int8_t>& category,
+                                            std::size_t reach = 0);
+
 /// Jet events resident on the context's backend, uploaded once, like EventSet. Per-jet arrays
 /// are [n_events][max_jets] row-major; pointers are device memory on CUDA, host memory on the CPU.
 class HEPCAT_API JetSet {
