@@ -1,6 +1,7 @@
 // Model files: HDF5 with weights/<published state_dict name> and the hyper-parameters as root
 // attributes named as the published config (hp_out_dim, hp_embed_dim, ...), so that the published
 // checkpoint, converted, loads as it is.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,51 @@ void AssignModel::save(const std::string& path) const {
 #else
   (void)path;
   throw Error("cannot write model files: this build of hepcat has no HDF5 support");
+#endif
+}
+
+#ifdef HEPCAT_HAVE_HDF5
+namespace {
+template <class V>
+void write_dataset(hid_t file, const std::string& name, const std::vector<hsize_t>& dims,
+                   hid_t file_type, hid_t mem_type, const V& values, const std::string& path) {
+  Hid space{H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose};
+  Hid ds{H5Dcreate2(file, name.c_str(), file_type, space.id, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+         H5Dclose};
+  if (ds.id < 0 || H5Dwrite(ds.id, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+    throw Error("cannot write " + name + " to '" + path + "'");
+}
+}  // namespace
+#endif
+
+void write_assign_output(const std::string& path, const AssignOutput<float>& out,
+                         const std::vector<std::int8_t>& correct) {
+#ifdef HEPCAT_HAVE_HDF5
+  const hsize_t n = out.events, j = out.jets, t = static_cast<hsize_t>(out.categories);
+  std::vector<float> m_avg(out.events);
+  for (std::size_t b = 0; b < out.events; ++b)
+    m_avg[b] = 0.5f * (out.mass[b * t] + out.mass[b * t + 1]);
+  detail::write_atomically(path, [&](const std::string& temp) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    Hid file{H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose};
+    if (file.id < 0) throw Error("cannot create '" + path + "'");
+    const hid_t f32 = H5T_IEEE_F32LE;
+    write_dataset(file.id, "category", {n, j}, H5T_STD_I32LE, H5T_NATIVE_INT32, out.category, path);
+    write_dataset(file.id, "probability", {n, j, t}, f32, H5T_NATIVE_FLOAT, out.probability, path);
+    write_dataset(file.id, "logit_gap", {n, j}, f32, H5T_NATIVE_FLOAT, out.logit_gap, path);
+    write_dataset(file.id, "candidates_p4", {n, t, 4}, f32, H5T_NATIVE_FLOAT, out.candidates_p4,
+                  path);
+    write_dataset(file.id, "mass", {n, t}, f32, H5T_NATIVE_FLOAT, out.mass, path);
+    write_dataset(file.id, "m_avg", {n}, f32, H5T_NATIVE_FLOAT, m_avg, path);
+    write_dataset(file.id, "loss", {n}, f32, H5T_NATIVE_FLOAT, out.loss, path);
+    if (!correct.empty())
+      write_dataset(file.id, "correct", {n}, H5T_STD_I8LE, H5T_NATIVE_INT8, correct, path);
+  });
+#else
+  (void)path;
+  (void)out;
+  (void)correct;
+  throw Error("cannot write HDF5: this build of hepcat has no HDF5 support");
 #endif
 }
 

@@ -533,7 +533,7 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   jet_choice(c.x_final, rows, e, t, soft, temperature, c.a_final);
   record(trace, "jet_choice_final", c.a_final);
   c.p4.resize(rows * 4);
-  for (size_t r = 0; r < rows; ++r) math::jet_p4(&c.x[r * 5], &c.p4[r * 4]);
+  for (size_t r = 0; r < rows; ++r) math::feature_p4(&c.x[r * 5], &c.p4[r * 4]);
   record(trace, "jet_p4", c.p4);
   choice_sum(c.a_final, c.p4.data(), events, jets, t, 4, c.cp4);
   record(trace, "candidates_p4", c.cp4);

@@ -180,6 +180,11 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
       best_val = rec.validation_loss;
       best = params.to_host(ctx);
       result.best_epoch = epoch;
+      if (!config.checkpoint.empty()) {
+        AssignModel snapshot = model;
+        snapshot.parameters() = best;
+        snapshot.save(config.checkpoint);
+      }
       since_best = 0;
     } else if (++since_best >= config.patience) {
       result.stopped_early = epoch < config.epochs;

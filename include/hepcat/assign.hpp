@@ -139,6 +139,13 @@ HEPCAT_API double assign_gradient(const AssignModel& model, const double* x, std
                                   std::size_t jets, const AssignLoss& loss,
                                   std::vector<double>& grad, std::uint64_t seed = 0);
 
+/// Writes per-event results to HDF5, atomically: category [N][J] (int32, -1 padding),
+/// probability [N][J][T], logit_gap [N][J], candidates_p4 [N][T][4], mass [N][T], m_avg [N] (mean
+/// of the two parent candidates' masses), loss [N], and when not empty correct [N] (int8: 1, 0,
+/// or -1 when not scored).
+HEPCAT_API void write_assign_output(const std::string& path, const AssignOutput<float>& out,
+                                    const std::vector<std::int8_t>& correct);
+
 // ---- training -----------------------------------------------------------------------------------
 
 struct HEPCAT_API AssignTrainConfig {
@@ -150,7 +157,8 @@ struct HEPCAT_API AssignTrainConfig {
   double validation_fraction = 0.25;
   int patience = 3;  ///< epochs without a better validation loss before stopping
   std::uint64_t seed = 1;
-  bool dropout = true;  ///< attention dropout (p = config.attn_dropout) in training
+  bool dropout = true;     ///< attention dropout (p = config.attn_dropout) in training
+  std::string checkpoint;  ///< when set, the model is saved here at every better epoch
 };
 
 struct AssignEpoch {

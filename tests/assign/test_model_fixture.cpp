@@ -10,6 +10,7 @@
 
 #include "hepcat/assign.hpp"
 #include "hepcat/io.hpp"
+#include "hepcat/jets.hpp"
 
 using hepcat::AssignChoice;
 using hepcat::AssignModel;
@@ -167,4 +168,39 @@ TEST_CASE("ABC outputs of an event do not depend on the rest of its batch", "[as
       for (int t = 0; t < 2; ++t) CHECK(one.mass[t] == Approx(all.mass[b * 2 + t]).epsilon(1e-5));
     }
   }
+}
+
+TEST_CASE("ABC with the published weights reproduces the published evaluation of 5,000 events",
+          "[assign][fixture]") {
+  const AssignModel model = AssignModel::load(kFixture);
+  const hepcat::JetTable t =
+      hepcat::read_jets(std::string(HEPCAT_FIXTURES_DIR) + "/assign/ttbar_allhad_a.h5");
+  REQUIRE(t.n_events == 5000);
+  const std::vector<float> x = hepcat::assign_inputs(t.pt.data(), t.eta.data(), t.phi.data(),
+                                                     t.e.data(), t.n_events, t.max_jets);
+  const auto out =
+      hepcat::assign_forward(model, x.data(), t.n_events, t.max_jets, AssignChoice::hard);
+  const std::vector<double> ref = fixture("evaluation/batch_size_1", "hard_assignment");
+  const std::vector<double> ref_m = fixture("evaluation/batch_size_1", "m_avg");
+  std::size_t compared = 0, differing = 0;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    if (std::abs(out.logit_gap[i]) <= 1e-3f) continue;  // near ties may flip in float32
+    ++compared;
+    differing += out.category[i] != static_cast<int>(ref[i]);
+  }
+  CHECK(compared > 35000);  // of the 36,000 real jets (padding has gap 0)
+  CHECK(differing == 0);
+  for (std::size_t b = 0; b < t.n_events; ++b) {
+    const double m_avg = 0.5 * (out.mass[2 * b] + out.mass[2 * b + 1]);
+    CHECK(m_avg == Approx(ref_m[b]).epsilon(2e-4).margin(0.05));
+  }
+  // The README's 27.7 %: both triplets right, restricted to the six truth jets, of the 1,168
+  // fully matched events; the fixture's truth_correct counts 324 of them.
+  std::vector<std::int8_t> cat(out.category.begin(), out.category.end());
+  const hepcat::AssignmentScore s = hepcat::score_assignment(t, cat);
+  const std::vector<double> complete = fixture("evaluation/batch_size_1", "truth_complete");
+  const std::vector<double> correct = fixture("evaluation/batch_size_1", "truth_correct");
+  CHECK(s.events == std::size_t(std::count(complete.begin(), complete.end(), 1.0)));
+  CHECK(s.events_correct == std::size_t(std::count(correct.begin(), correct.end(), 1.0)));
+  CHECK(s.event_purity() == Approx(0.277).margin(5e-4));
 }

@@ -192,13 +192,13 @@ TEST_CASE("Soft jet choice, candidate masses, ISR energy, MSE and distance", "[a
     CHECK(f[2] == Approx(std::cos(1.0)));
     CHECK(f[4] == Approx(std::log(60.0)));
     double p4[4];
-    m::jet_p4(f, p4);
+    m::feature_p4(f, p4);
     CHECK(p4[0] == Approx(60.0));
     CHECK(p4[1] == Approx(50.0 * std::cos(1.0)));
     CHECK(p4[3] == Approx(50.0 * std::sinh(0.5)));
     m::jet_features<double>(0.0f, 0.0f, 0.0f, 0.0, f);
     CHECK((f[0] == 0 && f[1] == 0 && f[2] == 1 && f[3] == 0 && f[4] == 0));
-    m::jet_p4(f, p4);
+    m::feature_p4(f, p4);
     CHECK((p4[0] == 0 && p4[1] == 0 && p4[2] == 0 && p4[3] == 0));
   }
 }

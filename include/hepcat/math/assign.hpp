@@ -220,7 +220,7 @@ HEPCAT_HD int hard_choice(const T* logits, int n) {
 /// Jet four-vector (E, px, py, pz) in GeV from the model input features; pt or E equal to exactly
 /// 1 (log 0, padding) become 0, as in the published code.
 template <class T>
-HEPCAT_HD void jet_p4(const T* f, T* p4) {
+HEPCAT_HD void feature_p4(const T* f, T* p4) {
   T pt = std::exp(f[0]);
   if (pt == T(1)) pt = 0;
   T e = std::exp(f[4]);
