@@ -278,13 +278,17 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
 
 template <class T>
 double run_gradient(const AssignModel& model, const T* x, std::size_t events, std::size_t jets,
-                    const AssignLoss& loss, std::vector<T>& grad, std::uint64_t seed) {
+                    const AssignLoss& loss, std::vector<T>& grad, std::uint64_t seed,
+                    bool dropout) {
   if (events == 0) throw Error("assign gradient: no events");
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
   assign::ForwardCache<T> cache;
-  assign::forward(arch, p.data(), x, events, jets, true, loss, assign::Dropout{}, seed, cache,
-                  nullptr);
+  assign::Dropout drop;
+  drop.on = dropout && model.config().attn_dropout > 0;
+  drop.seed = seed;
+  drop.p = model.config().attn_dropout;
+  assign::forward(arch, p.data(), x, events, jets, true, loss, drop, seed, cache, nullptr);
   grad.assign(p.size(), T(0));
   assign::backward(arch, p.data(), loss, cache, grad.data());
   return cache.loss;
@@ -302,13 +306,13 @@ AssignOutput<double> assign_forward(const AssignModel& model, const double* x, s
 }
 double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<float>& grad,
-                       std::uint64_t seed) {
-  return run_gradient(model, x, events, jets, loss, grad, seed);
+                       std::uint64_t seed, bool dropout) {
+  return run_gradient(model, x, events, jets, loss, grad, seed, dropout);
 }
 double assign_gradient(const AssignModel& model, const double* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<double>& grad,
-                       std::uint64_t seed) {
-  return run_gradient(model, x, events, jets, loss, grad, seed);
+                       std::uint64_t seed, bool dropout) {
+  return run_gradient(model, x, events, jets, loss, grad, seed, dropout);
 }
 
 }  // namespace hepcat

@@ -130,14 +130,18 @@ HEPCAT_API AssignOutput<double> assign_forward(const AssignModel& model, const d
                                                std::size_t events, std::size_t jets,
                                                AssignChoice choice, AssignTrace* trace = nullptr);
 
-/// The batch loss of the soft forward (no dropout) and its gradient with respect to every entry of
-/// the parameter buffer (zero for the normalisation statistics), by the hand-written backward.
+/// The batch loss of the soft forward and its gradient with respect to every entry of the
+/// parameter buffer (zero for the normalisation statistics), by the hand-written backward. With
+/// `dropout`, the attention dropout of training (p = config.attn_dropout) from `seed`; `seed`
+/// also draws the four-term loss's random assignment.
 HEPCAT_API double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
                                   std::size_t jets, const AssignLoss& loss,
-                                  std::vector<float>& grad, std::uint64_t seed = 0);
+                                  std::vector<float>& grad, std::uint64_t seed = 0,
+                                  bool dropout = false);
 HEPCAT_API double assign_gradient(const AssignModel& model, const double* x, std::size_t events,
                                   std::size_t jets, const AssignLoss& loss,
-                                  std::vector<double>& grad, std::uint64_t seed = 0);
+                                  std::vector<double>& grad, std::uint64_t seed = 0,
+                                  bool dropout = false);
 
 /// Writes per-event results to HDF5, atomically: category [N][J] (int32, -1 padding),
 /// probability [N][J][T], logit_gap [N][J], candidates_p4 [N][T][4], mass [N][T], m_avg [N] (mean
