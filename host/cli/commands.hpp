@@ -29,5 +29,8 @@ void add_merge_command(CLI::App& app);
 void add_cuts_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_splitfit_command(CLI::App& app);
+/// Adds `assign` with its toy and baseline subcommands and returns it, so that further
+/// subcommands can be registered on it.
+CLI::App& add_assign_command(CLI::App& app);
 
 }  // namespace hepcat::cli
