@@ -27,6 +27,11 @@ Workload batched_fits_workload();
 /// One Split-N-Fit training step with 1000 pseudo-experiments (bench/fit_workloads.cpp).
 Workload splitfit_step_workload();
 
+/// The mass-asymmetry baseline over events of 10 jets: leading six, all ten
+/// (bench/workloads_assign.cpp).
+Workload assign_baseline_lead6_workload();
+Workload assign_baseline_all_workload();
+
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();
 
