@@ -30,8 +30,13 @@ Workload batched_fits_workload();
 /// One Split-N-Fit training step with 1000 pseudo-experiments (bench/fit_workloads.cpp).
 Workload splitfit_step_workload();
 
-/// One ABC training step and ABC inference at the published size (bench/workloads_assign.cpp).
-/// The model runs on the host: on a CUDA context they measure the CPU path.
+/// The mass-asymmetry baseline over events of 10 jets: leading six, all ten
+/// (bench/workloads_assign.cpp).
+Workload assign_baseline_lead6_workload();
+Workload assign_baseline_all_workload();
+/// One ABC training step and ABC inference at the published size
+/// (bench/workloads_assign_model.cpp). The model runs on the host: on a CUDA context they
+/// measure the CPU path.
 Workload assign_train_step_workload();
 Workload assign_inference_workload();
 

@@ -1,17 +1,15 @@
-// The ABC jet-assignment model (SCIENCE.md section 5) at its published size: one training step
-// (soft forward with attention dropout, hand-written backward, gradient-norm clipping, Adam over
-// the parameter buffer) on a batch of n events of 10 jet slots, and inference (hard forward)
-// over n events (2048 and 16,384 events, whatever --min and --max). Events: 6 to 10 jets with pt,
-// eta, phi and E drawn at random.
+// The mass-asymmetry baseline of jet assignment over events of 10 jet slots: the leading six of
+// 10 real jets (10 splits per event), and all jets of events with 6 + min(4, Poisson(1.2)) real
+// jets (about 7.2 on average, as in SPANet's ttbar sample; 10 to 2,100 splits per event). The
+// per-event results come back to the host, as mass_asymmetry_baseline returns them.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
-#include <vector>
 
 #include "bench/bench.hpp"
-#include "hepcat/assign.hpp"
-#include "hepcat/buffer.hpp"
-#include "hepcat/optim.hpp"
+#include "hepcat/assign_baseline.hpp"
+#include "hepcat/jets.hpp"
 
 namespace hepcat::bench {
 
@@ -19,76 +17,56 @@ namespace {
 
 constexpr std::size_t kJets = 10;
 
-std::vector<float> random_events(std::size_t n) {
-  std::mt19937 rng(4);
+// Random jets sorted by pt, all slots real or a ttbar-like multiplicity (the NumPy peer draws the
+// same distributions).
+JetTable random_jets(std::size_t n, bool all_real) {
+  std::mt19937 rng(3);
   std::uniform_real_distribution<float> u(0.f, 1.f);
-  std::vector<float> pt(n * kJets, 0.f), eta(pt.size(), 0.f), phi(pt.size(), 0.f),
-      e(pt.size(), 0.f);
-  for (std::size_t b = 0; b < n; ++b) {
-    const std::size_t real = 6 + b % 5;
+  std::poisson_distribution<int> extra(1.2);
+  JetTable t;
+  t.n_events = n;
+  t.max_jets = kJets;
+  t.pt.resize(n * kJets);
+  t.eta.resize(n * kJets);
+  t.phi.resize(n * kJets);
+  t.e.resize(n * kJets);
+  t.mask.assign(n * kJets, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    float pt = 400.f;
+    const std::size_t real = all_real ? kJets : 6 + std::min(4, extra(rng));
     for (std::size_t j = 0; j < real; ++j) {
-      const std::size_t i = b * kJets + j;
-      pt[i] = 250.f / (1.f + j) + 20.f * u(rng);
-      eta[i] = 4.f * u(rng) - 2.f;
-      phi[i] = 6.28f * u(rng) - 3.14f;
-      e[i] = pt[i] * std::cosh(eta[i]) + 5.f;
+      const std::size_t s = i * kJets + j;
+      pt *= 0.7f + 0.3f * u(rng);
+      t.pt[s] = pt;
+      t.eta[s] = 5.f * u(rng) - 2.5f;
+      t.phi[s] = 6.2831853f * u(rng) - 3.1415927f;
+      const float m = 10.f * u(rng);
+      t.e[s] = std::sqrt(std::pow(pt * std::cosh(t.eta[s]), 2.f) + m * m);
+      t.mask[s] = 1;
     }
   }
-  return assign_inputs(pt.data(), eta.data(), phi.data(), e.data(), n, kJets);
+  return t;
 }
 
-struct TrainState {
-  AssignModel model;
-  std::vector<float> x, grad;
-  Buffer<float> params, grads;
-  Optimizer adam;
-  long step = 0;
-};
+Workload baseline_workload(const char* name, std::size_t leading) {
+  // Reads pt, eta, phi, E (float) and the mask (byte) of every slot.
+  return {
+      name, "events", kJets * 17.0, [leading](Context& ctx, std::size_t n) {
+        auto jets = std::make_shared<JetSet>(ctx, random_jets(n, leading != 0));
+        BaselineOptions o;
+        o.leading = leading;
+        return std::function<void()>([&ctx, jets, o] { mass_asymmetry_baseline(ctx, *jets, o); });
+      }};
+}
 
 }  // namespace
 
-Workload assign_train_step_workload() {
-  // One step reads each event's 10 x 5 inputs.
-  return {"assign_train_step", "events", kJets * 5 * 4.0,
-          [](Context& ctx, std::size_t n) {
-            AssignModel model;
-            model.initialise(1);
-            model.set_normalisation({3.0, 0.0, 0.4, 0.0, 3.4}, {1.0, 1.5, 0.6, 0.4, 1.2});
-            const std::size_t size = model.parameters().size();
-            auto s =
-                std::make_shared<TrainState>(TrainState{model,
-                                                        random_events(n),
-                                                        {},
-                                                        Buffer<float>(ctx, model.parameters()),
-                                                        Buffer<float>(ctx, size),
-                                                        Optimizer(ctx, OptimizerConfig(), size)});
-            return std::function<void()>([s, &ctx, n] {
-              assign_gradient(s->model, s->x.data(), n, kJets, AssignLoss(), s->grad,
-                              static_cast<std::uint64_t>(++s->step), true);
-              double norm2 = 0;
-              for (float g : s->grad) norm2 += double(g) * g;
-              const double coef = 0.1 / (std::sqrt(norm2) + 1e-6);
-              if (coef < 1)
-                for (float& g : s->grad) g = static_cast<float>(g * coef);
-              s->grads.upload(ctx, s->grad);
-              s->adam.step(s->params, s->grads, 1e-3);
-              s->model.parameters() = s->params.to_host(ctx);
-            });
-          },
-          2048};
+Workload assign_baseline_lead6_workload() {
+  return baseline_workload("assign_baseline_lead6", 6);
 }
 
-Workload assign_inference_workload() {
-  return {"assign_inference", "events", kJets * 5 * 4.0,
-          [](Context&, std::size_t n) {
-            auto model = std::make_shared<AssignModel>();
-            model->initialise(1);
-            model->set_normalisation({3.0, 0.0, 0.4, 0.0, 3.4}, {1.0, 1.5, 0.6, 0.4, 1.2});
-            auto x = std::make_shared<std::vector<float>>(random_events(n));
-            return std::function<void()>(
-                [model, x, n] { assign_forward(*model, x->data(), n, kJets, AssignChoice::hard); });
-          },
-          16384};
+Workload assign_baseline_all_workload() {
+  return baseline_workload("assign_baseline_all", 0);
 }
 
 }  // namespace hepcat::bench

@@ -5,6 +5,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/jets.hpp"
+#include "hepcat/math/assign_kinematics.hpp"
 #include "host/assign/jets_check.hpp"
 
 namespace hepcat {
@@ -168,6 +169,26 @@ AssignmentScore score_assignment(const JetTable& t, const std::vector<std::int8_
     score.event_correct[i] = all_correct ? 1 : 0;
   }
   return score;
+}
+
+std::vector<float> truth_masses(const JetTable& t) {
+  if (!t.has_truth()) throw Error("cannot compute truth masses: the jets have no truth");
+  const std::size_t np = t.parents.size(), nd = t.daughters.size();
+  std::vector<float> out(t.n_events * np);
+  for (std::size_t i = 0; i < t.n_events; ++i)
+    for (std::size_t p = 0; p < np; ++p) {
+      math::P4<double> sum{0, 0, 0, 0};
+      bool complete = true;
+      for (std::size_t d = 0; d < nd && complete; ++d) {
+        const std::int32_t k = t.truth_jet(i, p, d);
+        complete = k >= 0;
+        if (!complete) break;
+        const std::size_t s = t.slot(i, static_cast<std::size_t>(k));
+        sum = sum + math::jet_p4<double>(t.pt[s], t.eta[s], t.phi[s], t.e[s]);
+      }
+      out[i * np + p] = complete ? static_cast<float>(math::invariant_mass(sum)) : NAN;
+    }
+  return out;
 }
 
 JetSet::JetSet(const Context& ctx, const JetTable& t)

@@ -4,6 +4,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/jets.hpp"
 #include "hepcat/math/assign_kinematics.hpp"
+#include "host/assign/arrays.hpp"
 #include "host/assign/jets_check.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
@@ -297,6 +298,53 @@ JetTable read_abc(const JetFile& f, const std::string& path, const JetReadOption
   return t;
 }
 
+// A new HDF5 file (creation order tracked) being filled under a temporary name.
+class NewFile {
+ public:
+  NewFile(const std::string& temp, const std::string& target)
+      : target_(target),
+        fcpl_(H5Pcreate(H5P_FILE_CREATE), H5Pclose),
+        lcpl_(H5Pcreate(H5P_LINK_CREATE), H5Pclose),
+        gcpl_(H5Pcreate(H5P_GROUP_CREATE), H5Pclose),
+        file_(create(temp), H5Fclose) {
+    if (!file_.ok()) fail("cannot create the file");
+  }
+
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error("cannot write '" + target_ + "': " + what);
+  }
+  void group(const std::string& name) {
+    H5Id g(H5Gcreate2(file_.get(), name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT), H5Gclose);
+    if (!g.ok()) fail("cannot create group '" + name + "'");
+  }
+  void dataset(const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
+               hid_t mem_type, const void* data) {
+    H5Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
+    H5Id ds(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), lcpl_.get(), H5P_DEFAULT,
+                       H5P_DEFAULT),
+            H5Dclose);
+    if (!ds.ok()) fail("cannot create dataset '" + name + "'");
+    if (H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || !ds.close())
+      fail("cannot write dataset '" + name + "'");
+  }
+  void finish() {
+    if (!file_.close()) fail("cannot finish the file");
+  }
+
+ private:
+  hid_t create(const std::string& temp) {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    H5Pset_link_creation_order(fcpl_.get(), order);
+    H5Pset_link_creation_order(gcpl_.get(), order);
+    H5Pset_create_intermediate_group(lcpl_.get(), 1);
+    return H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl_.get(), H5P_DEFAULT);
+  }
+
+  std::string target_;
+  H5Id fcpl_, lcpl_, gcpl_, file_;
+};
+
 }  // namespace
 
 JetTable read_jets(const std::string& path, const JetReadOptions& options) {
@@ -308,35 +356,35 @@ JetTable read_jets(const std::string& path, const JetReadOptions& options) {
       "' holds no jets: expected group INPUTS/Source (SPANet layout) or source (ABC layout)");
 }
 
+namespace detail {
+
+void write_result_arrays(const std::string& path, const std::vector<ResultArray>& arrays) {
+  for (const ResultArray& a : arrays) {
+    std::size_t n = 1;
+    for (std::size_t d : a.shape) n *= d;
+    if (n != a.values.size())
+      throw Error("cannot write '" + path + "': array '" + a.name + "' has " +
+                  std::to_string(a.values.size()) + " values for its shape");
+  }
+  write_atomically(path, [&](const std::string& temp) {
+    NewFile f(temp, path);
+    for (const ResultArray& a : arrays)
+      f.dataset(a.name, std::vector<hsize_t>(a.shape.begin(), a.shape.end()),
+                a.integer ? H5T_STD_I32LE : H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, a.values.data());
+    f.finish();
+  });
+}
+
+}  // namespace detail
+
 void write_jets(const std::string& path, const JetTable& t) {
   validate_jets(t, "'" + path + "'", 0);
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   detail::write_atomically(path, [&](const std::string& temp) {
-    const auto fail = [&](const std::string& what) {
-      throw Error("cannot write '" + path + "': " + what);
-    };
-    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    H5Id fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
-    H5Pset_link_creation_order(fcpl.get(), order);
-    H5Id file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
-    if (!file.ok()) fail("cannot create the file");
-    H5Id lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
-    H5Pset_create_intermediate_group(lcpl.get(), 1);
-    H5Id gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-    H5Pset_link_creation_order(gcpl.get(), order);
-    const auto group = [&](const std::string& name) {
-      H5Id g(H5Gcreate2(file.get(), name.c_str(), lcpl.get(), gcpl.get(), H5P_DEFAULT), H5Gclose);
-      if (!g.ok()) fail("cannot create group '" + name + "'");
-    };
-    const auto dataset = [&](const std::string& name, std::vector<hsize_t> dims, hid_t file_type,
-                             hid_t mem_type, const void* data) {
-      H5Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-      H5Id ds(H5Dcreate2(file.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                         H5P_DEFAULT),
-              H5Dclose);
-      if (!ds.ok()) fail("cannot create dataset '" + name + "'");
-      if (H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || !ds.close())
-        fail("cannot write dataset '" + name + "'");
+    NewFile f(temp, path);
+    const auto group = [&](const std::string& name) { f.group(name); };
+    const auto dataset = [&](const std::string& name, const std::vector<hsize_t>& dims,
+                             hid_t file_type, hid_t mem_type, const void* data) {
+      f.dataset(name, dims, file_type, mem_type, data);
     };
     const std::vector<hsize_t> jets{t.n_events, t.max_jets};
     group("INPUTS");
@@ -372,7 +420,7 @@ void write_jets(const std::string& path, const JetTable& t) {
       group("WEIGHTS");
       dataset("WEIGHTS/weight", {t.n_events}, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, t.weight.data());
     }
-    if (!file.close()) fail("cannot finish the file");
+    f.finish();
   });
 }
 
@@ -392,6 +440,12 @@ JetTable read_jets(const std::string& path, const JetReadOptions&) {
 void write_jets(const std::string& path, const JetTable&) {
   no_hdf5(path);
 }
+
+namespace detail {
+void write_result_arrays(const std::string& path, const std::vector<ResultArray>&) {
+  no_hdf5(path);
+}
+}  // namespace detail
 
 #endif
 

@@ -90,6 +90,10 @@ HEPCAT_API AssignmentScore score_assignment(const JetTable& table,
                                             const std::vector<std::int8_t>& category,
                                             std::size_t reach = 0);
 
+/// The invariant mass of each parent's truth jets, [n_events][parents] in GeV, computed in
+/// double; NaN where a daughter has no jet. Throws Error without truth.
+HEPCAT_API std::vector<float> truth_masses(const JetTable& table);
+
 /// Jet events resident on the context's backend, uploaded once, like EventSet. Per-jet arrays
 /// are [n_events][max_jets] row-major; pointers are device memory on CUDA, host memory on the CPU.
 class HEPCAT_API JetSet {

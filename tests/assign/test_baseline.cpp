@@ -178,8 +178,14 @@ TEST_CASE("score_assignment counts exact triplets in either order, restricted as
   CHECK(hepcat::score_assignment(t, cat).parents_correct == 0);
   CHECK_THROWS_WITH(hepcat::score_assignment(t, std::vector<std::int8_t>(5)),
                     Contains("5 categories for 4 events x 8 jets"));
+  const std::vector<float> tm = hepcat::truth_masses(t);
+  CHECK(tm[0] == Approx(triplet_mass(t, 0, {0, 1, 2})).epsilon(1e-6));
+  CHECK(tm[1] == Approx(triplet_mass(t, 0, {3, 4, 5})).epsilon(1e-6));
+  CHECK(std::isnan(tm[2]));
+  CHECK(tm[7] == Approx(triplet_mass(t, 3, {2, 3, 4})).epsilon(1e-6));
   t.truth.clear();
   CHECK_THROWS_WITH(hepcat::score_assignment(t, cat), Contains("no truth"));
+  CHECK_THROWS_WITH(hepcat::truth_masses(t), Contains("no truth"));
 }
 
 #ifdef HEPCAT_HAVE_HDF5
