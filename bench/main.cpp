@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
       const double max_n = ctx.is_cuda() ? gpu_max : cpu_max;
       for (const auto& w : hepcat::bench::all_workloads()) {
         if (!only.empty() && w.name.find(only) == std::string::npos) continue;
-        for (std::size_t n : sizes_between(min_n, max_n)) {
+        const std::vector<std::size_t> ns =
+            w.fixed_n ? std::vector<std::size_t>{w.fixed_n} : sizes_between(min_n, max_n);
+        for (std::size_t n : ns) {
           const auto step = w.prepare(ctx, n);
           const double s = median_seconds_per_step(ctx, step, batches, batch_seconds);
           const double gbs = w.bytes_per_item * n / s / 1e9;

@@ -66,5 +66,10 @@ void add_merge_command(CLI::App& app);
 void add_cuts_command(CLI::App& app);
 void add_fit_command(CLI::App& app);
 void add_splitfit_command(CLI::App& app);
+/// Adds `assign` with its toy and baseline subcommands and returns it, so that further
+/// subcommands can be registered on it.
+CLI::App& add_assign_command(CLI::App& app);
+/// Adds `train` and `eval` (the ABC model) under the `assign` command.
+void add_assign_model_commands(CLI::App& assign);
 
 }  // namespace hepcat::cli

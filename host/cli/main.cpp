@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   hepcat::cli::add_cuts_command(app);
   hepcat::cli::add_fit_command(app);
   hepcat::cli::add_splitfit_command(app);
+  hepcat::cli::add_assign_model_commands(hepcat::cli::add_assign_command(app));
   try {
     hepcat::cli::reject_repeated_options(app, argc, argv);
     app.parse(argc, argv);
