@@ -208,6 +208,10 @@ void run_baseline(const BaselineCliOptions& o) {
                       {n},
                       {lead6.event_correct.begin(), lead6.event_correct.end()},
                       true});
+    arrays.push_back({"truth/parent_correct",
+                      {n, np},
+                      {matched.parent_correct.begin(), matched.parent_correct.end()},
+                      true});
     arrays.push_back({"truth/m_avg", {n}, as_double(truth_avg)});
   }
   detail::write_result_arrays(o.out, arrays);

@@ -74,7 +74,8 @@ HEPCAT_API void write_jets(const std::string& path, const JetTable& table);
 struct AssignmentScore {
   std::size_t events = 0, events_correct = 0;
   std::size_t parents = 0, parents_correct = 0;
-  std::vector<std::int8_t> event_correct;  ///< per event: 1, 0, or -1 when not scored
+  std::vector<std::int8_t> event_correct;   ///< per event: 1, 0, or -1 when not scored
+  std::vector<std::int8_t> parent_correct;  ///< [n_events][parents]: 1, 0, or -1 when not scored
   double event_purity() const { return events ? double(events_correct) / events : 0.0; }
   double parent_purity() const { return parents ? double(parents_correct) / parents : 0.0; }
 };

@@ -163,6 +163,7 @@ TEST_CASE("score_assignment counts exact triplets in either order, restricted as
   CHECK(s.event_correct == std::vector<std::int8_t>{1, -1, 1, 0});
   CHECK(s.parents == 7);
   CHECK(s.parents_correct == 5);
+  CHECK(s.parent_correct == std::vector<std::int8_t>{1, 1, -1, 1, 1, 1, 0, 0});
   s = hepcat::score_assignment(t, cat, 6);
   CHECK(s.events == 2);
   CHECK(s.events_correct == 1);
