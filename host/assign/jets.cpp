@@ -129,6 +129,7 @@ AssignmentScore score_assignment(const JetTable& t, const std::vector<std::int8_
   const std::size_t limit = reach == 0 ? t.max_jets : reach;
   AssignmentScore score;
   score.event_correct.assign(t.n_events, -1);
+  score.parent_correct.assign(t.n_events * np, -1);
   std::vector<int> cat(np);  // each parent's common category, -1 when its jets disagree
   std::vector<std::uint8_t> scored(np);
   for (std::size_t i = 0; i < t.n_events; ++i) {
@@ -161,6 +162,7 @@ AssignmentScore score_assignment(const JetTable& t, const std::vector<std::int8_
         }
       ++score.parents;
       score.parents_correct += correct;
+      score.parent_correct[i * np + p] = correct ? 1 : 0;
       all_correct = all_correct && correct;
     }
     if (!all_scored) continue;

@@ -47,11 +47,13 @@ void run_assign_toy(AssignToyOptions o) {
   write_jets(o.out, t);
   std::size_t jets = 0;
   for (std::size_t i = 0; i < t.n_events; ++i) jets += t.n_jets(i);
-  std::cout << "wrote " << t.n_events << " "
-            << (o.config.background ? "multijet background" : "signal (M = ")
-            << (o.config.background ? "" : std::to_string(o.config.mass) + " GeV)") << " events, "
-            << static_cast<double>(jets) / t.n_events << " jets per event (seed " << o.config.seed
-            << ") to " << o.out << "\n";
+  std::cout << "wrote " << t.n_events << " ";
+  if (o.config.background)
+    std::cout << "multijet background";
+  else
+    std::cout << "signal (M = " << o.config.mass << " GeV)";
+  std::cout << " events, " << static_cast<double>(jets) / t.n_events << " jets per event (seed "
+            << o.config.seed << ") to " << o.out << "\n";
 }
 
 void add_toy(CLI::App& assign) {
@@ -207,6 +209,10 @@ void run_baseline(const BaselineCliOptions& o) {
     arrays.push_back({"truth/event_correct_leading_6",
                       {n},
                       {lead6.event_correct.begin(), lead6.event_correct.end()},
+                      true});
+    arrays.push_back({"truth/parent_correct",
+                      {n, np},
+                      {matched.parent_correct.begin(), matched.parent_correct.end()},
                       true});
     arrays.push_back({"truth/m_avg", {n}, as_double(truth_avg)});
   }

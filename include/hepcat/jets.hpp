@@ -34,7 +34,7 @@ struct JetTable {
   }
 };
 
-/// Options for read_jets and validate_jets.
+/// Options for read_jets.
 struct JetReadOptions {
   /// Events with fewer real jets are an error (two triplets need 6).
   std::size_t min_jets = 6;
@@ -49,8 +49,8 @@ struct JetReadOptions {
 ///   mass^2), computed in double) or `e`/`E`; optional `TARGETS/<parent>/<daughter>` [N] jet
 ///   indices (-1 = no jet; parents and daughters in the file's creation order, else alphabetical;
 ///   every parent must have the same daughters); optional `WEIGHTS/weight` [N].
-/// - ABC code: `source/{pt, eta, phi, e}` [N][J], real jets are those with E > 0 (see
-///   JetReadOptions for units); optional `source/weight` [N].
+/// - ABC code: `source/{pt, eta, phi, e}` [N][J], real jets are the slots with E != 0 (a
+///   negative E is then reported; see JetReadOptions for units); optional `source/weight` [N].
 /// The result is validated as by validate_jets; padded slots are set to 0.
 HEPCAT_API JetTable read_jets(const std::string& path, const JetReadOptions& options = {});
 
@@ -74,7 +74,8 @@ HEPCAT_API void write_jets(const std::string& path, const JetTable& table);
 struct AssignmentScore {
   std::size_t events = 0, events_correct = 0;
   std::size_t parents = 0, parents_correct = 0;
-  std::vector<std::int8_t> event_correct;  ///< per event: 1, 0, or -1 when not scored
+  std::vector<std::int8_t> event_correct;   ///< per event: 1, 0, or -1 when not scored
+  std::vector<std::int8_t> parent_correct;  ///< [n_events][parents]: 1, 0, or -1 when not scored
   double event_purity() const { return events ? double(events_correct) / events : 0.0; }
   double parent_purity() const { return parents ? double(parents_correct) / parents : 0.0; }
 };

@@ -1,3 +1,4 @@
+#include <omp.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -127,6 +128,22 @@ TEST_CASE("baseline finds the split of smallest mass asymmetry (naive reference)
   }
 }
 
+TEST_CASE("baseline results do not depend on the thread count", "[baseline]") {
+  hepcat::Context ctx("cpu");
+  std::vector<int> n_jets(3000);
+  for (std::size_t i = 0; i < n_jets.size(); ++i) n_jets[i] = 6 + static_cast<int>(i % 5);
+  const hepcat::JetSet jets(ctx, random_jets(n_jets, 10, 8));
+  hepcat::BaselineOptions o;
+  o.leading = 0;
+  omp_set_num_threads(1);
+  const hepcat::BaselineResult one = hepcat::mass_asymmetry_baseline(ctx, jets, o);
+  omp_set_num_threads(2);
+  const hepcat::BaselineResult two = hepcat::mass_asymmetry_baseline(ctx, jets, o);
+  CHECK(one.triplets == two.triplets);
+  CHECK(one.m_avg == two.m_avg);
+  CHECK(one.category == two.category);
+}
+
 TEST_CASE("baseline options out of range", "[baseline]") {
   hepcat::Context ctx("cpu");
   const JetTable t = random_jets({6, 7}, 18, 2);
@@ -163,6 +180,7 @@ TEST_CASE("score_assignment counts exact triplets in either order, restricted as
   CHECK(s.event_correct == std::vector<std::int8_t>{1, -1, 1, 0});
   CHECK(s.parents == 7);
   CHECK(s.parents_correct == 5);
+  CHECK(s.parent_correct == std::vector<std::int8_t>{1, 1, -1, 1, 1, 1, 0, 0});
   s = hepcat::score_assignment(t, cat, 6);
   CHECK(s.events == 2);
   CHECK(s.events_correct == 1);
