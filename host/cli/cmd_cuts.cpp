@@ -70,9 +70,14 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// The interpreter with matplotlib: $HEPCAT_PYTHON (on machines whose packages live in a virtual
+// environment), else the system's /usr/bin/python3, else python3 on the PATH.
 void plot(const std::string& json, const std::string& png) {
-  const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  const std::string cmd = python + " " + shell_quote(plot_script().string()) + " " +
+  const char* env = std::getenv("HEPCAT_PYTHON");
+  const std::string python = env != nullptr && *env != '\0'          ? std::string(env)
+                             : access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
+                                                                     : "python3";
+  const std::string cmd = shell_quote(python) + " " + shell_quote(plot_script().string()) + " " +
                           shell_quote(json) + " " + shell_quote(png) + " > /dev/null";
   if (std::system(cmd.c_str()) != 0)
     throw Error("--plot: " + cmd + " failed (needs matplotlib); the results are in " + json);
