@@ -20,7 +20,11 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// $HEPCAT_PYTHON (machines whose matplotlib lives in a virtual environment), else the system's
+// /usr/bin/python3, else python3 on the PATH.
 std::string python() {
+  const char* env = std::getenv("HEPCAT_PYTHON");
+  if (env != nullptr && *env != '\0') return shell_quote(env);
   return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 

@@ -115,16 +115,20 @@ MergedBinning binning_after(const Histogram& hist, const std::vector<MergePair>&
 }
 
 #ifdef HEPCAT_HAVE_CUDA
-// The GPU loop: device-resident state, and per merge one select kernel whose 5-int step record
-// comes back to the host (to learn the pair, or that a stale bin needs rescanning first).
+// The GPU loop: device-resident state and a device-resident greedy loop. Each round queues as
+// many iterations as merges remain (an iteration merges unless it rescans a stale bin), then
+// reads the bins left: one synchronisation per round, not per merge. Rounds are capped so that
+// progress is reported about 200 times.
 std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist, int target,
                                             const std::vector<double>& host_params,
                                             math::MergeScoreParams<double> p,
                                             const std::function<void(long, long)>& progress) {
   const int n = hist.n_bins;
+  const long total = n - target;
   auto stream = static_cast<cudaStream_t>(ctx.stream());
   Buffer<double> v(ctx, hist.counts), root(ctx, n), best_score(ctx, n), params(ctx, host_params);
-  Buffer<int> id(ctx, n), pos_of(ctx, n), best_partner(ctx, n), stale(ctx, n), step(ctx, 5);
+  Buffer<int> id(ctx, n), pos_of(ctx, n), best_partner(ctx, n), stale(ctx, n),
+      step(ctx, cuda::merge_step_ints()), pairs(ctx, 2 * static_cast<std::size_t>(total));
   Buffer<char> partials(ctx, cuda::merge_partials_bytes(n));
   p.w = params.data();
   p.c = params.data() + static_cast<std::size_t>(hist.n_hyp) * hist.n_hyp;
@@ -138,26 +142,23 @@ std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist,
   s.stale = stale.data();
   s.partials = partials.data();
   s.step = step.data();
+  s.pairs = pairs.data();
   s.cap = n;
   cuda::launch_merge_init(s, p, n, stream);
-  std::vector<MergePair> merges;
-  const long total = n - target;
   const long every = std::max(1L, total / 200);
-  int h_step[4];
-  for (int m = n; m > target;) {
-    cuda::launch_merge_select(s, m, stream);
-    detail::copy_to_host(ctx, h_step, s.step, sizeof(h_step));
-    if (h_step[1]) {
-      cuda::launch_merge_rescan(s, p, m, stream);
-      continue;
-    }
-    cuda::launch_merge_apply(s, p, m, stream);
-    merges.emplace_back(h_step[2], h_step[3]);
-    --m;
-    if (progress && static_cast<long>(merges.size()) % every == 0)
-      progress(static_cast<long>(merges.size()), total);
+  std::vector<int> record(cuda::merge_step_ints());
+  for (long left = total; left > 0;) {
+    const int count = static_cast<int>(std::min(left, every));
+    cuda::launch_merge_iterations(s, p, target, count, stream);
+    detail::copy_to_host(ctx, record.data(), s.step, record.size() * sizeof(int));
+    left = record[cuda::kMergeStepBins] - target;
+    if (progress) progress(record[cuda::kMergeStepMerges], total);
   }
-  ctx.synchronize();
+  std::vector<int> flat(2 * static_cast<std::size_t>(total));
+  detail::copy_to_host(ctx, flat.data(), s.pairs, flat.size() * sizeof(int));
+  std::vector<MergePair> merges;
+  merges.reserve(total);
+  for (long k = 0; k < total; ++k) merges.emplace_back(flat[2 * k], flat[2 * k + 1]);
   return merges;
 }
 #endif

@@ -8,6 +8,7 @@
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/optim.hpp"
+#include "tests/gpu/sizes.hpp"
 
 namespace {
 
@@ -35,7 +36,8 @@ TEST_CASE("CPU and CUDA cut scans agree on loss, gradient, training and hard eff
   const bool learned = GENERATE(false, true);
   const bool grid = GENERATE(false, true);
   const int m = GENERATE(3, 10, 20);
-  const hepcat::CutSample train = sample(200003, m, 7), test = sample(50001, m, 8);
+  const hepcat::CutSample train = sample(hepcat::test::sized(200003, 4003), m, 7),
+                          test = sample(hepcat::test::sized(50001, 1001), m, 8);
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.2, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95};
   cfg.learn_directions = learned;

@@ -7,9 +7,10 @@
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
+#include "tests/gpu/sizes.hpp"
 
-TEST_CASE("CPU and CUDA weighted bin sums agree on two million events", "[gpu][ops]") {
-  const std::size_t n = 2000000;
+TEST_CASE("CPU and CUDA weighted bin sums agree on a large event sample", "[gpu][ops]") {
+  const std::size_t n = hepcat::test::sized<std::size_t>(2000000, 40009);
   std::mt19937 rng(5);
   std::normal_distribution<float> gx(0.f, 1.f);
   std::uniform_real_distribution<float> gw(-1.f, 3.f);

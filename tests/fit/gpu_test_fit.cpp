@@ -7,6 +7,7 @@
 #include "hepcat/context.hpp"
 #include "hepcat/fit.hpp"
 #include "hepcat/splitfit.hpp"
+#include "tests/gpu/sizes.hpp"
 
 TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives, states and covariances",
           "[gpu][fit]") {
@@ -19,7 +20,7 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives, states and
                       300 / (2.5066282746 * 1.7) * std::exp(-0.5 * (x - 125) * (x - 125) / 2.89));
   }
   std::mt19937_64 rng(4);
-  const int n = 5000;
+  const int n = hepcat::test::sized(5000, 200);
   std::vector<double> h(n * 40);
   for (std::size_t i = 0; i < h.size(); ++i)
     h[i] = std::poisson_distribution<int>(mean[i % 40])(rng);
@@ -59,9 +60,9 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives, states and
   }
 }
 
-TEST_CASE("CPU and CUDA Split-N-Fit losses and per-event gradients agree on a million events",
+TEST_CASE("CPU and CUDA Split-N-Fit losses and per-event gradients agree on a large event sample",
           "[gpu][splitfit]") {
-  const std::size_t n = 1000000;
+  const std::size_t n = hepcat::test::sized<std::size_t>(1000000, 20011);
   std::mt19937_64 rng(9);
   std::exponential_distribution<float> bkg(1.f / 35.f);
   std::normal_distribution<float> sig(125.f, 1.7f), noise(0.f, 1.f);
