@@ -99,7 +99,7 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
 
   features_ = Buffer<float>(ctx, n_ * features.size());
   for (std::size_t j = 0; j < features.size(); ++j) {
-    detail::copy_to_backend(ctx, features_.data() + j * n_, features[j].data(), n_ * sizeof(float));
+    memory::copy_to_backend(ctx, features_.data() + j * n_, features[j].data(), n_ * sizeof(float));
     columns_.push_back(features_.data() + j * n_);
   }
   if (!weights.empty()) {
@@ -130,17 +130,17 @@ EventSet::EventSet(const Context& ctx, const EventColumnPointers& columns)
   if (ctx.is_cuda()) {
     for (const float*& f : host) {
       copies.emplace_back(n_);
-      detail::copy_to_host(ctx, copies.back().data(), f, n_ * sizeof(float));
+      memory::copy_to_host(ctx, copies.back().data(), f, n_ * sizeof(float));
       f = copies.back().data();
     }
     if (host_weights) {
       copies.emplace_back(n_);
-      detail::copy_to_host(ctx, copies.back().data(), host_weights, n_ * sizeof(float));
+      memory::copy_to_host(ctx, copies.back().data(), host_weights, n_ * sizeof(float));
       host_weights = copies.back().data();
     }
     if (host_process) {
       process_copy.resize(n_);
-      detail::copy_to_host(ctx, process_copy.data(), host_process, n_ * sizeof(std::int32_t));
+      memory::copy_to_host(ctx, process_copy.data(), host_process, n_ * sizeof(std::int32_t));
       host_process = process_copy.data();
     }
   }

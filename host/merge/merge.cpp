@@ -14,6 +14,7 @@
 #include "host/merge/merge_cpu.hpp"
 
 #include "hepcat/buffer.hpp"
+#include "host/engine/enum_names.hpp"
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/merge.hpp"
 #endif
@@ -150,12 +151,12 @@ std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist,
   for (long left = total; left > 0;) {
     const int count = static_cast<int>(std::min(left, every));
     cuda::launch_merge_iterations(s, p, target, count, stream);
-    detail::copy_to_host(ctx, record.data(), s.step, record.size() * sizeof(int));
+    memory::copy_to_host(ctx, record.data(), s.step, record.size() * sizeof(int));
     left = record[cuda::kMergeStepBins] - target;
     if (progress) progress(record[cuda::kMergeStepMerges], total);
   }
   std::vector<int> flat(2 * static_cast<std::size_t>(total));
-  detail::copy_to_host(ctx, flat.data(), s.pairs, flat.size() * sizeof(int));
+  memory::copy_to_host(ctx, flat.data(), s.pairs, flat.size() * sizeof(int));
   std::vector<MergePair> merges;
   merges.reserve(total);
   for (long k = 0; k < total; ++k) merges.emplace_back(flat[2 * k], flat[2 * k + 1]);
@@ -201,14 +202,17 @@ void Histogram::validate(const std::string& what) const {
   }
 }
 
+namespace {
+const detail::EnumName<MergeMetric> kMetricNames[] = {{MergeMetric::determinant, "determinant"},
+                                                      {MergeMetric::loc_length, "loc_length"}};
+}  // namespace
+
 const char* to_string(MergeMetric metric) {
-  return metric == MergeMetric::determinant ? "determinant" : "loc_length";
+  return detail::enum_to_string(kMetricNames, metric);
 }
 
 MergeMetric parse_merge_metric(const std::string& text) {
-  if (text == "determinant") return MergeMetric::determinant;
-  if (text == "loc_length") return MergeMetric::loc_length;
-  throw Error("unknown merge metric '" + text + "' (use determinant or loc_length)");
+  return detail::parse_enum(kMetricNames, text, "merge metric");
 }
 
 std::vector<MergedBinning> merge_nonlocal(Context& ctx, const Histogram& hist,
@@ -442,8 +446,8 @@ Histogram fill_histogram(Context& ctx, const EventSet& events, const std::vector
   hist.counts.assign(static_cast<std::size_t>(hist.n_hyp) * hist.n_bins, 0.0);
   std::vector<float> weights(events.size());
   std::vector<std::int32_t> process(events.size());
-  detail::copy_to_host(ctx, weights.data(), events.weights(), weights.size() * sizeof(float));
-  detail::copy_to_host(ctx, process.data(), events.process(),
+  memory::copy_to_host(ctx, weights.data(), events.weights(), weights.size() * sizeof(float));
+  memory::copy_to_host(ctx, process.data(), events.process(),
                        process.size() * sizeof(std::int32_t));
   for (std::size_t i = 0; i < bins.size(); ++i)
     hist.counts[static_cast<std::size_t>(process[i]) * hist.n_bins + bins[i]] += weights[i];

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_table.hpp"
@@ -13,7 +14,7 @@
 namespace hepcat {
 
 /// Which columns of a table make up an EventSet.
-struct EventColumns {
+struct HEPCAT_API EventColumns {
   std::vector<std::string> features;  ///< at least one
   std::string weight;                 ///< empty: every event has weight 1
   std::string process;                ///< empty: every event is process 0
@@ -23,7 +24,7 @@ struct EventColumns {
 /// Columns that already live on a context's backend (host memory on the CPU, device memory on
 /// CUDA), for an EventSet that uses them in place. The caller keeps them alive and unchanged for
 /// the EventSet's lifetime.
-struct EventColumnPointers {
+struct HEPCAT_API EventColumnPointers {
   std::vector<std::string> names;         ///< one per feature
   std::vector<const float*> features;     ///< features[j]: n values of feature names[j]
   const float* weights = nullptr;         ///< n values; null: unit weights
@@ -36,7 +37,7 @@ struct EventColumnPointers {
 
 /// Structure-of-arrays events on the context's backend: uploaded once and never copied back, or
 /// borrowed in place (EventColumnPointers). Negative weights are valid.
-class EventSet {
+class HEPCAT_API EventSet {
  public:
   /// Validates and uploads. Throws Error naming the column and the problem for: no rows, no
   /// features, a feature listed twice, unknown column names (listing the available ones),
