@@ -13,7 +13,7 @@
 
 #include <algorithm>
 
-#include "host/atomic_file.hpp"
+#include "host/io/atomic_file.hpp"
 #endif
 
 namespace hepcat {

@@ -8,7 +8,7 @@
 #include "hepcat/assign.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
-#include "host/atomic_file.hpp"
+#include "host/io/atomic_file.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>

@@ -17,7 +17,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
 #include "host/assign/arrays.hpp"
-#include "host/atomic_file.hpp"
+#include "host/io/atomic_file.hpp"
 #include "host/cli/commands.hpp"
 
 namespace hepcat::cli {
