@@ -5,6 +5,7 @@
 #include "host/assign/model_network.hpp"
 
 #include <cblas.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <cmath>
@@ -13,6 +14,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/assign.hpp"
+#include "host/cpu/parallel.hpp"
 
 namespace hepcat::assign {
 
@@ -116,27 +118,68 @@ void add_column_sums(const T* m, size_t rows, int cols, T* out) {
     for (int c = 0; c < cols; ++c) out[c] += m[r * cols + c];
 }
 
+// The GEMMs run single-threaded inside OpenMP threads, each over its own block of rows: OpenBLAS's
+// own threads would compete with the OpenMP loops around them (and spin on a loaded machine).
+// The backward's temporaries (tens of MB for the jet-pair MLP at batch 2048) would otherwise be
+// mmapped and unmapped on every step, a page fault per 4 kB; glibc keeps them in its heap instead.
+void blas_on_one_thread() {
+  static const bool once = [] {
+    openblas_set_num_threads(1);
+    mallopt(M_MMAP_THRESHOLD, 512 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1024 << 20);
+    return true;
+  }();
+  (void)once;
+}
+
+/// Row blocks of at least 256 rows, one per thread at most.
+struct RowBlocks {
+  size_t count, size;
+  explicit RowBlocks(size_t rows) {
+    const size_t by_size = std::max<size_t>(1, rows / 256);
+    count = std::min<size_t>(static_cast<size_t>(cpu::max_threads()), by_size);
+    size = (rows + count - 1) / count;
+  }
+};
+
 /// y[rows][out] = x W^T + b.
 template <class T>
 void linear_forward(const LinearDef& l, const T* p, const T* x, size_t rows, T* y) {
-  gemm(false, true, static_cast<int>(rows), l.out, l.in, T(1), x, l.in, p + l.w, l.in, T(0), y,
-       l.out);
+  blas_on_one_thread();
+  const RowBlocks blocks(rows);
   const T* b = p + l.b;
-#pragma omp parallel for schedule(static)
-  for (Index r = 0; r < static_cast<Index>(rows); ++r)
-    for (int o = 0; o < l.out; ++o) y[r * l.out + o] += b[o];
+#pragma omp parallel for schedule(static, 1)
+  for (Index c = 0; c < static_cast<Index>(blocks.count); ++c) {
+    const size_t begin = c * blocks.size, n = std::min(blocks.size, rows - std::min(rows, begin));
+    if (n == 0) continue;
+    gemm(false, true, static_cast<int>(n), l.out, l.in, T(1), x + begin * l.in, l.in, p + l.w, l.in,
+         T(0), y + begin * l.out, l.out);
+    for (size_t r = begin; r < begin + n; ++r)
+      for (int o = 0; o < l.out; ++o) y[r * l.out + o] += b[o];
+  }
 }
 
-/// From dy: dW += dy^T x, db += column sums, and dx = dy W when dx is not null.
+/// From dy: dW += dy^T x (per row block, blocks added in order), db += column sums, and
+/// dx = dy W when dx is not null.
 template <class T>
 void linear_backward(const LinearDef& l, const T* p, const T* x, const T* dy, size_t rows, T* g,
                      T* dx) {
-  gemm(true, false, l.out, l.in, static_cast<int>(rows), T(1), dy, l.out, x, l.in, T(1), g + l.w,
-       l.in);
+  blas_on_one_thread();
+  const RowBlocks blocks(rows);
+  const size_t wsize = static_cast<size_t>(l.out) * l.in;
+  std::vector<T> partial(blocks.count * wsize, T(0));
+#pragma omp parallel for schedule(static, 1)
+  for (Index c = 0; c < static_cast<Index>(blocks.count); ++c) {
+    const size_t begin = c * blocks.size, n = std::min(blocks.size, rows - std::min(rows, begin));
+    if (n == 0) continue;
+    gemm(true, false, l.out, l.in, static_cast<int>(n), T(1), dy + begin * l.out, l.out,
+         x + begin * l.in, l.in, T(0), &partial[c * wsize], l.in);
+    if (dx)
+      gemm(false, false, static_cast<int>(n), l.in, l.out, T(1), dy + begin * l.out, l.out, p + l.w,
+           l.in, T(0), dx + begin * l.in, l.in);
+  }
+  add_column_sums(partial.data(), blocks.count, static_cast<int>(wsize), g + l.w);
   add_column_sums(dy, rows, l.out, g + l.b);
-  if (dx)
-    gemm(false, false, static_cast<int>(rows), l.in, l.out, T(1), dy, l.out, p + l.w, l.in, T(0),
-         dx, l.in);
 }
 
 /// LayerNorm (and ReLU) of every row of y in place, saving xhat and 1/std.
@@ -152,17 +195,25 @@ void norm_forward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_
 }
 
 /// Backward of norm_forward: dy (gradient of the output y) becomes the gradient of the input,
-/// in place; gamma and beta gradients added in row order.
+/// in place; gamma and beta gradients summed per row block, blocks added in order.
 template <class T>
 void norm_backward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_t rows, const T* y,
                    const std::vector<T>& xhat, const std::vector<T>& rstd, T* dy, T* g) {
-  std::vector<T> dgamma(rows * n, T(0)), dbeta(rows * n, T(0));
-#pragma omp parallel for schedule(static)
-  for (Index r = 0; r < static_cast<Index>(rows); ++r)
-    math::layer_norm_backward(dy + r * n, y + r * n, &xhat[r * n], rstd[r], n, p + gamma, relu,
-                              dy + r * n, &dgamma[r * n], &dbeta[r * n]);
-  add_column_sums(dgamma.data(), rows, n, g + gamma);
-  add_column_sums(dbeta.data(), rows, n, g + beta);
+  const RowBlocks blocks(rows);
+  std::vector<T> partial(blocks.count * 2 * n, T(0));
+#pragma omp parallel for schedule(static, 1)
+  for (Index c = 0; c < static_cast<Index>(blocks.count); ++c) {
+    const size_t begin = c * blocks.size, end = std::min(rows, begin + blocks.size);
+    T* dgamma = &partial[c * 2 * n];
+    for (size_t r = begin; r < end; ++r)
+      math::layer_norm_backward(dy + r * n, y + r * n, &xhat[r * n], rstd[r], n, p + gamma, relu,
+                                dy + r * n, dgamma, dgamma + n);
+  }
+  for (size_t c = 0; c < blocks.count; ++c)
+    for (int i = 0; i < n; ++i) {
+      g[gamma + i] += partial[c * 2 * n + i];
+      g[beta + i] += partial[c * 2 * n + n + i];
+    }
 }
 
 template <class T>

@@ -124,7 +124,7 @@ struct EvalOptions {
   CommonOptions common;
   std::string model, input, out = "assign_eval.h5", summary = "assign_eval.json";
   Selection selection;
-  std::size_t batch = 4096;
+  std::size_t batch = 2048;
 };
 
 // Median and quartiles of the finite values.

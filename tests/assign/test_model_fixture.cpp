@@ -164,7 +164,8 @@ TEST_CASE("ABC outputs of an event do not depend on the rest of its batch", "[as
       const auto one = hepcat::assign_forward(fx.model, x.data() + b * 50, 1, 10, choice);
       for (std::size_t j = 0; j < 10; ++j)
         if (std::abs(one.logit_gap[j]) > 1e-3f) CHECK(one.category[j] == all.category[b * 10 + j]);
-      CHECK(one.loss[0] == Approx(all.loss[b]).epsilon(1e-5));
+      // Equal up to float rounding: the GEMMs' row blocks differ with the batch size.
+      CHECK(one.loss[0] == Approx(all.loss[b]).epsilon(1e-4));
       for (int t = 0; t < 2; ++t) CHECK(one.mass[t] == Approx(all.mass[b * 2 + t]).epsilon(1e-5));
     }
   }
