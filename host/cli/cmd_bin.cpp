@@ -15,6 +15,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -79,18 +80,16 @@ BinningObjectiveSettings objective_settings(const BinOptions& o) {
   return s;
 }
 
-// Progress line on stderr (terminals only): epoch, loss, Z and the time left.
-std::function<void(const EpochRecord&)> progress_printer(int epochs, const std::string& label) {
+// The progress line (terminals only): epoch, loss and Z, one line per training run.
+std::function<void(const EpochRecord&)> progress_printer(int epochs) {
   if (!stderr_is_terminal()) return {};
-  auto start = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto line = std::make_shared<std::unique_ptr<Progress>>();
   return [=](const EpochRecord& r) {
-    if (r.epoch == 0) *start = std::chrono::steady_clock::now();
-    const double spent =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
-    const double left = spent / (r.epoch + 1) * (epochs - r.epoch - 1);
-    std::fprintf(stderr, "\r%sepoch %d/%d  loss %.5g  Z %.4f  %.1f s left   ", label.c_str(),
-                 r.epoch + 1, epochs, r.loss, r.combined, left);
-    if (r.epoch + 1 == epochs) std::fprintf(stderr, "\n");
+    if (r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs);
+    char measure[64];
+    std::snprintf(measure, sizeof measure, "loss %.5g  Z %.4f", r.loss, r.combined);
+    (*line)->update(r.epoch + 1, measure);
+    if (r.epoch + 1 == epochs) line->reset();
   };
 }
 
@@ -185,7 +184,7 @@ void run_study(const BinOptions& o, Context& ctx) {
           std::fprintf(stderr, "scenario %d %s %d bins: Z test %.4f (baseline %.4f)\n", r.scenario,
                        r.task.c_str(), r.bins, r.test_z, r.baseline_test_z);
       },
-      progress_printer(o.epochs, ""));
+      progress_printer(o.epochs));
   std::cout << format_study_table(rows);
   if (!o.out.empty()) {
     nlohmann::json j = nlohmann::json::array();
@@ -234,7 +233,7 @@ void run_bin(const BinOptions& o) {
   const EventTable table = read_table(o.input, columns);
   require_rows(table, o.input);
   for (const std::string& c : columns) require_finite(table, o.input, c);
-  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs, ""));
+  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
       "%.2f s on %s\n",

@@ -21,6 +21,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/optim.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -188,15 +189,7 @@ void run_cuts(const CutsOptions& o) {
   const Schedule lr = Schedule::parse(o.lr, o.epochs);
 
   CutScan scan(ctx, cfg, train);
-  const bool show = stderr_is_terminal() || o.common.verbose;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto progress = [&](int epoch, const CutLossTerms& loss) {
-    const int every = std::max(1, o.epochs / 10);
-    if (!show || ((epoch + 1) % every != 0 && epoch + 1 != o.epochs)) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << "epoch " << epoch + 1 << "/" << o.epochs << "  loss " << loss.total() << "  ETA "
-              << el / (epoch + 1) * (o.epochs - epoch - 1) << " s\n";
-  };
   // The loop of CutScan::train, with checkpoints: a resumed run takes exactly the steps the
   // interrupted one had left.
   Optimizer optimizer(ctx, opt, scan.layout().size());
@@ -214,19 +207,22 @@ void run_cuts(const CutsOptions& o) {
     first_epoch = static_cast<int>(c.epoch);
     loss = {c.last_loss[0], c.last_loss[1], c.last_loss[2], c.last_loss[3], c.last_loss[4]};
   }
-  for (int e = first_epoch; e < o.epochs; ++e) {
-    loss = scan.step(optimizer, lr.at(e));
-    progress(e, loss);
-    if (!o.checkpoint.empty() && ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs)) {
-      Checkpoint c;
-      c.command = "cuts";
-      c.settings = settings;
-      c.epoch = e + 1;
-      c.parameters = scan.params().to_host(ctx);
-      c.optimizer_steps = optimizer.steps();
-      c.optimizer_state = optimizer.state();
-      c.last_loss = {loss.efficiency, loss.background, loss.cut_size, loss.bce, loss.smoothness};
-      write_checkpoint(o.checkpoint, c);
+  {
+    Progress progress("epoch", o.epochs, o.common.verbose, first_epoch);
+    for (int e = first_epoch; e < o.epochs; ++e) {
+      loss = scan.step(optimizer, lr.at(e));
+      progress.update(e + 1, "loss " + std::to_string(loss.total()));
+      if (!o.checkpoint.empty() && ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs)) {
+        Checkpoint c;
+        c.command = "cuts";
+        c.settings = settings;
+        c.epoch = e + 1;
+        c.parameters = scan.params().to_host(ctx);
+        c.optimizer_steps = optimizer.steps();
+        c.optimizer_state = optimizer.state();
+        c.last_loss = {loss.efficiency, loss.background, loss.cut_size, loss.bce, loss.smoothness};
+        write_checkpoint(o.checkpoint, c);
+      }
     }
   }
   ctx.synchronize();
@@ -325,7 +321,7 @@ void add_cuts_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "cuts",
       "learn rectangular cuts at signal-efficiency working points by gradient (CABIN, "
-      "SCIENCE.md section 3)");
+      "docs/cuts.md)");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input", o->input, "events: .csv or .h5/.hdf5 (file.h5:/group)")->required();
   add_list_option(*cmd, "--features", o->features,

@@ -17,6 +17,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/merge.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -135,10 +136,11 @@ void run_merge(MergeCliOptions o) {
   if (o.targets.empty()) throw Error("no --target given (and none in the input)");
   options.metric = parse_merge_metric(o.metric.empty() ? "loc_length" : o.metric);
   options.comp_to_first = o.comp_to_first;
-  const bool show = stderr_is_terminal();
-  if (show)
-    options.progress = [](long done, long total) {
-      std::cerr << "\rmerging: " << done << " / " << total << " merges" << std::flush;
+  std::unique_ptr<Progress> line;
+  if (stderr_is_terminal())
+    options.progress = [&line](long done, long total) {
+      if (!line) line = std::make_unique<Progress>("merge", total);
+      line->update(done);
     };
 
   const auto start = std::chrono::steady_clock::now();
@@ -147,7 +149,7 @@ void run_merge(MergeCliOptions o) {
                           : merge_nonlocal(ctx, hist, o.targets, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (show) std::cerr << "\n";
+  line.reset();
 
   const bool local = o.merger == "local";
   const auto negative = static_cast<long>(

@@ -14,6 +14,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/splitfit.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -121,6 +122,10 @@ void run_splitfit(SplitFitOptions& o) {
                                                 o.common.seed));
     };
     if (!o.init_model.empty()) out["significance_before"] = evaluate(m);
+    Progress line("step", o.training.steps);
+    o.training.progress = [&line](int step, double loss) {
+      line.update(step, "loss " + std::to_string(loss));
+    };
     const std::vector<double> history =
         o.supervised
             ? train_supervised(ctx, m, x, table.column(o.label), weights_of(table), o.training)
@@ -142,10 +147,10 @@ void run_splitfit(SplitFitOptions& o) {
 
 void add_splitfit_command(CLI::App& app) {
   auto o = std::make_shared<SplitFitOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "splitfit",
-      "train a logistic score with the Split-N-Fit loss (SCIENCE.md section 4) and report the "
-      "median pseudo-experiment significance of the score > 0 selection");
+  CLI::App* cmd =
+      app.add_subcommand("splitfit",
+                         "train a logistic score with the Split-N-Fit loss and report the "
+                         "median pseudo-experiment significance of the score > 0 selection");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input,-i", o->input, "events table (.csv or .h5)")->required();
   cmd->add_option("--test", o->test, "independent table for the significance (default: input)");

@@ -30,7 +30,7 @@ void reject_repeated_options(const CLI::App& app, int argc, char** argv) {
       for (const std::string& name : opt->get_lnames())
         if (arg == "--" + name || arg.rfind("--" + name + "=", 0) == 0) ++count;
       for (const std::string& name : opt->get_snames())
-        if (arg.rfind("-" + name, 0) == 0 && arg.rfind("--", 0) != 0) ++count;
+        if (arg == "-" + name) ++count;
     }
     if (count > 1)
       throw Error(opt->get_name() + " was given " + std::to_string(count) +

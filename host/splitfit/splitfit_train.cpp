@@ -75,6 +75,7 @@ std::vector<double> optimise(Context& ctx, LinearScore& m, const std::vector<std
   std::vector<double> history, c;
   for (int step = 0; step < t.steps; ++step) {
     history.push_back(loss_and_coefficients(c));
+    if (t.progress) t.progress(step + 1, history.back());
     grads.upload(ctx, parameter_gradient(m, x, c));
     opt.step(params, grads, t.learning_rate);
     host = params.to_host(ctx);

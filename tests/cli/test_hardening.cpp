@@ -230,6 +230,10 @@ TEST_CASE("a scalar option given twice is named; list options take commas and re
   require_one_error(run_cli(dir, "bin --epochs 10 --epochs 20"), "--epochs was given 2 times");
   require_one_error(run_cli(dir, "cuts --input x.csv --out=a.json --out b.json"),
                     "--out was given 2 times");
+  // A value that looks like a short option is not a repeat of it.
+  const CliRun value = run_cli(dir, "splitfit -i x.csv --features a --lo -inf --out s.json");
+  REQUIRE(!value.err_lines.empty());
+  CHECK(value.err_lines.front().find("was given") == std::string::npos);
   write_text(dir / "h.json", R"({"counts": [[1, 2, 3, 4, 5], [5, 4, 3, 2, 1]]})");
   for (const std::string targets : {"--target 3,2", "--target 3 2", "--target 3 --target 2"}) {
     INFO(targets);

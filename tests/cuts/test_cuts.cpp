@@ -277,7 +277,9 @@ namespace {
 // The fixture's CSV: a header, then numbers; the last column is the label.
 hepcat::CutSample read_fixture_csv(const std::string& path) {
   std::ifstream in(path);
-  INFO("fixture " << path << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
   REQUIRE(in.good());
   std::string line;
   std::getline(in, line);
@@ -308,7 +310,9 @@ TEST_CASE("efficiency scan on the CABIN fixture reaches each target and matches 
   const hepcat::CutSample all = read_fixture_csv(dir + "toy_seed3.csv");
   nlohmann::json published;
   std::ifstream published_file(dir + "cabin_seed3.json");
-  INFO("fixture " << dir << "cabin_seed3.json (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
+  INFO("fixture " << dir
+                  << "cabin_seed3.json (the reference fixtures; configure with "
+                     "-DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
   REQUIRE(published_file.good());
   published_file >> published;
   const std::size_t n_train = published.at("n_train").get<std::size_t>();

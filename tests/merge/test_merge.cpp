@@ -128,7 +128,9 @@ TEST_CASE("nonlocal merger reproduces every published MiLoMerge fixture partitio
                                     std::string("milomerge_1.2.0_seed1.json"));
   const std::string path = std::string(HEPCAT_FIXTURES_DIR) + "/merge/" + file;
   std::ifstream in(path);
-  INFO("fixture " << path << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
   REQUIRE(in.good());
   const nlohmann::json doc = nlohmann::json::parse(in);
   hepcat::Context ctx(device);
@@ -392,7 +394,9 @@ TEST_CASE("hepcat merge reproduces a fixture from JSON and merges a histogram fi
   const std::string tmp = HEPCAT_TEST_TMP;
   const std::string path = std::string(HEPCAT_FIXTURES_DIR) + "/merge/milomerge_1.0.1_seed1.json";
   std::ifstream in(path);
-  INFO("fixture " << path << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
   REQUIRE(in.good());
   const nlohmann::json c = nlohmann::json::parse(in).at("cases").at(1);
   std::ofstream(tmp + "/merge_case.json") << c.dump();
