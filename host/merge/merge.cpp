@@ -116,10 +116,12 @@ MergedBinning binning_after(const Histogram& hist, const std::vector<MergePair>&
 }
 
 #ifdef HEPCAT_HAVE_CUDA
-// The GPU loop: device-resident state and a device-resident greedy loop. Each round queues as
-// many iterations as merges remain (an iteration merges unless it rescans a stale bin), then
-// reads the bins left: one synchronisation per round, not per merge. Rounds are capped so that
-// progress is reported about 200 times.
+// The GPU loop: device-resident state and a device-resident greedy loop. Each round queues
+// iterations, at most as many as merges remain (an iteration merges unless it rescans a stale
+// bin), then reads the bins left: one synchronisation per round, not per merge. A round captures
+// and instantiates a graph (about a millisecond of host time while the device waits), so rounds are
+// at least 1024 iterations long, or 1/200 of the merges when that is longer: progress comes at
+// most 200 times, and less often than from the CPU loop for merges under 200k bins.
 std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist, int target,
                                             const std::vector<double>& host_params,
                                             math::MergeScoreParams<double> p,
@@ -146,7 +148,7 @@ std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist,
   s.pairs = pairs.data();
   s.cap = n;
   cuda::launch_merge_init(s, p, n, stream);
-  const long every = std::max(1L, total / 200);
+  const long every = std::max(1024L, total / 200);
   std::vector<int> record(cuda::merge_step_ints());
   for (long left = total; left > 0;) {
     const int count = static_cast<int>(std::min(left, every));
