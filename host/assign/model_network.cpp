@@ -14,7 +14,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/assign.hpp"
-#include "host/cpu/parallel.hpp"
+#include "host/engine/parallel.hpp"
 
 namespace hepcat::assign {
 
