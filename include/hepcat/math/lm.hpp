@@ -38,6 +38,14 @@
 
 namespace hepcat::math {
 
+// The fit's large functions are called from several places (starts, profiles, the background-only
+// fit); on the device each inlined copy multiplies compile time and code size, so they stay calls.
+#if defined(__CUDACC__)
+#define HEPCAT_FIT_CALL __noinline__
+#else
+#define HEPCAT_FIT_CALL
+#endif
+
 enum class Estimator : int {
   neyman = 0,    ///< (h - mu)^2 / max(h, 1): empty bins get variance 1
   pearson = 1,   ///< (h - mu)^2 / mu
@@ -241,8 +249,9 @@ HEPCAT_HD void gather_system(const T* H, const int* idx, int m, T lambda, T* a) 
 /// second-order dual numbers: H = sum d2v/dmu2 J J^T + dv/dmu d2mu/dtheta2. Returns false when
 /// the objective is not finite.
 template <int N, class T>
-HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                                 const T* params, T* objective, T* g, T* H) {
+HEPCAT_FIT_CALL HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T* edges, const T* h,
+                                                 const T* var, const T* params, T* objective, T* g,
+                                                 T* H) {
   using S = Dual2<T, N>;
   S q[kMaxFitParams];
   for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
@@ -272,8 +281,9 @@ HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T* edges, const T
 /// fixed parameters): r_k = sum_j c_j dmu_j/dtheta_k (dir^T d2mu_j/dtheta2 dir) over the free
 /// slots k, c_j the Fisher curvature, all at `params`.
 template <int N, class T>
-HEPCAT_HD void fit_acceleration_rhs(const FitProblem<T>& P, const T* edges, const T* h,
-                                    const T* var, const T* params, const T* dir, T* r) {
+HEPCAT_FIT_CALL HEPCAT_HD void fit_acceleration_rhs(const FitProblem<T>& P, const T* edges,
+                                                    const T* h, const T* var, const T* params,
+                                                    const T* dir, T* r) {
   using S = DualDir<T, N>;
   S q[kMaxFitParams];
   for (int i = 0; i < P.n_params; ++i) {
@@ -306,8 +316,8 @@ struct FitOutcome {
 /// the Hessian is not positive definite) and, when `covariance` is not null, the n_params x
 /// n_params covariance V = 2 errordef H^-1 there (rows and columns of fixed parameters 0).
 template <int N, class T>
-HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                                T* params, T* errors, T* covariance) {
+HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h,
+                                                const T* var, T* params, T* errors, T* covariance) {
   constexpr T kLambdaMin = T(1e-12), kLambdaMax = T(1e16), kMaxAcceleration = T(0.75);
   T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {}, dir[kMaxFitParams] = {};
   for (int i = 0; i < P.n_params; ++i) {
@@ -534,8 +544,9 @@ HEPCAT_HD FitProblem<T> without_parameter(const FitProblem<T>& P, int drop) {
 /// offsets from best[i] (lower <= 0 <= upper); a side stopped by a bound gives the bound, one
 /// that does not converge in 30 profile fits NaN.
 template <int N, class T>
-HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                         const T* best, T minimum, T error, int i, T* lower, T* upper) {
+HEPCAT_FIT_CALL HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges, const T* h,
+                                         const T* var, const T* best, T minimum, T error, int i,
+                                         T* lower, T* upper) {
   FitProblem<T> Q = without_parameter(P, i);
   Q.tolerance = P.tolerance < T(1e-10) ? P.tolerance : T(1e-10);
   const T target = std::sqrt(P.errordef);
