@@ -4,7 +4,6 @@
 #include "hepcat/error.hpp"
 #include "hepcat/jets.hpp"
 #include "hepcat/math/assign_kinematics.hpp"
-#include "host/assign/arrays.hpp"
 #include "host/assign/jets_check.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
@@ -356,8 +355,6 @@ JetTable read_jets(const std::string& path, const JetReadOptions& options) {
       "' holds no jets: expected group INPUTS/Source (SPANet layout) or source (ABC layout)");
 }
 
-namespace detail {
-
 void write_result_arrays(const std::string& path, const std::vector<ResultArray>& arrays) {
   for (const ResultArray& a : arrays) {
     std::size_t n = 1;
@@ -366,7 +363,7 @@ void write_result_arrays(const std::string& path, const std::vector<ResultArray>
       throw Error("cannot write '" + path + "': array '" + a.name + "' has " +
                   std::to_string(a.values.size()) + " values for its shape");
   }
-  write_atomically(path, [&](const std::string& temp) {
+  detail::write_atomically(path, [&](const std::string& temp) {
     NewFile f(temp, path);
     for (const ResultArray& a : arrays)
       f.dataset(a.name, std::vector<hsize_t>(a.shape.begin(), a.shape.end()),
@@ -374,8 +371,6 @@ void write_result_arrays(const std::string& path, const std::vector<ResultArray>
     f.finish();
   });
 }
-
-}  // namespace detail
 
 void write_jets(const std::string& path, const JetTable& t) {
   validate_jets(t, "'" + path + "'", 0);
@@ -441,11 +436,9 @@ void write_jets(const std::string& path, const JetTable&) {
   no_hdf5(path);
 }
 
-namespace detail {
 void write_result_arrays(const std::string& path, const std::vector<ResultArray>&) {
   no_hdf5(path);
 }
-}  // namespace detail
 
 #endif
 

@@ -16,8 +16,6 @@
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
-#include "host/assign/arrays.hpp"
-#include "host/io/atomic_file.hpp"
 #include "host/cli/commands.hpp"
 
 namespace hepcat::cli {
@@ -146,7 +144,7 @@ void run_baseline(const BaselineCliOptions& o) {
     throw Error("--pt-unit must be GeV or MeV, got '" + o.pt_unit + "'");
   Context ctx(o.common.device, o.common.verbose);
   check_hdf5_output("--out", o.out);
-  if (!o.summary.empty()) detail::check_output_path(o.summary);
+  if (!o.summary.empty()) check_output(o.summary);
   JetReadOptions read;
   read.min_jets = o.min_jets;
   read.abc_pt_unit = o.pt_unit;
@@ -162,7 +160,7 @@ void run_baseline(const BaselineCliOptions& o) {
   const std::size_t n = t.n_events;
   std::vector<double> n_jets(n);
   for (std::size_t i = 0; i < n; ++i) n_jets[i] = static_cast<double>(t.n_jets(i));
-  std::vector<detail::ResultArray> arrays = {
+  std::vector<ResultArray> arrays = {
       {"triplets", {n, 2, 3}, {r.triplets.begin(), r.triplets.end()}, true},
       {"m1", {n}, as_double(r.m1)},
       {"m2", {n}, as_double(r.m2)},
@@ -216,7 +214,7 @@ void run_baseline(const BaselineCliOptions& o) {
                       true});
     arrays.push_back({"truth/m_avg", {n}, as_double(truth_avg)});
   }
-  detail::write_result_arrays(o.out, arrays);
+  write_result_arrays(o.out, arrays);
   if (!o.summary.empty()) write_text_atomic(o.summary, summary.dump(1) + "\n");
   std::cout << "baseline over " << n << " events ("
             << (o.leading == 0 ? std::string("all jets") : "leading " + std::to_string(o.leading))

@@ -16,7 +16,7 @@ namespace hepcat {
 
 /// Host-side jet events. Per-jet arrays are row-major [n_events][max_jets]; pt and E in GeV.
 /// The real jets of an event form a prefix of its slots (mask 1), padded slots hold 0.
-struct JetTable {
+struct HEPCAT_API JetTable {
   std::size_t n_events = 0, max_jets = 0;
   std::vector<float> pt, eta, phi, e;
   std::vector<std::uint8_t> mask;      ///< 1 = real jet
@@ -129,5 +129,20 @@ class HEPCAT_API JetSet {
   std::vector<std::string> parents_, daughters_;
   double weight_sum_ = 0;
 };
+
+/// One per-event result dataset of the assign commands: `name` may hold groups ("truth/m_avg"),
+/// created as needed; `values` row-major with `shape`, stored as float32, or as int32 when
+/// `integer`.
+struct HEPCAT_API ResultArray {
+  std::string name;
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+  bool integer = false;
+};
+
+/// Writes the arrays into a new HDF5 file, atomically (datasets in the order given). Throws
+/// Error for a shape that does not match the values, and the no-HDF5 Error in builds without it.
+HEPCAT_API void write_result_arrays(const std::string& path,
+                                    const std::vector<ResultArray>& arrays);
 
 }  // namespace hepcat
