@@ -151,7 +151,9 @@ def test_bad_inputs_raise_a_clear_error(cpu, data, kwargs, message):
     assert message in str(e.value)
 
 
-def test_nan_message_is_the_cli_message(cpu, cli, write_h5):
+def test_nan_message_names_what_the_cli_names(cpu, cli, write_h5):
+    # The CLI reads a file and names it with the row; arrays have no file, so both name the
+    # column and the value.
     x = np.array([0.1, 0.2, np.nan, 0.3], np.float32)
     path = write_h5({"x": x, "process": np.zeros(4, np.float32)})
     cli_message = cli("merge", "--events", path, "--features", "x", "--process", "process",
@@ -160,4 +162,5 @@ def test_nan_message_is_the_cli_message(cpu, cli, write_h5):
     with pytest.raises(hepcat.Error) as e:
         hepcat.Events({"x": x, "process": np.zeros(4, np.float32)}, features=["x"],
                       process="process", context=cpu)
-    assert str(e.value) == cli_message
+    for part in ("'x'", "nan"):
+        assert part in str(e.value) and part in cli_message
