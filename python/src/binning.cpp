@@ -65,14 +65,9 @@ std::shared_ptr<Events> make_events(std::shared_ptr<Context> ctx,
 }
 
 py::dict record_dict(const EpochRecord& r) {
-  py::dict d;
-  d["epoch"] = r.epoch;
-  d["loss"] = r.loss;
-  d["z"] = r.combined;
-  d["z_per_signal"] = r.per_signal;
-  d["lr"] = r.lr;
-  d["temperature"] = r.temperature;
-  return d;
+  return py::dict(py::arg("epoch") = r.epoch, py::arg("loss") = r.loss, py::arg("z") = r.combined,
+                  py::arg("z_per_signal") = r.per_signal, py::arg("lr") = r.lr,
+                  py::arg("temperature") = r.temperature);
 }
 
 py::dict history_dict(const std::vector<EpochRecord>& h) {
@@ -108,11 +103,8 @@ py::dict yields_dict(const BinSums& y) {
 }
 
 py::dict evaluation_dict(const BinningEvaluation& e) {
-  py::dict d;
-  d["loss"] = e.loss;
-  d["z"] = e.combined;
-  d["z_per_signal"] = e.per_signal;
-  return d;
+  return py::dict(py::arg("loss") = e.loss, py::arg("z") = e.combined,
+                  py::arg("z_per_signal") = e.per_signal);
 }
 
 py::dict sample_dict(const SampleReport& s) {

@@ -108,15 +108,10 @@ FitInputs fit_inputs(const FitConfig& c, const py::handle& histograms, const py:
 }
 
 py::dict significance_dict(PseudoExperiments&& p) {
-  py::dict d;
-  d["median"] = p.median;
-  d["q16"] = p.q16;
-  d["q84"] = p.q84;
-  d["q025"] = p.q025;
-  d["q975"] = p.q975;
-  d["unconverged_fits"] = p.unconverged_fits;
-  d["toys"] = to_numpy(std::move(p.significance));
-  return d;
+  return py::dict(py::arg("median") = p.median, py::arg("q16") = p.q16, py::arg("q84") = p.q84,
+                  py::arg("q025") = p.q025, py::arg("q975") = p.q975,
+                  py::arg("unconverged_fits") = p.unconverged_fits,
+                  py::arg("toys") = to_numpy(std::move(p.significance)));
 }
 
 py::dict score_dict(const LinearScore& m) {

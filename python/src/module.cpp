@@ -19,6 +19,17 @@ py::dict table_dict(EventTable&& table) {
   return out;
 }
 
+/// The columns of the toy `generate` draws with `config`, generated without the GIL.
+template <class Config>
+py::dict generated_table(EventTable (*generate)(const Config&), const Config& config) {
+  EventTable t;
+  {
+    py::gil_scoped_release release;
+    t = generate(config);
+  }
+  return table_dict(std::move(t));
+}
+
 }  // namespace
 
 }  // namespace hepcat::python
@@ -42,51 +53,27 @@ PYBIND11_MODULE(_hepcat, m) {
 
   m.def("build_info", [] {
     const BuildInfo b = build_info();
-    py::dict d;
-    d["version"] = b.version;
-    d["cuda"] = b.cuda;
-    d["cuda_architectures"] = b.cuda_architectures;
-    d["hdf5"] = b.hdf5;
-    d["openmp"] = b.openmp;
-    d["cpu_threads"] = b.cpu_threads;
     py::list devices;
     for (const DeviceInfo& i : cuda_devices())
       devices.append(py::dict(py::arg("index") = i.index, py::arg("name") = i.name,
                               py::arg("memory_bytes") = i.memory_bytes));
-    d["cuda_devices"] = devices;
-    return d;
+    return py::dict(py::arg("version") = b.version, py::arg("cuda") = b.cuda,
+                    py::arg("cuda_architectures") = b.cuda_architectures, py::arg("hdf5") = b.hdf5,
+                    py::arg("openmp") = b.openmp, py::arg("cpu_threads") = b.cpu_threads,
+                    py::arg("cuda_devices") = devices);
   });
 
   m.def(
       "gato_toy",
       [](int scenario, std::int64_t events, std::uint64_t seed, double lumi) {
-        GatoToyConfig c;
-        c.scenario = scenario;
-        c.events = events;
-        c.seed = seed;
-        c.lumi = lumi;
-        EventTable t;
-        {
-          py::gil_scoped_release release;
-          t = generate_gato_toy(c);
-        }
-        return table_dict(std::move(t));
+        return generated_table(generate_gato_toy, GatoToyConfig{scenario, events, seed, lumi});
       },
       py::arg("scenario"), py::arg("events"), py::arg("seed"), py::arg("lumi"));
   m.def(
       "splitfit_toy",
       [](std::int64_t background, std::int64_t signal, bool mismodelled, std::uint64_t seed) {
-        SplitFitToyConfig c;
-        c.background_events = background;
-        c.signal_events = signal;
-        c.mismodelled = mismodelled;
-        c.seed = seed;
-        EventTable t;
-        {
-          py::gil_scoped_release release;
-          t = generate_splitfit_toy(c);
-        }
-        return table_dict(std::move(t));
+        return generated_table(generate_splitfit_toy,
+                               SplitFitToyConfig{background, signal, mismodelled, seed});
       },
       py::arg("background_events"), py::arg("signal_events"), py::arg("mismodelled"),
       py::arg("seed"));

@@ -35,12 +35,7 @@ double gaussian(const double* x, const double* mu) {
 }
 
 GatoToyConfig config(int scenario, std::int64_t events, std::uint64_t seed = 1, double lumi = 100) {
-  GatoToyConfig c;
-  c.scenario = scenario;
-  c.events = events;
-  c.seed = seed;
-  c.lumi = lumi;
-  return c;
+  return GatoToyConfig{scenario, events, seed, lumi};
 }
 
 std::vector<int> process_ids(const EventTable& t) {
