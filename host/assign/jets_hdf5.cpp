@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "host/io/atomic_file.hpp"
+#include "host/io/hdf5_handle.hpp"
 #endif
 
 namespace hepcat {
@@ -21,27 +22,8 @@ namespace hepcat {
 
 namespace {
 
-// An HDF5 identifier closed by the function that matches what opened it.
-class H5Id {
- public:
-  H5Id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~H5Id() {
-    if (id_ >= 0) close_(id_);
-  }
-  H5Id(const H5Id&) = delete;
-  H5Id& operator=(const H5Id&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-  bool close() {
-    const hid_t id = id_;
-    id_ = -1;
-    return close_(id) >= 0;
-  }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
+using detail::hdf5_link_names;
+using detail::Hdf5Handle;
 
 bool has_link(hid_t loc, const std::string& path) {
   // Checks each component, as H5Lexists requires.
@@ -53,28 +35,6 @@ bool has_link(hid_t loc, const std::string& path) {
     if (next == std::string::npos) return true;
     pos = next + 1;
   }
-}
-
-herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
-}
-
-// Member names in creation order when tracked, else in name order (what h5py shows).
-std::vector<std::string> members(hid_t group) {
-  std::vector<std::string> names;
-  unsigned flags = 0;
-  H5Id gcpl(H5Gget_create_plist(group), H5Pclose);
-  hsize_t idx = 0;
-  if (gcpl.ok() && H5Pget_link_creation_order(gcpl.get(), &flags) >= 0 &&
-      (flags & H5P_CRT_ORDER_TRACKED) &&
-      H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_link, &names) >= 0)
-    return names;
-  names.clear();
-  H5Eclear2(H5E_DEFAULT);
-  idx = 0;
-  H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link, &names);
-  return names;
 }
 
 class JetFile {
@@ -92,10 +52,10 @@ class JetFile {
   std::vector<T> read(const std::string& name, int rank, hid_t mem,
                       std::vector<hsize_t>* dims_out) const {
     if (!has(name)) throw Error("'" + path_ + "' has no dataset '" + name + "'");
-    H5Id ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    Hdf5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok()) throw Error("cannot open " + what(name));
-    H5Id space(H5Dget_space(ds.get()), H5Sclose);
-    H5Id type(H5Dget_type(ds.get()), H5Tclose);
+    Hdf5Handle space(H5Dget_space(ds.get()), H5Sclose);
+    Hdf5Handle type(H5Dget_type(ds.get()), H5Tclose);
     const H5T_class_t cls = H5Tget_class(type.get());
     const bool boolean = cls == H5T_ENUM && H5Tget_size(type.get()) == 1;
     if (cls != H5T_INTEGER && cls != H5T_FLOAT && !boolean)
@@ -112,7 +72,7 @@ class JetFile {
     if (boolean) {
       // h5py stores bool as a 1-byte enum {FALSE = 0, TRUE = 1}: read the raw bytes.
       std::vector<std::uint8_t> raw(n);
-      H5Id native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
+      Hdf5Handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose);
       if (n > 0 && H5Dread(ds.get(), native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)
         throw Error("cannot read " + what(name));
       std::copy(raw.begin(), raw.end(), values.begin());
@@ -125,16 +85,16 @@ class JetFile {
 
   /// The `unit` attribute of a dataset, or "" when it has none.
   std::string unit(const std::string& name) const {
-    H5Id ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+    Hdf5Handle ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
     if (!ds.ok() || H5Aexists(ds.get(), "unit") <= 0) return "";
-    H5Id attr(H5Aopen(ds.get(), "unit", H5P_DEFAULT), H5Aclose);
-    H5Id type(H5Aget_type(attr.get()), H5Tclose);
+    Hdf5Handle attr(H5Aopen(ds.get(), "unit", H5P_DEFAULT), H5Aclose);
+    Hdf5Handle type(H5Aget_type(attr.get()), H5Tclose);
     if (H5Tget_class(type.get()) != H5T_STRING)
       throw Error(what(name) + " has a 'unit' attribute that is not a string");
     std::string text;
     if (H5Tis_variable_str(type.get()) > 0) {
       char* s = nullptr;
-      H5Id mem(H5Tcopy(H5T_C_S1), H5Tclose);
+      Hdf5Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
       H5Tset_size(mem.get(), H5T_VARIABLE);
       if (H5Aread(attr.get(), mem.get(), &s) >= 0 && s) text = s;
       H5free_memory(s);
@@ -147,9 +107,9 @@ class JetFile {
   }
 
   std::vector<std::string> group_members(const std::string& name) const {
-    H5Id g(H5Gopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
+    Hdf5Handle g(H5Gopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
     if (!g.ok()) throw Error("'" + path_ + "' has no group '" + name + "'");
-    return members(g.get());
+    return hdf5_link_names(g.get());
   }
 
  private:
@@ -166,7 +126,7 @@ class JetFile {
   }
 
   std::string path_;
-  H5Id file_;
+  Hdf5Handle file_;
 };
 
 // Reads a per-jet [N][J] array; the first one read sets the shape of `t`, the others must match.
@@ -313,15 +273,17 @@ class NewFile {
     throw Error("cannot write '" + target_ + "': " + what);
   }
   void group(const std::string& name) {
-    H5Id g(H5Gcreate2(file_.get(), name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT), H5Gclose);
+    Hdf5Handle g(H5Gcreate2(file_.get(), name.c_str(), lcpl_.get(), gcpl_.get(), H5P_DEFAULT),
+                 H5Gclose);
     if (!g.ok()) fail("cannot create group '" + name + "'");
   }
   void dataset(const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
                hid_t mem_type, const void* data) {
-    H5Id space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
-    H5Id ds(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), lcpl_.get(), H5P_DEFAULT,
-                       H5P_DEFAULT),
-            H5Dclose);
+    Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                     H5Sclose);
+    Hdf5Handle ds(H5Dcreate2(file_.get(), name.c_str(), file_type, space.get(), lcpl_.get(),
+                             H5P_DEFAULT, H5P_DEFAULT),
+                  H5Dclose);
     if (!ds.ok()) fail("cannot create dataset '" + name + "'");
     if (H5Dwrite(ds.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 || !ds.close())
       fail("cannot write dataset '" + name + "'");
@@ -341,7 +303,7 @@ class NewFile {
   }
 
   std::string target_;
-  H5Id fcpl_, lcpl_, gcpl_, file_;
+  Hdf5Handle fcpl_, lcpl_, gcpl_, file_;
 };
 
 }  // namespace
@@ -385,7 +347,7 @@ void write_jets(const std::string& path, const JetTable& t) {
     group("INPUTS");
     group("INPUTS/Source");
     // The boolean type h5py writes: a 1-byte enum {FALSE = 0, TRUE = 1}.
-    H5Id boolean(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose);
+    Hdf5Handle boolean(H5Tenum_create(H5T_NATIVE_INT8), H5Tclose);
     const std::int8_t no = 0, yes = 1;
     H5Tenum_insert(boolean.get(), "FALSE", &no);
     H5Tenum_insert(boolean.get(), "TRUE", &yes);

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "host/io/atomic_file.hpp"
+#include "host/io/hdf5_handle.hpp"
 #endif
 
 namespace hepcat {
@@ -46,29 +47,6 @@ std::string hdf5_reason() {
   return reason.empty() ? "" : " (" + reason + ")";
 }
 
-// An HDF5 identifier closed by the function that matches what opened it.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
-  }
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  hid_t get() const { return id_; }
-  bool ok() const { return id_ >= 0; }
-  /// Closes now and reports whether that worked (file closes flush data).
-  bool close() {
-    const hid_t id = id_;
-    id_ = -1;
-    return close_(id) >= 0;
-  }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
 std::string normalise_group(std::string group) {
   while (group.size() > 1 && group.back() == '/') group.pop_back();
   return group;
@@ -78,39 +56,15 @@ std::string dataset_path(const std::string& group, const std::string& name) {
   return (group == "/" ? "" : group) + "/" + name;
 }
 
-herr_t collect_link(hid_t, const char* name, const H5L_info_t*, void* out) {
-  static_cast<std::vector<std::string>*>(out)->emplace_back(name);
-  return 0;
-}
-
-// Link names in creation order when the group tracks it (hepcat's writer does), otherwise in
-// HDF5's name index order (alphabetical), which is what h5py and most tools show.
-std::vector<std::string> link_names(hid_t group) {
-  std::vector<std::string> names;
-  unsigned flags = 0;
-  Handle gcpl(H5Gget_create_plist(group), H5Pclose);
-  if (gcpl.ok() && H5Pget_link_creation_order(gcpl.get(), &flags) >= 0 &&
-      (flags & H5P_CRT_ORDER_TRACKED)) {
-    hsize_t idx = 0;
-    if (H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, collect_link, &names) >= 0)
-      return names;
-    names.clear();
-    H5Eclear2(H5E_DEFAULT);
-  }
-  hsize_t idx = 0;
-  H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &idx, collect_link, &names);
-  return names;
-}
-
 bool is_dataset(hid_t group, const std::string& name) {
-  Handle obj(H5Oopen(group, name.c_str(), H5P_DEFAULT), H5Oclose);
+  Hdf5Handle obj(H5Oopen(group, name.c_str(), H5P_DEFAULT), H5Oclose);
   return obj.ok() && H5Iget_type(obj.get()) == H5I_DATASET;
 }
 
 // The extents of a dataset after checking that it holds numbers.
 std::vector<hsize_t> numeric_extents(hid_t ds, const std::string& what) {
-  Handle space(H5Dget_space(ds), H5Sclose);
-  Handle type(H5Dget_type(ds), H5Tclose);
+  Hdf5Handle space(H5Dget_space(ds), H5Sclose);
+  Hdf5Handle type(H5Dget_type(ds), H5Tclose);
   const H5T_class_t cls = type.ok() ? H5Tget_class(type.get()) : H5T_NO_CLASS;
   if (cls != H5T_INTEGER && cls != H5T_FLOAT)
     throw Error(what + " is not numeric (hepcat reads integer and floating-point datasets)");
@@ -137,7 +91,7 @@ std::string describe(const std::string& path, const std::string& where) {
 std::vector<float> read_column(const std::string& path, hid_t group, const std::string& where,
                                const std::string& name) {
   const std::string what = describe(path, where);
-  Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
+  Hdf5Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
   const std::vector<hsize_t> dims = numeric_extents(ds.get(), what);
   if (dims.size() != 1)
@@ -157,7 +111,7 @@ class OpenGroup {
       H5Eclear2(H5E_DEFAULT);
       throw Error("'" + path + "' has no group '" + group_path_ + "'");
     }
-    for (const std::string& name : link_names(group_.get()))
+    for (const std::string& name : hdf5_link_names(group_.get()))
       if (is_dataset(group_.get(), name)) datasets_.push_back(name);
     H5Eclear2(H5E_DEFAULT);
   }
@@ -189,14 +143,14 @@ class OpenGroup {
   }
 
   std::string path_, group_path_;
-  Handle file_, group_;
+  Hdf5Handle file_, group_;
   std::vector<std::string> datasets_;
 };
 
 hid_t create_group(hid_t file, const std::string& path, unsigned order) {
-  Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
+  Hdf5Handle lcpl(H5Pcreate(H5P_LINK_CREATE), H5Pclose);
   H5Pset_create_intermediate_group(lcpl.get(), 1);
-  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  Hdf5Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
   H5Pset_link_creation_order(gcpl.get(), order);
   return H5Gcreate2(file, path.c_str(), lcpl.get(), gcpl.get(), H5P_DEFAULT);
 }
@@ -233,7 +187,7 @@ Array read_hdf5_array(const std::string& path, const std::string& group_name,
   const OpenGroup group(path, group_name);
   group.require(dataset);
   const std::string what = describe(path, group.where(dataset));
-  Handle ds(H5Dopen2(group.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  Hdf5Handle ds(H5Dopen2(group.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
   const std::vector<hsize_t> dims = numeric_extents(ds.get(), what);
   if (rank > 0 && dims.size() != static_cast<std::size_t>(rank))
@@ -256,25 +210,25 @@ void write_hdf5(const std::string& path, const std::string& group_name, const Ev
     };
     // Creation order is tracked so that readers get the columns back in the order written.
     const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+    Hdf5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
     H5Pset_link_creation_order(fcpl.get(), order);
-    Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+    Hdf5Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
     if (!file.ok()) fail("cannot create the file");
-    Handle group(group_path == "/" ? H5Gopen2(file.get(), "/", H5P_DEFAULT)
-                                   : create_group(file.get(), group_path, order),
-                 H5Gclose);
+    Hdf5Handle group(group_path == "/" ? H5Gopen2(file.get(), "/", H5P_DEFAULT)
+                                       : create_group(file.get(), group_path, order),
+                     H5Gclose);
     if (!group.ok()) fail("cannot create group '" + group_path + "'");
     // Uncompressed chunks of 1 MiB: fast to write, and readers can take slices.
     const hsize_t n = table.rows();
     const hsize_t chunk = std::max<hsize_t>(1, std::min<hsize_t>(n, hsize_t{1} << 18));
-    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+    Hdf5Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
     H5Pset_chunk(dcpl.get(), 1, &chunk);
     for (std::size_t j = 0; j < table.names.size(); ++j) {
       const std::string where = dataset_path(group_path, table.names[j]);
-      Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-      Handle ds(H5Dcreate2(group.get(), table.names[j].c_str(), H5T_IEEE_F32LE, space.get(),
-                           H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                H5Dclose);
+      Hdf5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+      Hdf5Handle ds(H5Dcreate2(group.get(), table.names[j].c_str(), H5T_IEEE_F32LE, space.get(),
+                               H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                    H5Dclose);
       if (!ds.ok()) fail("cannot create dataset '" + where + "'");
       if (n > 0 && H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                             table.columns[j].data()) < 0)
