@@ -254,7 +254,7 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
   out.logit_gap.resize(events * jets);
   for (std::size_t r = 0; r < events * jets; ++r) {
     const T* l = &cache.x_final[r * e];
-    const int best = math::hard_choice(l, t);
+    const int best = math::argmax(l, t);
     out.category[r] = cache.pad[r] ? -1 : best;
     T second = -INFINITY;
     for (int k = 0; k < t; ++k)

@@ -392,7 +392,7 @@ void jet_choice(const std::vector<T>& x, size_t rows, int e, int t, bool soft, T
     if (soft)
       math::soft_choice(&x[r * e], t, temperature, &a[r * t]);
     else
-      a[r * t + math::hard_choice(&x[r * e], t)] = T(1);
+      a[r * t + math::argmax(&x[r * e], t)] = T(1);
   }
 }
 

@@ -111,25 +111,17 @@ class NonlocalMerger {
       for (int j = begin; j < end; ++j)
         out[j - begin] = math::determinant_score<NH>(p, x, 1, v + j, cap);
   }
+  // row_scores<n_> for the hypothesis counts 2 to kMaxUnrolled, row_scores<0> (the count read
+  // at run time) above.
+  static constexpr int kMaxUnrolled = 8;
+  template <int NH = 2>
   void scores(const double* x, double root_x, int begin, int end, double* out) const {
-    switch (n_) {
-      case 2:
-        return row_scores<2>(x, root_x, begin, end, out);
-      case 3:
-        return row_scores<3>(x, root_x, begin, end, out);
-      case 4:
-        return row_scores<4>(x, root_x, begin, end, out);
-      case 5:
-        return row_scores<5>(x, root_x, begin, end, out);
-      case 6:
-        return row_scores<6>(x, root_x, begin, end, out);
-      case 7:
-        return row_scores<7>(x, root_x, begin, end, out);
-      case 8:
-        return row_scores<8>(x, root_x, begin, end, out);
-      default:
-        return row_scores<0>(x, root_x, begin, end, out);
-    }
+    if constexpr (NH > kMaxUnrolled)
+      row_scores<0>(x, root_x, begin, end, out);
+    else if (n_ == NH)
+      row_scores<NH>(x, root_x, begin, end, out);
+    else
+      scores<NH + 1>(x, root_x, begin, end, out);
   }
 
   // Every pair scored once (scores are symmetric to the bit): row i offers to i and to each

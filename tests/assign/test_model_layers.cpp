@@ -152,7 +152,7 @@ TEST_CASE("Soft jet choice, candidate masses, ISR energy, MSE and distance", "[a
     double z = 0;
     for (double v : l) z += std::exp(v / 0.1);
     for (int t = 0; t < 3; ++t) CHECK(a[t] == Approx(std::exp(l[t] / 0.1) / z).epsilon(1e-12));
-    CHECK(m::hard_choice(l.data(), 3) == int(std::max_element(l.begin(), l.end()) - l.begin()));
+    CHECK(m::argmax(l.data(), 3) == int(std::max_element(l.begin(), l.end()) - l.begin()));
     const auto f = [&] {
       std::vector<double> aa(3);
       m::soft_choice(l.data(), 3, 0.1, aa.data());

@@ -9,6 +9,7 @@
 
 #include "hepcat/math/hd.hpp"
 #include "hepcat/math/random.hpp"
+#include "hepcat/math/softmax.hpp"
 
 namespace hepcat::math {
 
@@ -206,15 +207,6 @@ HEPCAT_HD void soft_choice_backward(const T* a, const T* da, int n, T temperatur
   T dot = 0;
   for (int t = 0; t < n; ++t) dot += a[t] * da[t];
   for (int t = 0; t < n; ++t) dlogits[t] += a[t] * (da[t] - dot) / temperature;
-}
-
-/// Hard jet choice: the first category of largest logit (torch.argmax's tie rule).
-template <class T>
-HEPCAT_HD int hard_choice(const T* logits, int n) {
-  int best = 0;
-  for (int t = 1; t < n; ++t)
-    if (logits[t] > logits[best]) best = t;
-  return best;
 }
 
 /// Jet four-vector (E, px, py, pz) in GeV from the model input features; pt or E equal to exactly

@@ -33,6 +33,13 @@ HEPCAT_HD std::int32_t float_to_bits(float f) {
   return i;
 #endif
 }
+/// c[0] x^(N-1) + c[1] x^(N-2) + ... + c[N-1] by Horner's rule.
+template <int N>
+HEPCAT_HD float horner(float x, const float (&c)[N]) {
+  float p = c[0];
+  for (int k = 1; k < N; ++k) p = p * x + c[k];
+  return p;
+}
 }  // namespace detail
 
 template <class T>
@@ -52,15 +59,8 @@ HEPCAT_HD float exp_approx<float>(float x) {
   const float n = r - kShift;
   const std::int32_t i = detail::float_to_bits(r) - detail::float_to_bits(kShift);
   const float g = (x - n * 0.693145752f) - n * 1.42860677e-6f;  // ln 2 split for exact n ln 2
-  float p = 1.f / 5040.f;
-  p = p * g + 1.f / 720.f;
-  p = p * g + 1.f / 120.f;
-  p = p * g + 1.f / 24.f;
-  p = p * g + 1.f / 6.f;
-  p = p * g + 0.5f;
-  p = p * g + 1.f;
-  p = p * g + 1.f;
-  return p * detail::bits_to_float((i + 127) << 23);
+  const float c[] = {1.f / 5040.f, 1.f / 720.f, 1.f / 120.f, 1.f / 24.f, 1.f / 6.f, 0.5f, 1.f, 1.f};
+  return detail::horner(g, c) * detail::bits_to_float((i + 127) << 23);
 }
 
 template <class T>
@@ -80,13 +80,8 @@ HEPCAT_HD float log_approx<float>(float x) {
   const float a = detail::bits_to_float(bits - e * (1 << 23));
   const float s = (a - 1.f) / (a + 1.f);
   const float s2 = s * s;
-  float p = 1.f / 11.f;
-  p = p * s2 + 1.f / 9.f;
-  p = p * s2 + 1.f / 7.f;
-  p = p * s2 + 1.f / 5.f;
-  p = p * s2 + 1.f / 3.f;
-  p = p * s2 + 1.f;
-  return 2.f * s * p + static_cast<float>(e) * 0.693147181f;
+  const float c[] = {1.f / 11.f, 1.f / 9.f, 1.f / 7.f, 1.f / 5.f, 1.f / 3.f, 1.f};
+  return 2.f * s * detail::horner(s2, c) + static_cast<float>(e) * 0.693147181f;
 }
 
 /// The logistic function 1 / (1 + e^-t), the soft pass/fail of every method.

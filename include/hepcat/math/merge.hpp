@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include "hepcat/math/hd.hpp"
 
@@ -15,16 +16,14 @@ constexpr int kMaxMergeHypotheses = 32;
 
 // Products nvcc may not fuse into FMAs: host and device then round every score identically and
 // the CPU and GPU mergers take the same sequence of merges, ties included.
-HEPCAT_HD double mul_rn(double a, double b) {
+template <class T>
+HEPCAT_HD T mul_rn(T a, T b) {
+  static_assert(std::is_same_v<T, float> || std::is_same_v<T, double>, "float or double");
 #ifdef __CUDA_ARCH__
-  return __dmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-HEPCAT_HD float mul_rn(float a, float b) {
-#ifdef __CUDA_ARCH__
-  return __fmul_rn(a, b);
+  if constexpr (std::is_same_v<T, float>)
+    return __fmul_rn(a, b);
+  else
+    return __dmul_rn(a, b);
 #else
   return a * b;
 #endif

@@ -202,15 +202,6 @@ HEPCAT_HD void gmm_score_backward(const T* comp, const T* x, int d, T coef, G* g
   grad[d + tri_size(d)] += G(coef);
 }
 
-/// Hard category: argmax_k s_k (the first on ties).
-template <class T>
-HEPCAT_HD int argmax(const T* s, int n) {
-  int best = 0;
-  for (int k = 1; k < n; ++k)
-    if (s[k] > s[best]) best = k;
-  return best;
-}
-
 /// How GMM means are kept in the data range: inside the simplex, mu = softmax([raw, 0])[:d]
 /// (for softmax-classifier scores), or in a box, mu_a = lo_a + sigmoid(raw_a) (hi_a - lo_a).
 enum class MeanParametrisation { simplex, box };

@@ -61,4 +61,14 @@ HEPCAT_HD T log_sum_exp(const T* v, int n) {
   return z.log_sum();
 }
 
+/// The hard counterpart of softmax: the index of the largest of n values, the first on ties
+/// (torch.argmax's rule); n >= 1.
+template <class T>
+HEPCAT_HD int argmax(const T* v, int n) {
+  int best = 0;
+  for (int k = 1; k < n; ++k)
+    if (v[k] > v[best]) best = k;
+  return best;
+}
+
 }  // namespace hepcat::math
