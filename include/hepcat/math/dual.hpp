@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "hepcat/math/hd.hpp"
 
@@ -13,6 +14,8 @@ namespace hepcat::math {
 template <class T, int N>
 struct Dual {
   static_assert(N >= 1 && N <= 16, "Dual carries 1 to 16 derivatives");
+  using scalar_type = T;
+  static constexpr bool kDerivesScalarForms = true;  // see derived_scalar_t
   T v;
   T d[N];
 
@@ -83,21 +86,8 @@ HEPCAT_HD Dual<T, N> operator/(const Dual<T, N>& a, const Dual<T, N>& b) {
   return r;
 }
 
-// Mixed dual-scalar arithmetic (scalars are constants).
-template <class T, int N>
-HEPCAT_HD Dual<T, N> operator+(const Dual<T, N>& a, T b) {
-  Dual<T, N> r = a;
-  r.v += b;
-  return r;
-}
-template <class T, int N>
-HEPCAT_HD Dual<T, N> operator+(T a, const Dual<T, N>& b) {
-  return b + a;
-}
-template <class T, int N>
-HEPCAT_HD Dual<T, N> operator-(const Dual<T, N>& a, T b) {
-  return a + (-b);
-}
+// Mixed dual-scalar arithmetic: the forms that differ between dual types (the others are at
+// the end of the file).
 template <class T, int N>
 HEPCAT_HD Dual<T, N> operator-(T a, const Dual<T, N>& b) {
   return chain(b, a - b.v, T(-1));
@@ -107,38 +97,9 @@ HEPCAT_HD Dual<T, N> operator*(const Dual<T, N>& a, T b) {
   return chain(a, a.v * b, b);
 }
 template <class T, int N>
-HEPCAT_HD Dual<T, N> operator*(T a, const Dual<T, N>& b) {
-  return b * a;
-}
-template <class T, int N>
-HEPCAT_HD Dual<T, N> operator/(const Dual<T, N>& a, T b) {
-  return a * (T(1) / b);
-}
-template <class T, int N>
 HEPCAT_HD Dual<T, N> operator/(T a, const Dual<T, N>& b) {
   const T inv = T(1) / b.v;
   return chain(b, a * inv, -a * inv * inv);
-}
-
-template <class T, int N>
-HEPCAT_HD Dual<T, N>& operator+=(Dual<T, N>& a, const Dual<T, N>& b) {
-  a = a + b;
-  return a;
-}
-template <class T, int N>
-HEPCAT_HD Dual<T, N>& operator*=(Dual<T, N>& a, const Dual<T, N>& b) {
-  a = a * b;
-  return a;
-}
-
-// Comparisons look at values only (branches in models pick a formula, they are not smoothed).
-template <class T, int N>
-HEPCAT_HD bool operator<(const Dual<T, N>& a, T b) {
-  return a.v < b;
-}
-template <class T, int N>
-HEPCAT_HD bool operator>(const Dual<T, N>& a, T b) {
-  return a.v > b;
 }
 
 template <class T, int N>
@@ -156,18 +117,9 @@ HEPCAT_HD Dual<T, N> sqrt(const Dual<T, N>& x) {
   return chain(x, s, T(0.5) / s);
 }
 template <class T, int N>
-HEPCAT_HD Dual<T, N> abs(const Dual<T, N>& x) {
-  return x.v < T(0) ? -x : x;
-}
-template <class T, int N>
 HEPCAT_HD Dual<T, N> erf(const Dual<T, N>& x) {
   // d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
   return chain(x, std::erf(x.v), T(1.1283791670955126) * std::exp(-x.v * x.v));
-}
-/// x^y for dual base and exponent: exp(y log x), x > 0.
-template <class T, int N>
-HEPCAT_HD Dual<T, N> pow(const Dual<T, N>& x, const Dual<T, N>& y) {
-  return exp(y * log(x));
 }
 /// x^c for a constant exponent; valid for any x where x^c is defined.
 template <class T, int N>
@@ -189,6 +141,8 @@ template <class T, int N>
 struct Dual2 {
   static_assert(N >= 1 && N <= 16, "Dual2 carries 1 to 16 derivatives");
   static constexpr int kPairs = N * (N + 1) / 2;
+  using scalar_type = T;
+  static constexpr bool kDerivesScalarForms = true;  // see derived_scalar_t
   T v;
   T d[N];
   T h[kPairs];
@@ -249,20 +203,6 @@ HEPCAT_HD Dual2<T, N> operator/(const Dual2<T, N>& a, const Dual2<T, N>& b) {
 }
 
 template <class T, int N>
-HEPCAT_HD Dual2<T, N> operator+(const Dual2<T, N>& a, T b) {
-  Dual2<T, N> r = a;
-  r.v += b;
-  return r;
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N> operator+(T a, const Dual2<T, N>& b) {
-  return b + a;
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N> operator-(const Dual2<T, N>& a, T b) {
-  return a + (-b);
-}
-template <class T, int N>
 HEPCAT_HD Dual2<T, N> operator-(T a, const Dual2<T, N>& b) {
   return chain(b, a - b.v, T(-1), T(0));
 }
@@ -271,35 +211,9 @@ HEPCAT_HD Dual2<T, N> operator*(const Dual2<T, N>& a, T b) {
   return chain(a, a.v * b, b, T(0));
 }
 template <class T, int N>
-HEPCAT_HD Dual2<T, N> operator*(T a, const Dual2<T, N>& b) {
-  return b * a;
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N> operator/(const Dual2<T, N>& a, T b) {
-  return a * (T(1) / b);
-}
-template <class T, int N>
 HEPCAT_HD Dual2<T, N> operator/(T a, const Dual2<T, N>& b) {
   const T inv = T(1) / b.v;
   return chain(b, a * inv, -a * inv * inv, T(2) * a * inv * inv * inv);
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N>& operator+=(Dual2<T, N>& a, const Dual2<T, N>& b) {
-  a = a + b;
-  return a;
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N>& operator*=(Dual2<T, N>& a, const Dual2<T, N>& b) {
-  a = a * b;
-  return a;
-}
-template <class T, int N>
-HEPCAT_HD bool operator<(const Dual2<T, N>& a, T b) {
-  return a.v < b;
-}
-template <class T, int N>
-HEPCAT_HD bool operator>(const Dual2<T, N>& a, T b) {
-  return a.v > b;
 }
 
 template <class T, int N>
@@ -318,18 +232,10 @@ HEPCAT_HD Dual2<T, N> sqrt(const Dual2<T, N>& x) {
   return chain(x, s, T(0.5) / s, T(-0.25) / (s * x.v));
 }
 template <class T, int N>
-HEPCAT_HD Dual2<T, N> abs(const Dual2<T, N>& x) {
-  return x.v < T(0) ? -x : x;
-}
-template <class T, int N>
 HEPCAT_HD Dual2<T, N> erf(const Dual2<T, N>& x) {
   // erf' = 2/sqrt(pi) exp(-x^2), erf'' = -2 x erf'
   const T d = T(1.1283791670955126) * std::exp(-x.v * x.v);
   return chain(x, std::erf(x.v), d, T(-2) * x.v * d);
-}
-template <class T, int N>
-HEPCAT_HD Dual2<T, N> pow(const Dual2<T, N>& x, const Dual2<T, N>& y) {
-  return exp(y * log(x));
 }
 template <class T, int N>
 HEPCAT_HD Dual2<T, N> pow(const Dual2<T, N>& x, T c) {
@@ -348,6 +254,7 @@ HEPCAT_HD Dual2<T, N> pow(T c, const Dual2<T, N>& y) {
 // acceleration needs.
 template <class T, int N>
 struct DualDir {
+  using scalar_type = T;
   Dual<T, N> j;
   Dual2<T, 1> u;
   HEPCAT_HD DualDir() : j(T(0)), u(T(0)) {}
@@ -394,31 +301,69 @@ template <class T, int N>
 HEPCAT_HD DualDir<T, N> operator-(const DualDir<T, N>& a) {
   return DualDir<T, N>(-a.j, -a.u);
 }
-template <class T, int N>
-HEPCAT_HD DualDir<T, N> abs(const DualDir<T, N>& x) {
-  return x.j.v < T(0) ? -x : x;
-}
-template <class T, int N>
-HEPCAT_HD DualDir<T, N>& operator+=(DualDir<T, N>& a, const DualDir<T, N>& b) {
+
+// What the dual types derive the same way from their own arithmetic and elementary functions,
+// written once. dual_scalar_t<D> is the scalar of a dual type (Dual, Dual2, DualDir) and names
+// no type otherwise, which keeps these overloads away from plain scalars.
+template <class D>
+using dual_scalar_t = typename D::scalar_type;
+
+template <class D, class = dual_scalar_t<D>>
+HEPCAT_HD D& operator+=(D& a, const D& b) {
   a = a + b;
   return a;
 }
-template <class T, int N>
-HEPCAT_HD DualDir<T, N>& operator*=(DualDir<T, N>& a, const DualDir<T, N>& b) {
+template <class D, class = dual_scalar_t<D>>
+HEPCAT_HD D& operator*=(D& a, const D& b) {
   a = a * b;
   return a;
 }
-template <class T, int N>
-HEPCAT_HD bool operator<(const DualDir<T, N>& a, T b) {
-  return a.j.v < b;
+
+// Comparisons look at values only (branches in models pick a formula, they are not smoothed).
+template <class D>
+HEPCAT_HD bool operator<(const D& a, dual_scalar_t<D> b) {
+  return value_of(a) < b;
 }
-template <class T, int N>
-HEPCAT_HD bool operator>(const DualDir<T, N>& a, T b) {
-  return a.j.v > b;
+template <class D>
+HEPCAT_HD bool operator>(const D& a, dual_scalar_t<D> b) {
+  return value_of(a) > b;
 }
-template <class T, int N>
-HEPCAT_HD DualDir<T, N> pow(const DualDir<T, N>& x, const DualDir<T, N>& y) {
+template <class D, class T = dual_scalar_t<D>>
+HEPCAT_HD D abs(const D& x) {
+  return x < T(0) ? -x : x;
+}
+/// x^y for dual base and exponent: exp(y log x), x > 0.
+template <class D, class = dual_scalar_t<D>>
+HEPCAT_HD D pow(const D& x, const D& y) {
   return exp(y * log(x));
+}
+
+// Mixed dual-scalar arithmetic of Dual and Dual2 (scalars are constants): each defines c - x,
+// x * c and c / x; the other forms follow (DualDir defines all of its own).
+template <class D>
+using derived_scalar_t = std::enable_if_t<D::kDerivesScalarForms, dual_scalar_t<D>>;
+
+template <class D>
+HEPCAT_HD D operator+(const D& a, derived_scalar_t<D> b) {
+  D r = a;
+  r.v += b;
+  return r;
+}
+template <class D>
+HEPCAT_HD D operator+(derived_scalar_t<D> a, const D& b) {
+  return b + a;
+}
+template <class D>
+HEPCAT_HD D operator-(const D& a, derived_scalar_t<D> b) {
+  return a + (-b);
+}
+template <class D>
+HEPCAT_HD D operator*(derived_scalar_t<D> a, const D& b) {
+  return b * a;
+}
+template <class D>
+HEPCAT_HD D operator/(const D& a, derived_scalar_t<D> b) {
+  return a * (dual_scalar_t<D>(1) / b);
 }
 
 }  // namespace hepcat::math
