@@ -1,8 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -13,40 +10,21 @@
 #include "hepcat/context.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
+#include "tests/cli/cli_run.hpp"
 
 #if defined(HEPCAT_CLI) && defined(HEPCAT_HAVE_HDF5)
 
-namespace fs = std::filesystem;
+using namespace hepcat_test;
 
 namespace {
 
+// Runs `hepcat assign <args>` in dir/out.
+CliRun run(const fs::path& dir, const std::string& args) {
+  return run_cli(dir, "assign " + args);
+}
+
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / ("cli_assign_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir / "out");
-  return dir;
-}
-
-struct Run {
-  int status = -1;
-  std::vector<std::string> err_lines;
-};
-
-// Runs `hepcat assign <args>` in dir/out; stderr collected line by line outside dir/out.
-Run run(const fs::path& dir, const std::string& args) {
-  const fs::path err = dir / "stderr.txt";
-  const std::string cmd = "cd \"" + (dir / "out").string() + "\" && \"" + HEPCAT_CLI +
-                          "\" assign " + args + " > /dev/null 2> \"" + err.string() + "\"";
-  Run r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream in(err);
-  for (std::string line; std::getline(in, line);) r.err_lines.push_back(line);
-  return r;
-}
-
-std::size_t entries(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
+  return scratch_dir("cli_assign_" + name);
 }
 
 const std::string kFixture = std::string(HEPCAT_FIXTURES_DIR) + "/assign/ttbar_allhad_a.h5";
@@ -55,8 +33,8 @@ const std::string kFixture = std::string(HEPCAT_FIXTURES_DIR) + "/assign/ttbar_a
 
 TEST_CASE("hepcat assign toy writes the generator's events in SPANet's layout", "[cli][assign]") {
   const fs::path dir = scratch("toy");
-  const Run r = run(dir, "toy --events 2000 --mass 400 --seed 5 --device cpu --out sig.h5");
-  INFO((r.err_lines.empty() ? "" : r.err_lines.front()));
+  const CliRun r = run(dir, "toy --events 2000 --mass 400 --seed 5 --device cpu --out sig.h5");
+  INFO(first_error(r));
   REQUIRE(r.status == 0);
   hepcat::JetToyConfig c;
   c.events = 2000;
@@ -67,7 +45,7 @@ TEST_CASE("hepcat assign toy writes the generator's events in SPANet's layout", 
   CHECK(got.pt == expected.pt);
   CHECK(got.truth == expected.truth);
   CHECK(got.parents == std::vector<std::string>{"g1", "g2"});
-  CHECK(entries(dir / "out") == 1);
+  CHECK(listing(dir / "out").size() == 1);
   CHECK(run(dir, "toy --help").status == 0);
   CHECK(run(dir, "baseline --help").status == 0);
 }
@@ -75,9 +53,9 @@ TEST_CASE("hepcat assign toy writes the generator's events in SPANet's layout", 
 TEST_CASE("hepcat assign baseline on the ttbar fixture: per-event file and summary",
           "[cli][assign][fixture]") {
   const fs::path dir = scratch("baseline");
-  const Run r =
+  const CliRun r =
       run(dir, "baseline -i \"" + kFixture + "\" --device cpu --out b.h5 --summary b.json");
-  INFO((r.err_lines.empty() ? "" : r.err_lines.front()));
+  INFO(first_error(r));
   REQUIRE(r.status == 0);
   std::ifstream in(dir / "out" / "b.json");
   const nlohmann::json s = nlohmann::json::parse(in);
@@ -100,7 +78,7 @@ TEST_CASE("hepcat assign baseline on the ttbar fixture: per-event file and summa
   double n = 0, ok = 0;
   for (double v : correct.values) n += v >= 0, ok += v == 1;
   CHECK(ok / n == Approx(0.287).margin(0.0005));
-  CHECK(entries(dir / "out") == 2);
+  CHECK(listing(dir / "out").size() == 2);
 }
 
 TEST_CASE("hepcat assign rejects bad input with one error line and no output file",
@@ -136,12 +114,9 @@ TEST_CASE("hepcat assign rejects bad input with one error line and no output fil
   for (const std::string& args : bad) {
     const fs::path dir = scratch("bad");
     const bool small = args.rfind("toy", 0) == 0 && args.find("--events") == std::string::npos;
-    const Run r = run(dir, args + (small ? " --events 100" : ""));
+    const CliRun r = run(dir, args + (small ? " --events 100" : ""));
     INFO("hepcat assign " << args);
-    CHECK(r.status != 0);
-    REQUIRE(r.err_lines.size() == 1);
-    CHECK(r.err_lines.front().rfind("hepcat: error: ", 0) == 0);
-    CHECK(entries(dir / "out") == 0);
+    check_rejected(r, dir);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,19 +12,14 @@
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
 #include "tests/assign/jet_files.hpp"
+#include "tests/scratch.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using hepcat::JetTable;
+using hepcat::test::fresh_dir;
 
 namespace {
-
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / ("jets_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // A small SPANet-layout sample: event i has n_jets[i] real jets of random kinematics, truth
 // t1 = jets (0, 1, 2), t2 = (3, 4, -1).
@@ -76,7 +72,7 @@ std::string error_of(const std::string& path) {
 #ifdef HEPCAT_HAVE_HDF5
 
 TEST_CASE("read_jets reads SPANet's layout and computes E from the mass in double", "[jets]") {
-  const fs::path dir = scratch("spanet");
+  const fs::path dir = fresh_dir("jets_spanet");
   const Sample s({6, 8, 7}, 8);
   const std::string path = (dir / "a.h5").string();
   hepcat::test::write_items(path, s.items());
@@ -103,62 +99,57 @@ TEST_CASE("read_jets reads SPANet's layout and computes E from the mass in doubl
 }
 
 TEST_CASE("read_jets rejects bad SPANet files with one error naming dataset and event", "[jets]") {
-  const fs::path dir = scratch("spanet_bad");
+  const fs::path dir = fresh_dir("jets_spanet_bad");
   const std::string path = (dir / "bad.h5").string();
   const auto write = [&](const Sample& s) { hepcat::test::write_items(path, s.items()); };
   Sample s({6, 7, 6}, 8);
 
-  SECTION("NaN pt in a real jet") {
-    s.pt[1 * 8 + 3] = std::nan("");
-    write(s);
-    const std::string e = error_of(path);
-    CHECK_THAT(e, Contains("INPUTS/Source/pt") && Contains("event 1, jet 3") && Contains("nan"));
-  }
   SECTION("NaN in a padded slot is ignored and zeroed") {
     s.pt[0 * 8 + 7] = std::nan("");
     write(s);
     CHECK(hepcat::read_jets(path).pt[7] == 0.f);
   }
-  SECTION("infinite eta") {
-    s.eta[2 * 8 + 0] = INFINITY;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("INPUTS/Source/eta") && Contains("event 2, jet 0"));
-  }
-  SECTION("negative pt") {
-    s.pt[5] = -3;
-    write(s);
-    CHECK_THAT(error_of(path),
-               Contains("INPUTS/Source/pt is negative") && Contains("event 0, jet 5"));
-  }
-  SECTION("NaN mass") {
-    s.mass[9] = std::nan("");
-    write(s);
-    CHECK_THAT(error_of(path), Contains("INPUTS/Source/mass") && Contains("event 1, jet 1"));
-  }
-  SECTION("mask that is not a prefix") {
-    s.mask[2 * 8 + 2] = 0;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("INPUTS/Source/MASK is not a prefix at event 2"));
-  }
-  SECTION("fewer than six jets") {
-    s.mask[1 * 8 + 5] = s.mask[1 * 8 + 6] = 0;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("event 1 has 5 jets, at least 6"));
-  }
-  SECTION("truth index beyond the event's jets") {
-    s.truth[5][2] = 6;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("TARGETS t2/q2 is 6 at event 2"));
-  }
-  SECTION("truth index below -1") {
-    s.truth[0][0] = -5;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("TARGETS/t1/b is -5 at event 0"));
-  }
-  SECTION("one jet for two partons") {
-    s.truth[4][1] = 1;
-    write(s);
-    CHECK_THAT(error_of(path), Contains("both give jet 1 at event 1"));
+  SECTION("bad values, one error naming dataset and event") {
+    struct Spoiled {
+      std::string what;
+      std::function<void(Sample&)> spoil;
+      std::vector<std::string> message;  // parts the error must contain
+    };
+    const std::vector<Spoiled> cases{{"NaN pt in a real jet",
+                                      [](Sample& b) { b.pt[1 * 8 + 3] = std::nan(""); },
+                                      {"INPUTS/Source/pt", "event 1, jet 3", "nan"}},
+                                     {"infinite eta",
+                                      [](Sample& b) { b.eta[2 * 8 + 0] = INFINITY; },
+                                      {"INPUTS/Source/eta", "event 2, jet 0"}},
+                                     {"negative pt",
+                                      [](Sample& b) { b.pt[5] = -3; },
+                                      {"INPUTS/Source/pt is negative", "event 0, jet 5"}},
+                                     {"NaN mass",
+                                      [](Sample& b) { b.mass[9] = std::nan(""); },
+                                      {"INPUTS/Source/mass", "event 1, jet 1"}},
+                                     {"mask that is not a prefix",
+                                      [](Sample& b) { b.mask[2 * 8 + 2] = 0; },
+                                      {"INPUTS/Source/MASK is not a prefix at event 2"}},
+                                     {"fewer than six jets",
+                                      [](Sample& b) { b.mask[1 * 8 + 5] = b.mask[1 * 8 + 6] = 0; },
+                                      {"event 1 has 5 jets, at least 6"}},
+                                     {"truth index beyond the event's jets",
+                                      [](Sample& b) { b.truth[5][2] = 6; },
+                                      {"TARGETS t2/q2 is 6 at event 2"}},
+                                     {"truth index below -1",
+                                      [](Sample& b) { b.truth[0][0] = -5; },
+                                      {"TARGETS/t1/b is -5 at event 0"}},
+                                     {"one jet for two partons",
+                                      [](Sample& b) { b.truth[4][1] = 1; },
+                                      {"both give jet 1 at event 1"}}};
+    for (const Spoiled& c : cases) {
+      INFO(c.what);
+      Sample bad = s;
+      c.spoil(bad);
+      write(bad);
+      const std::string e = error_of(path);
+      for (const std::string& part : c.message) CHECK_THAT(e, Contains(part));
+    }
   }
   SECTION("inconsistent shapes") {
     auto items = s.items();
@@ -191,7 +182,7 @@ TEST_CASE("read_jets rejects bad SPANet files with one error naming dataset and 
 }
 
 TEST_CASE("read_jets reads the ABC code's layout with its units", "[jets]") {
-  const fs::path dir = scratch("abc");
+  const fs::path dir = fresh_dir("jets_abc");
   const std::string path = (dir / "abc.h5").string();
   const std::vector<hsize_t> s{2, 7};
   std::vector<double> pt, eta, phi, e;
@@ -250,7 +241,7 @@ TEST_CASE("read_jets reads the ABC code's layout with its units", "[jets]") {
 }
 
 TEST_CASE("write_jets round-trips through read_jets", "[jets]") {
-  const fs::path dir = scratch("roundtrip");
+  const fs::path dir = fresh_dir("jets_roundtrip");
   const std::string in = (dir / "in.h5").string(), out = (dir / "out.h5").string();
   const Sample s({6, 8, 7, 9}, 9);
   hepcat::test::write_items(in, s.items());

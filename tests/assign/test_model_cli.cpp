@@ -2,45 +2,29 @@
 // CLI, a short training whose model eval reads back, and bad input as one error line, no file.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "tests/cli/cli_run.hpp"
+
 #if defined(HEPCAT_CLI) && defined(HEPCAT_HAVE_HDF5)
 
-namespace fs = std::filesystem;
+using namespace hepcat_test;
 
 namespace {
 
 const std::string kDir = std::string(HEPCAT_FIXTURES_DIR) + "/assign/";
 
-struct Run {
-  int status = -1;
-  std::vector<std::string> err_lines;
-};
-
-Run run(const fs::path& dir, const std::string& args) {
-  const fs::path err = dir / "stderr.txt";
-  const std::string cmd = "cd \"" + (dir / "out").string() + "\" && \"" + HEPCAT_CLI +
-                          "\" assign " + args + " > /dev/null 2> \"" + err.string() + "\"";
-  Run r;
-  const int raw = std::system(cmd.c_str());
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream in(err);
-  for (std::string line; std::getline(in, line);) r.err_lines.push_back(line);
-  return r;
+// Runs `hepcat assign <args>` in dir/out.
+CliRun run(const fs::path& dir, const std::string& args) {
+  return run_cli(dir, "assign " + args);
 }
 
 fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / ("cli_assign_model_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir / "out");
-  return dir;
+  return scratch_dir("cli_assign_model_" + name);
 }
 
 }  // namespace
@@ -48,9 +32,9 @@ fs::path scratch(const std::string& name) {
 TEST_CASE("hepcat assign eval with the published weights gives the published purity",
           "[cli][assign]") {
   const fs::path dir = scratch("eval");
-  const Run r = run(dir, "eval --device cpu --model " + kDir + "abc_published_T2.h5 --input " +
-                             kDir + "ttbar_allhad_a.h5 --out e.h5 --summary e.json");
-  INFO((r.err_lines.empty() ? "" : r.err_lines.front()));
+  const CliRun r = run(dir, "eval --device cpu --model " + kDir + "abc_published_T2.h5 --input " +
+                                kDir + "ttbar_allhad_a.h5 --out e.h5 --summary e.json");
+  INFO(first_error(r));
   REQUIRE(r.status == 0);
   nlohmann::json j;
   std::ifstream(dir / "out" / "e.json") >> j;
@@ -62,10 +46,10 @@ TEST_CASE("hepcat assign eval with the published weights gives the published pur
 
 TEST_CASE("hepcat assign train writes a model that eval reads", "[cli][assign]") {
   const fs::path dir = scratch("train");
-  Run r = run(dir, "train --device cpu -i " + kDir +
-                       "ttbar_allhad_a.h5 --events 200 --embed-dim 16 --heads 2 --blocks 1 "
-                       "--epochs 2 --batch-size 50 --out m.h5 --summary t.json");
-  INFO((r.err_lines.empty() ? "" : r.err_lines.front()));
+  CliRun r = run(dir, "train --device cpu -i " + kDir +
+                          "ttbar_allhad_a.h5 --events 200 --embed-dim 16 --heads 2 --blocks 1 "
+                          "--epochs 2 --batch-size 50 --out m.h5 --summary t.json");
+  INFO(first_error(r));
   REQUIRE(r.status == 0);
   nlohmann::json j;
   std::ifstream(dir / "out" / "t.json") >> j;
@@ -89,11 +73,8 @@ TEST_CASE("hepcat assign train and eval reject bad input with one line and no fi
       "train --device cpu -i " + kDir + "ttbar_allhad_a.h5 --epochs 0 --out m.h5"};
   for (const std::string& args : cases) {
     INFO(args);
-    const Run r = run(dir, args);
-    CHECK(r.status != 0);
-    REQUIRE(r.err_lines.size() == 1);
-    CHECK(r.err_lines[0].rfind("hepcat: error: ", 0) == 0);
-    CHECK(fs::is_empty(dir / "out"));
+    const CliRun r = run(dir, args);
+    check_rejected(r, dir);
   }
 }
 

@@ -9,27 +9,16 @@
 
 #include "hepcat/context.hpp"
 #include "hepcat/io.hpp"
-#include "tests/cli_run.hpp"
+#include "tests/cli/cli_run.hpp"
 
 #ifdef HEPCAT_CLI
 
-namespace fs = std::filesystem;
-using hepcat::test::Run;
-using hepcat::test::run;
-using hepcat::test::scratch;
-
-namespace {
-
-std::size_t entries(const fs::path& dir) {
-  return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), {}));
-}
-
-}  // namespace
+using namespace hepcat_test;
 
 TEST_CASE("hepcat info reports the build, the devices and the backend it selects", "[cli]") {
-  const fs::path dir = scratch("info");
+  const fs::path dir = scratch_dir("cli_info");
   // Three threads and every GPU hidden: the tool must say so, whatever the machine.
-  const Run r = run(dir, "info", "OMP_NUM_THREADS=3 CUDA_VISIBLE_DEVICES=-1");
+  const CliRun r = run_cli(dir, "info", "OMP_NUM_THREADS=3 CUDA_VISIBLE_DEVICES=-1");
   REQUIRE(r.status == 0);
   CHECK(r.err_lines.empty());
   REQUIRE(r.out_lines.size() == 5);
@@ -38,7 +27,7 @@ TEST_CASE("hepcat info reports the build, the devices and the backend it selects
   CHECK(r.out_lines[2] == (hepcat::hdf5_available() ? "hdf5: yes" : "hdf5: no"));
   CHECK(r.out_lines[3] == "cuda devices: none");
   CHECK(r.out_lines[4] == "selected: cpu, cpu (3 threads)");
-  const Run help = run(dir, "toy --help");
+  const CliRun help = run_cli(dir, "toy --help");
   CHECK(help.status == 0);
   REQUIRE_FALSE(help.out_lines.empty());
   CHECK_THAT(help.out_lines[0], Catch::StartsWith("generate a toy dataset"));
@@ -48,18 +37,18 @@ TEST_CASE("hepcat toy writes a table that reads back with the toy's columns", "[
   std::vector<std::string> files{"toy.csv"};
   if (hepcat::hdf5_available()) files.push_back("toy.h5:/events");
   for (const std::string& file : files) {
-    const fs::path dir = scratch("toy");
+    const fs::path dir = scratch_dir("cli_toy");
     const std::string out = (dir / "out" / file).string();
-    const Run r = run(dir, "toy --scenario 2 --events 5000 --seed 3 --lumi 50 --out \"" + out +
-                               "\" --device cpu");
-    INFO(file << ": " << (r.err_lines.empty() ? "" : r.err_lines.front()));
+    const CliRun r = run_cli(dir, "toy --scenario 2 --events 5000 --seed 3 --lumi 50 --out \"" +
+                                      out + "\" --device cpu");
+    INFO(file << ": " << first_error(r));
     REQUIRE(r.status == 0);
     CHECK(r.err_lines.empty());
     const hepcat::EventTable t = hepcat::read_table(out);
     CHECK(t.rows() == 5000);
     CHECK(t.names ==
           std::vector<std::string>{"x", "y", "z", "d", "s1", "s2", "sb", "weight", "process"});
-    CHECK(entries(dir / "out") == 1);
+    CHECK(listing(dir / "out").size() == 1);
   }
 }
 
@@ -70,16 +59,13 @@ TEST_CASE("hepcat toy rejects bad input with one error line and no output file",
   if (hepcat::cuda_devices().empty()) bad.push_back("--device cuda");
   bad.push_back("--device tpu");
   for (const std::string& args : bad) {
-    const fs::path dir = scratch("bad");
+    const fs::path dir = scratch_dir("cli_bad");
     const bool has_events = args.find("--events") != std::string::npos;
     const bool has_out = args.find("--out") != std::string::npos;
-    const Run r = run(dir, std::string("toy ") + (has_events ? "" : "--events 100 ") + args +
-                               (has_out ? "" : " --out t.csv"));
+    const CliRun r = run_cli(dir, std::string("toy ") + (has_events ? "" : "--events 100 ") + args +
+                                      (has_out ? "" : " --out t.csv"));
     INFO("hepcat toy " << args);
-    CHECK(r.status != 0);
-    REQUIRE(r.err_lines.size() == 1);
-    CHECK(r.err_lines.front().rfind("hepcat: error: ", 0) == 0);
-    CHECK(entries(dir / "out") == 0);
+    check_rejected(r, dir);
   }
 }
 

@@ -194,8 +194,7 @@ TEST_CASE("cut scan loss and gradient equal a naive double loss and its finite d
 }
 
 TEST_CASE("hard-cut efficiencies equal a naive count with the reported cuts", "[cuts]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const int m = 4;
   const hepcat::CutSample train = gaussian_cut_sample(4000, m, 5, true, 3.f);
   const hepcat::CutSample test = gaussian_cut_sample(2000, m, 6, true, 3.f);
@@ -239,8 +238,7 @@ TEST_CASE("hard-cut AUC integrates the closed ROC polygon", "[cuts]") {
 }
 
 TEST_CASE("a cut scan over more features than the backends support fails alike on each", "[cuts]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.5};
   CHECK_NOTHROW(hepcat::CutScan(ctx, cfg, gaussian_cut_sample(200, 32, 1, false)));
@@ -304,8 +302,7 @@ hepcat::CutSample read_fixture_csv(const std::string& path) {
 
 TEST_CASE("efficiency scan on the CABIN fixture reaches each target and matches its background",
           "[cuts][fixture]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const std::string dir = std::string(HEPCAT_FIXTURES_DIR) + "/cuts/";
   const hepcat::CutSample all = read_fixture_csv(dir + "toy_seed3.csv");
   nlohmann::json published;

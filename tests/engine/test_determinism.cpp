@@ -9,11 +9,11 @@
 #include <fstream>
 #include <string>
 
-#include "tests/cli_run.hpp"
+#include "tests/cli/cli_run.hpp"
 
 #ifdef HEPCAT_CLI
 
-namespace fs = std::filesystem;
+using namespace hepcat_test;
 
 namespace {
 
@@ -38,10 +38,9 @@ void check_thread_independent(const fs::path& dir, const std::string& name,
   nlohmann::json first;
   for (int threads : {1, 2, 3}) {
     const std::string out = (dir / (name + std::to_string(threads) + ".json")).string();
-    const hepcat::test::Run r = hepcat::test::run(dir, args + " --device cpu --out \"" + out + "\"",
-                                                  "OMP_NUM_THREADS=" + std::to_string(threads));
-    INFO(name << " on " << threads
-              << " threads: " << (r.err_lines.empty() ? "" : r.err_lines.front()));
+    const CliRun r = run_cli(dir, args + " --device cpu --out \"" + out + "\"",
+                             "OMP_NUM_THREADS=" + std::to_string(threads));
+    INFO(name << " on " << threads << " threads: " << first_error(r));
     REQUIRE(r.status == 0);
     const nlohmann::json j = without_timing(out);
     if (threads == 1) {
@@ -57,13 +56,11 @@ void check_thread_independent(const fs::path& dir, const std::string& name,
 
 TEST_CASE("bin, cuts and splitfit write the same JSON on 1, 2 and 3 threads",
           "[cli][determinism]") {
-  const fs::path dir = hepcat::test::scratch("determinism");
+  const fs::path dir = scratch_dir("cli_determinism");
   const std::string toy = (dir / "toy.csv").string(), sf = (dir / "sf.csv").string();
   // 60000 events: four reduction chunks, so that every thread count splits them differently.
-  REQUIRE(hepcat::test::run(dir, "toy --events 60000 --device cpu --out \"" + toy + "\"").status ==
-          0);
-  REQUIRE(hepcat::test::run(dir,
-                            "toy --study splitfit --events 40000 --device cpu --out \"" + sf + "\"")
+  REQUIRE(run_cli(dir, "toy --events 60000 --device cpu --out \"" + toy + "\"").status == 0);
+  REQUIRE(run_cli(dir, "toy --study splitfit --events 40000 --device cpu --out \"" + sf + "\"")
               .status == 0);
   check_thread_independent(dir, "bin", "bin --input \"" + toy + "\" --features s1,s2 --epochs 5");
   check_thread_independent(

@@ -44,8 +44,7 @@ EventTable small_table() {
 
 TEST_CASE("EventSet holds the columns as given and negative weights count in per-process sums",
           "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const std::size_t n = 10007;
   std::mt19937 rng(3);
   std::normal_distribution<float> g(0.f, 1.f);
@@ -87,8 +86,7 @@ TEST_CASE("EventSet holds the columns as given and negative weights count in per
 
 TEST_CASE("EventSet without weight or process columns is one process of unit weights",
           "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const EventTable t = small_table();
   const EventSet one(ctx, t, EventColumns{{"x"}, "", "", 0});
   CHECK(one.n_processes() == 1);
@@ -106,8 +104,7 @@ TEST_CASE("EventSet without weight or process columns is one process of unit wei
 }
 
 TEST_CASE("EventSet rejects unknown columns, listing the available ones", "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const EventTable t = small_table();
   for (const EventColumns& c :
        {EventColumns{{"x", "q"}, "w", "proc", 0}, EventColumns{{"x"}, "weight", "proc", 0},
@@ -128,8 +125,7 @@ TEST_CASE("EventSet rejects unknown columns, listing the available ones", "[even
 }
 
 TEST_CASE("EventSet rejects columns of different lengths, naming them", "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const std::vector<float> six(6, 1.f), five(5, 1.f);
   CHECK_THAT(error_of([&] {
                EventSet(ctx, {"a", "b"}, {six, five}, {}, {});
@@ -153,8 +149,7 @@ TEST_CASE("EventSet rejects columns of different lengths, naming them", "[event_
 
 TEST_CASE("EventSet rejects NaN and infinite features and weights, naming column and row",
           "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
   for (const float bad : {nan, inf, -inf}) {
@@ -176,8 +171,7 @@ TEST_CASE("EventSet rejects NaN and infinite features and weights, naming column
 }
 
 TEST_CASE("EventSet rejects empty input", "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   CHECK_THAT(error_of([&] { EventSet(ctx, {"a"}, {std::vector<float>{}}, {}, {}); }),
              Contains("no events"));
   EventTable t;
@@ -190,8 +184,7 @@ TEST_CASE("EventSet rejects empty input", "[event_set]") {
 }
 
 TEST_CASE("EventSet rejects process ids that are not integers below n_processes", "[event_set]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto with_process = [](float value, std::size_t row) {
     EventTable t = small_table();
     t.columns[3][row] = value;

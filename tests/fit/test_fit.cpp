@@ -60,6 +60,16 @@ std::vector<double> poisson_histogram(const std::vector<double>& mu, std::mt1993
   return h;
 }
 
+// `n_fits` Poisson draws around `mu`, one after the other (the batch layout of fit_histograms).
+std::vector<double> poisson_batch(const std::vector<double>& mu, int n_fits, std::mt19937_64& rng) {
+  std::vector<double> hists;
+  for (int f = 0; f < n_fits; ++f) {
+    const auto h = poisson_histogram(mu, rng);
+    hists.insert(hists.end(), h.begin(), h.end());
+  }
+  return hists;
+}
+
 // Reference fit: Gauss-Newton on the Neyman chi2 (variance max(h, 1)) of the bin-centre seed
 // model, Jacobian by central differences, normal equations by Gaussian elimination. Free
 // parameters 0..3 (mean and width fixed). Returns the parameters and sqrt(diag((J^T W J)^-1)).
@@ -232,16 +242,11 @@ TEST_CASE("every estimator's derivatives in mu and h equal central finite differ
 
 TEST_CASE("fits agree with an independent double-precision Gauss-Newton, errors included",
           "[fit]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto edges = uniform_edges(40, 90, 160);
   std::mt19937_64 rng(11);
   const int n_fits = 20;
-  std::vector<double> hists;
-  for (int f = 0; f < n_fits; ++f) {
-    const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
-    hists.insert(hists.end(), h.begin(), h.end());
-  }
+  const std::vector<double> hists = poisson_batch(seed_expectation(kTruth, edges), n_fits, rng);
   auto config = seed_config(edges);
   config.evaluation = m::Evaluation::bin_centre;
   const std::vector<double> init{300, 0, 0, 0, 125, 1.7};
@@ -264,8 +269,7 @@ TEST_CASE("fits agree with an independent double-precision Gauss-Newton, errors 
 }
 
 TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1", "[fit]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto edges = uniform_edges(40, 90, 160);
   std::mt19937_64 rng(3);
   const int n_fits = 400;
@@ -273,11 +277,7 @@ TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1
   // the statistical spread.
   std::vector<double> truth = kTruth;
   for (int k = 0; k < 4; ++k) truth[k] *= 10;
-  std::vector<double> hists;
-  for (int f = 0; f < n_fits; ++f) {
-    const auto h = poisson_histogram(seed_expectation(truth, edges), rng);
-    hists.insert(hists.end(), h.begin(), h.end());
-  }
+  const std::vector<double> hists = poisson_batch(seed_expectation(truth, edges), n_fits, rng);
   for (auto est : {m::Estimator::neyman, m::Estimator::pearson, m::Estimator::poisson}) {
     auto config = seed_config(edges);
     config.estimator = est;
@@ -302,8 +302,7 @@ TEST_CASE("fits recover the generating parameters: pulls have mean 0 and width 1
 
 TEST_CASE("at the fitted point the gradient of an independently written objective vanishes",
           "[fit][estimators]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto edges = uniform_edges(40, 90, 160);
   std::mt19937_64 rng(5);
   const auto h = poisson_histogram(seed_expectation(kTruth, edges), rng);
@@ -345,8 +344,7 @@ TEST_CASE("at the fitted point the gradient of an independently written objectiv
 
 TEST_CASE("fixed parameters keep their values and bounds are respected at the optimum",
           "[fit][bounds]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto edges = uniform_edges(40, 90, 160);
   // Background only, with a dip at the signal position: the unbounded yield fits negative.
   std::vector<double> p0 = kTruth;
@@ -372,8 +370,7 @@ TEST_CASE("fixed parameters keep their values and bounds are respected at the op
 
 TEST_CASE("fit states are honest: iteration limit and unidentifiable parameters are reported",
           "[fit][states]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const auto edges = uniform_edges(40, 90, 160);
   const auto h = seed_expectation(kTruth, edges);
   auto config = seed_config(edges);
@@ -451,8 +448,7 @@ TEST_CASE("negative bin contents: an error for the Poisson deviance, accepted by
 
 TEST_CASE("errordef scales the covariance; at_limit, EDM and valid describe the end point",
           "[fit]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   auto config = seed_config(uniform_edges(40, 90, 160));
   std::mt19937_64 rng(11);
   const auto h = poisson_histogram(seed_expectation(kTruth, config.edges), rng);
@@ -517,12 +513,12 @@ TEST_CASE("several starting points keep the lowest minimum", "[fit]") {
 
 #include "hepcat/io.hpp"
 #include "tests/hdf5_write.hpp"
+#include "tests/scratch.hpp"
+
+namespace fs = std::filesystem;
 
 TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][cli]") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = hepcat::test::fresh_dir("cli_fit");
   const auto edges = uniform_edges(40, 90, 160);
   std::mt19937_64 rng(21);
   nlohmann::json in;
@@ -588,10 +584,7 @@ TEST_CASE("hepcat fit writes the same parameters and states as the API", "[fit][
 
 TEST_CASE("hepcat fit refuses negative counts for the Poisson deviance and warns for Neyman",
           "[fit][cli]") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit_negative";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = hepcat::test::fresh_dir("cli_fit_negative");
   const auto edges = uniform_edges(40, 90, 160);
   auto h = seed_expectation(kTruth, edges);
   h[5] = -3;
@@ -623,10 +616,7 @@ TEST_CASE("hepcat fit gives identical parameters for the same batch as JSON and 
           "[fit][cli]") {
 #ifdef HEPCAT_HAVE_HDF5
   if (!hepcat::hdf5_available()) return;
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / "cli_fit_hdf5";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = hepcat::test::fresh_dir("cli_fit_hdf5");
   const auto edges = uniform_edges(40, 90, 160);
   std::mt19937_64 rng(22);
   nlohmann::json in;
@@ -711,8 +701,7 @@ hepcat::FitConfig reference_config(const nlohmann::json& ref, const nlohmann::js
 
 TEST_CASE("fits match iminuit's MIGRAD minimum and HESSE errors and covariance for every estimator",
           "[fit][reference]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const nlohmann::json ref = iminuit_reference();
   int compared = 0;
   double worst_param = 0, worst_fd = 0, worst_hesse = 0;
@@ -769,8 +758,7 @@ TEST_CASE("fits match iminuit's MIGRAD minimum and HESSE errors and covariance f
 
 TEST_CASE("profile-likelihood intervals match iminuit's MINOS; the significance is a ratio of fits",
           "[fit][reference][minos]") {
-  const std::string device = GENERATE(from_range(test_devices()));
-  hepcat::Context ctx(device);
+  hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const nlohmann::json ref = iminuit_reference();
   int compared = 0;
   double worst = 0;

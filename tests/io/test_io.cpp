@@ -14,6 +14,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "tests/errors.hpp"
+#include "tests/scratch.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
@@ -26,16 +27,9 @@ using Catch::Matchers::Contains;
 using hepcat::EventTable;
 
 using hepcat::test::error_of;
+using hepcat::test::fresh_dir;
 
 namespace {
-
-// A fresh, empty scratch directory per test.
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::path(HEPCAT_TEST_TMP) / ("io_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
@@ -94,6 +88,13 @@ void require_same_table(const EventTable& got, const EventTable& want) {
                        << " != " << want.columns[j][i]);
 }
 
+// Writes `t` as dir/t<ext> and returns that path.
+std::string write_table_as(const fs::path& dir, const std::string& ext, const EventTable& t) {
+  const std::string path = (dir / ("t" + ext)).string();
+  hepcat::write_table(path, t);
+  return path;
+}
+
 std::vector<std::string> table_formats() {
   std::vector<std::string> f{".csv"};
   if (hepcat::hdf5_available()) f.push_back(".h5");
@@ -104,17 +105,16 @@ std::vector<std::string> table_formats() {
 
 TEST_CASE("tables written and read back keep names, order and every float bit-exactly", "[io]") {
   const std::string ext = GENERATE(from_range(table_formats()));
-  const fs::path dir = scratch("roundtrip");
+  const fs::path dir = fresh_dir("io_roundtrip");
   const EventTable t = awkward_table(300007);
-  const std::string path = (dir / ("t" + ext)).string();
-  hepcat::write_table(path, t);
+  const std::string path = write_table_as(dir, ext, t);
   require_same_table(hepcat::read_table(path), t);
   CHECK(entries(dir) == 1);  // no temporary left beside the output
 }
 
 TEST_CASE("a CSV header-only file reads as a table without rows and blank lines are skipped",
           "[io]") {
-  const fs::path dir = scratch("csv_blank");
+  const fs::path dir = fresh_dir("io_csv_blank");
   write_file(dir / "h.csv", "a,b\n");
   const EventTable h = hepcat::read_table((dir / "h.csv").string());
   CHECK(h.names == std::vector<std::string>{"a", "b"});
@@ -128,10 +128,9 @@ TEST_CASE("a CSV header-only file reads as a table without rows and blank lines 
 
 TEST_CASE("column selection returns exactly the requested columns in the requested order", "[io]") {
   const std::string ext = GENERATE(from_range(table_formats()));
-  const fs::path dir = scratch("select");
+  const fs::path dir = fresh_dir("io_select");
   const EventTable t = awkward_table(1000);
-  const std::string path = (dir / ("t" + ext)).string();
-  hepcat::write_table(path, t);
+  const std::string path = write_table_as(dir, ext, t);
   const EventTable s = hepcat::read_table(path, {"count", "alpha"});
   REQUIRE(s.names == std::vector<std::string>{"count", "alpha"});
   CHECK(s.column("count") == t.column("count"));
@@ -141,7 +140,7 @@ TEST_CASE("column selection returns exactly the requested columns in the request
 }
 
 TEST_CASE("CSV read errors name the file, the line and the problem", "[io]") {
-  const fs::path dir = scratch("csv_errors");
+  const fs::path dir = fresh_dir("io_csv_errors");
   const auto message = [&](const std::string& name, const std::string& text) {
     const fs::path p = dir / name;
     write_file(p, text);
@@ -150,28 +149,33 @@ TEST_CASE("CSV read errors name the file, the line and the problem", "[io]") {
   const std::string missing = (dir / "missing.csv").string();
   CHECK_THAT(error_of([&] { hepcat::read_table(missing); }),
              Contains(missing) && Contains("No such file"));
-  CHECK_THAT(message("empty.csv", ""), Contains("empty.csv") && Contains("empty"));
-  CHECK_THAT(message("blank.csv", "\n  \n"), Contains("blank.csv") && Contains("empty"));
-  CHECK_THAT(message("ragged.csv", "a,b,c\n1,2,3\n4,5\n"),
-             Contains("ragged.csv") && Contains("line 3") && Contains("2 cells"));
-  CHECK_THAT(message("long.csv", "a,b\n1,2\n3,4\n5,6,7\n"),
-             Contains("long.csv") && Contains("line 4") && Contains("more cells"));
-  CHECK_THAT(message("text.csv", "a,b\n1,2\n3,x7\n"), Contains("text.csv") && Contains("line 3") &&
-                                                          Contains("column 'b'") &&
-                                                          Contains("'x7' is not a number"));
-  CHECK_THAT(message("emptycell.csv", "a,b\n1,\n"),
-             Contains("emptycell.csv") && Contains("line 2") && Contains("column 'b'"));
-  CHECK_THAT(message("trailing.csv", "a\n1.5e\n"), Contains("line 2") && Contains("'1.5e'"));
-  CHECK_THAT(message("huge.csv", "a\n1\n1e39\n"), Contains("line 3") && Contains("'1e39'"));
-  CHECK_THAT(message("dup.csv", "a,b,a\n1,2,3\n"),
-             Contains("dup.csv") && Contains("line 1") && Contains("duplicate column name 'a'"));
-  CHECK_THAT(message("noname.csv", "a,,c\n1,2,3\n"),
-             Contains("noname.csv") && Contains("line 1") && Contains("empty name"));
+  struct BadCsv {
+    std::string name, text;
+    std::vector<std::string> message;  // parts the error must contain
+  };
+  const std::vector<BadCsv> bad{
+      {"empty.csv", "", {"empty.csv", "empty"}},
+      {"blank.csv", "\n  \n", {"blank.csv", "empty"}},
+      {"ragged.csv", "a,b,c\n1,2,3\n4,5\n", {"ragged.csv", "line 3", "2 cells"}},
+      {"long.csv", "a,b\n1,2\n3,4\n5,6,7\n", {"long.csv", "line 4", "more cells"}},
+      {"text.csv",
+       "a,b\n1,2\n3,x7\n",
+       {"text.csv", "line 3", "column 'b'", "'x7' is not a number"}},
+      {"emptycell.csv", "a,b\n1,\n", {"emptycell.csv", "line 2", "column 'b'"}},
+      {"trailing.csv", "a\n1.5e\n", {"line 2", "'1.5e'"}},
+      {"huge.csv", "a\n1\n1e39\n", {"line 3", "'1e39'"}},
+      {"dup.csv", "a,b,a\n1,2,3\n", {"dup.csv", "line 1", "duplicate column name 'a'"}},
+      {"noname.csv", "a,,c\n1,2,3\n", {"noname.csv", "line 1", "empty name"}}};
+  for (const BadCsv& c : bad) {
+    INFO(c.name);
+    const std::string e = message(c.name, c.text);
+    for (const std::string& part : c.message) CHECK_THAT(e, Contains(part));
+  }
 }
 
 TEST_CASE("a CSV error deep in a large file reports its true line number", "[io]") {
   // Parsing runs in chunks of a few MB; the line number must count lines of earlier chunks.
-  const fs::path dir = scratch("csv_deep");
+  const fs::path dir = fresh_dir("io_csv_deep");
   std::string text = "x,y\n";
   std::size_t line = 1, expect = 0;
   for (int row = 0; row < 800000; ++row) {
@@ -189,7 +193,7 @@ TEST_CASE("a CSV error deep in a large file reports its true line number", "[io]
 }
 
 TEST_CASE("unknown file extensions are rejected for reading and writing", "[io]") {
-  const fs::path dir = scratch("ext");
+  const fs::path dir = fresh_dir("io_ext");
   const std::string path = (dir / "t.parquet").string();
   CHECK_THAT(error_of([&] { hepcat::read_table(path); }),
              Contains(path) && Contains("unknown file type"));
@@ -201,7 +205,7 @@ TEST_CASE("unknown file extensions are rejected for reading and writing", "[io]"
 
 TEST_CASE("a failing write leaves no file behind and keeps an existing output intact", "[io]") {
   const std::string ext = GENERATE(from_range(table_formats()));
-  const fs::path dir = scratch("atomic");
+  const fs::path dir = fresh_dir("io_atomic");
   const std::string missing_dir = (dir / "no_such_dir" / ("t" + ext)).string();
   CHECK_THAT(error_of([&] { hepcat::write_table(missing_dir, awkward_table(5)); }),
              Contains(missing_dir) && Contains("does not exist"));
@@ -228,7 +232,7 @@ TEST_CASE("a failing write leaves no file behind and keeps an existing output in
 }
 
 TEST_CASE("write_text_atomic writes and replaces text files, and fails cleanly", "[io]") {
-  const fs::path dir = scratch("text");
+  const fs::path dir = fresh_dir("io_text");
   const fs::path p = dir / "r.json";
   hepcat::write_text_atomic(p.string(), "{\"a\": 1}\n");
   CHECK(read_file(p) == "{\"a\": 1}\n");
@@ -245,7 +249,7 @@ TEST_CASE("write_text_atomic writes and replaces text files, and fails cleanly",
 
 TEST_CASE("HDF5 without support in the build fails with a clear message", "[io]") {
   if (hepcat::hdf5_available()) return;
-  const fs::path dir = scratch("nohdf5");
+  const fs::path dir = fresh_dir("io_nohdf5");
   const std::string path = (dir / "t.h5").string();
   CHECK_THAT(error_of([&] { hepcat::write_table(path, awkward_table(3)); }),
              Contains(path) && Contains("no HDF5"));
@@ -290,7 +294,7 @@ void write_foreign_h5(const fs::path& path, bool mismatched_lengths, bool two_d)
 }  // namespace
 
 TEST_CASE("HDF5 groups: files written into a group read back from that group only", "[io]") {
-  const fs::path dir = scratch("h5group");
+  const fs::path dir = fresh_dir("io_h5group");
   const EventTable t = awkward_table(2000);
   const std::string file = (dir / "t.hdf5").string();
   hepcat::write_table(file + ":/events/train", t);
@@ -309,7 +313,7 @@ TEST_CASE("HDF5 groups: files written into a group read back from that group onl
 
 TEST_CASE("HDF5 integer and double datasets read as float, untracked order is alphabetical",
           "[io]") {
-  const fs::path dir = scratch("h5foreign");
+  const fs::path dir = fresh_dir("io_h5foreign");
   write_foreign_h5(dir / "f.h5", false, false);
   const EventTable t = hepcat::read_table((dir / "f.h5").string() + ":/g");
   REQUIRE(t.names == std::vector<std::string>{"alpha", "zeta"});
@@ -320,7 +324,7 @@ TEST_CASE("HDF5 integer and double datasets read as float, untracked order is al
 }
 
 TEST_CASE("HDF5 read errors name the file, the dataset and the problem", "[io]") {
-  const fs::path dir = scratch("h5errors");
+  const fs::path dir = fresh_dir("io_h5errors");
   const std::string missing = (dir / "missing.h5").string();
   CHECK_THAT(error_of([&] { hepcat::read_table(missing); }),
              Contains(missing) && Contains("no such file"));
@@ -339,7 +343,7 @@ TEST_CASE("HDF5 read errors name the file, the dataset and the problem", "[io]")
 TEST_CASE("HDF5 arrays read back with their shape, in row-major order, converted to double",
           "[io]") {
   if (!hepcat::hdf5_available()) return;
-  const fs::path dir = scratch("h5array");
+  const fs::path dir = fresh_dir("io_h5array");
   const std::string file = (dir / "a.h5").string();
   const std::vector<double> row{0.1, -2.5, 1e-300, 12345.678901234567};
   const std::vector<double> grid{1, 2, 3, 4, 5, 6};
@@ -364,7 +368,7 @@ TEST_CASE("HDF5 arrays read back with their shape, in row-major order, converted
 
 TEST_CASE("HDF5 array errors name the file and the dataset", "[io]") {
   if (!hepcat::hdf5_available()) return;
-  const fs::path dir = scratch("h5arrayerrors");
+  const fs::path dir = fresh_dir("io_h5arrayerrors");
   const std::string file = (dir / "a.h5").string();
   hepcat::test::write_h5(file, "/", {{"edges", {3}, {0, 1, 2}}, {"grid", {1, 2}, {1, 2}}});
   CHECK_THAT(

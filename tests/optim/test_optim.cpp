@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -21,6 +23,18 @@ using hepcat::OptimizerConfig;
 using hepcat::OptimizerKind;
 using hepcat::Schedule;
 using hepcat::test::test_devices;
+
+namespace hepcat {
+
+// The reference file's settings; absent ones keep OptimizerConfig's defaults (torch's).
+NLOHMANN_JSON_SERIALIZE_ENUM(OptimizerKind, {{OptimizerKind::sgd, "sgd"},
+                                             {OptimizerKind::adam, "adam"},
+                                             {OptimizerKind::rmsprop, "rmsprop"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(OptimizerConfig, kind, weight_decay, maximize,
+                                                momentum, dampening, nesterov, beta1, beta2, eps,
+                                                decoupled_weight_decay, amsgrad, alpha, centered)
+
+}  // namespace hepcat
 
 namespace {
 
@@ -50,72 +64,17 @@ OptimizerConfig config(OptimizerKind kind) {
   return c;
 }
 
+// tests/reference/optim_torch.json, written by tests/reference/optim_reference.py (torch 1.13,
+// float64): the settings of each case, named as OptimizerConfig's fields, and the parameters
+// torch.optim reaches.
 std::vector<TorchCase> torch_cases() {
+  std::ifstream in(std::string(HEPCAT_REFERENCE_DIR) + "/optim_torch.json");
+  const nlohmann::json ref = nlohmann::json::parse(in);
   std::vector<TorchCase> cases;
-  // Values printed by tests/reference/optim_reference.py (torch 1.13, float64).
-  cases.push_back(
-      {"sgd",
-       config(OptimizerKind::sgd),
-       0.05,
-       {1.5606249999999995, -2.0634375000000005, 0.7490624999999997, -1.30096875, 3.07175}});
-  OptimizerConfig sgd_momentum = config(OptimizerKind::sgd);
-  sgd_momentum.momentum = 0.9;
-  sgd_momentum.dampening = 0.1;
-  sgd_momentum.weight_decay = 0.01;
-  sgd_momentum.maximize = true;
-  cases.push_back({"sgd momentum dampening weight decay maximize",
-                   sgd_momentum,
-                   0.05,
-                   {1.1010266396987163, -1.6664082404278266, 0.829503608695165, -0.7985823500119231,
-                    2.6391858735986222}});
-  OptimizerConfig nesterov = config(OptimizerKind::sgd);
-  nesterov.momentum = 0.9;
-  nesterov.nesterov = true;
-  nesterov.weight_decay = 0.01;
-  cases.push_back({"sgd nesterov weight decay",
-                   nesterov,
-                   0.05,
-                   {1.7958017348834743, -2.1658681651271796, 0.6315978520070894,
-                    -1.6337341705004327, 3.119951307994143}});
-  cases.push_back({"adam",
-                   config(OptimizerKind::adam),
-                   0.01,
-                   {1.537308357220132, -2.0236826486740607, 0.7362729260505153, -1.274013203870152,
-                    3.0203401824998797}});
-  OptimizerConfig amsgrad = config(OptimizerKind::adam);
-  amsgrad.beta1 = 0.8;
-  amsgrad.beta2 = 0.99;
-  amsgrad.weight_decay = 0.1;
-  amsgrad.amsgrad = true;
-  cases.push_back({"adam l2 amsgrad",
-                   amsgrad,
-                   0.01,
-                   {1.4936532807759395, -1.9841544961288524, 0.7277761752981521,
-                    -1.2417289672719178, 2.980366340014751}});
-  OptimizerConfig adamw = config(OptimizerKind::adam);
-  adamw.decoupled_weight_decay = true;
-  adamw.weight_decay = 0.1;
-  cases.push_back({"adamw",
-                   adamw,
-                   0.01,
-                   {1.5127284551480347, -1.991212507382451, 0.7244215103131871, -1.2536358829151533,
-                    2.971832780310303}});
-  cases.push_back({"rmsprop",
-                   config(OptimizerKind::rmsprop),
-                   0.01,
-                   {1.6296024797883477, -2.0835724935373454, 0.6898063203688959,
-                    -1.3308347440096435, 3.083257440531875}});
-  OptimizerConfig centered = config(OptimizerKind::rmsprop);
-  centered.alpha = 0.9;
-  centered.eps = 1e-6;
-  centered.momentum = 0.5;
-  centered.centered = true;
-  centered.weight_decay = 0.05;
-  cases.push_back({"rmsprop centered momentum weight decay",
-                   centered,
-                   0.01,
-                   {1.5303116622003614, -2.006000763875198, 0.6947117907677756, -1.218985548125046,
-                    3.002582263187181}});
+  for (const nlohmann::json& c : ref.at("cases"))
+    cases.push_back({c.at("name").get<std::string>(), c.at("settings").get<OptimizerConfig>(),
+                     c.at("base_lr").get<double>(), c.at("expected").get<std::vector<double>>()});
+  REQUIRE(cases.size() == 8);
   return cases;
 }
 

@@ -58,6 +58,26 @@ def read_json():
     return read
 
 
+class _DlpackOnly:
+    """Exposes an array through the DLPack protocol only, as a tensor of another library would
+    (no min(), max() or array interface)."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __dlpack__(self, stream=None):
+        return self.a.__dlpack__()
+
+    def __dlpack_device__(self):
+        return self.a.__dlpack_device__()
+
+
+@pytest.fixture(scope="session")
+def dlpack_only():
+    """Wraps an array so that only its DLPack protocol shows."""
+    return _DlpackOnly
+
+
 @pytest.fixture(scope="session")
 def cpu():
     return hepcat.Context("cpu")

@@ -86,21 +86,9 @@ def test_the_stub_lists_exactly_what_the_extension_defines():
     assert declared == defined
 
 
-def test_trainer_needs_ranges_for_arrays_without_min_and_max(cpu):
-    class Bare:
-        """A contiguous float32 column behind the DLPack protocol only."""
-
-        def __init__(self, a):
-            self.a = a
-
-        def __dlpack__(self, stream=None):
-            return self.a.__dlpack__()
-
-        def __dlpack_device__(self):
-            return self.a.__dlpack_device__()
-
+def test_trainer_needs_ranges_for_arrays_without_min_and_max(cpu, dlpack_only):
     data = hepcat.toy(events=2000, seed=1)
-    ev = hepcat.Events({"d": Bare(data["d"]), "process": data["process"]}, features=["d"],
+    ev = hepcat.Events({"d": dlpack_only(data["d"]), "process": data["process"]}, features=["d"],
                        process="process", context=cpu)
     with pytest.raises(hepcat.Error, match="give lo, hi and means"):
         hepcat.Trainer(ev, signals=[1])

@@ -61,27 +61,15 @@ def test_engine_reads_the_numpy_memory(cpu):
     assert not np.array_equal(before, after)
 
 
-def test_dlpack_host_arrays_are_read_in_place(cpu):
-    class OnlyDlpack:
-        """Exposes nothing but DLPack, as a CPU tensor of another library would."""
-
-        def __init__(self, a):
-            self.a = a
-
-        def __dlpack__(self, stream=None):
-            return self.a.__dlpack__()
-
-        def __dlpack_device__(self):
-            return self.a.__dlpack_device__()
-
+def test_dlpack_host_arrays_are_read_in_place(cpu, dlpack_only):
     c = columns()
     if not hasattr(c["a"], "__dlpack__"):
         pytest.skip("NumPy without __dlpack__")
-    ev = hepcat.Events({"a": OnlyDlpack(c["a"])}, context=cpu)
+    ev = hepcat.Events({"a": dlpack_only(c["a"])}, context=cpu)
     assert ev.data_pointers()["a"] == c["a"].ctypes.data
     assert ev.borrowed["a"]
     with pytest.raises(hepcat.Error, match="float32"):
-        hepcat.Events({"a": OnlyDlpack(c["a"].astype(np.float64))}, context=cpu)
+        hepcat.Events({"a": dlpack_only(c["a"].astype(np.float64))}, context=cpu)
 
 
 def test_other_dtypes_are_converted_once_to_the_same_events(cpu):

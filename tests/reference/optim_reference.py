@@ -2,10 +2,14 @@
 """Reference parameters for tests/optim/test_optim.cpp, computed with torch.optim in float64.
 
 Run with Debian's /usr/bin/python3 (torch 1.13). Five parameters take 20 steps under a fixed
-gradient sequence and a per-step learning rate; the printed values are pasted into the test.
+gradient sequence and a per-step learning rate; the cases, their settings and the final
+parameters are written to optim_torch.json beside this script, which the test reads.
 The initial parameters and gradients are exactly representable in float32, so the test feeds
 the same numbers to hepcat's float buffers.
 """
+import json
+from pathlib import Path
+
 import torch
 
 N_PARAMS = 5
@@ -22,27 +26,41 @@ def learning_rate(base, t):
     return base * (1.0 - 0.02 * t)
 
 
+# Settings named as hepcat's OptimizerConfig fields (absent ones keep the defaults, which are
+# torch's); make_optimizer turns them into the torch optimizer they mean.
 CASES = [
-    ("sgd", 0.05, lambda p: torch.optim.SGD(p, lr=1.0)),
+    ("sgd", 0.05, {"kind": "sgd"}),
     ("sgd momentum dampening weight decay maximize", 0.05,
-     lambda p: torch.optim.SGD(p, lr=1.0, momentum=0.9, dampening=0.1, weight_decay=0.01,
-                               maximize=True)),
+     {"kind": "sgd", "momentum": 0.9, "dampening": 0.1, "weight_decay": 0.01, "maximize": True}),
     ("sgd nesterov weight decay", 0.05,
-     lambda p: torch.optim.SGD(p, lr=1.0, momentum=0.9, nesterov=True, weight_decay=0.01)),
-    ("adam", 0.01, lambda p: torch.optim.Adam(p, lr=1.0)),
+     {"kind": "sgd", "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("adam", 0.01, {"kind": "adam"}),
     ("adam l2 amsgrad", 0.01,
-     lambda p: torch.optim.Adam(p, lr=1.0, betas=(0.8, 0.99), weight_decay=0.1, amsgrad=True)),
-    ("adamw", 0.01, lambda p: torch.optim.AdamW(p, lr=1.0, weight_decay=0.1)),
-    ("rmsprop", 0.01, lambda p: torch.optim.RMSprop(p, lr=1.0)),
+     {"kind": "adam", "beta1": 0.8, "beta2": 0.99, "weight_decay": 0.1, "amsgrad": True}),
+    ("adamw", 0.01, {"kind": "adam", "decoupled_weight_decay": True, "weight_decay": 0.1}),
+    ("rmsprop", 0.01, {"kind": "rmsprop"}),
     ("rmsprop centered momentum weight decay", 0.01,
-     lambda p: torch.optim.RMSprop(p, lr=1.0, alpha=0.9, eps=1e-6, momentum=0.5, centered=True,
-                                   weight_decay=0.05)),
+     {"kind": "rmsprop", "alpha": 0.9, "eps": 1e-6, "momentum": 0.5, "centered": True,
+      "weight_decay": 0.05}),
 ]
 
 
-def run(base, make):
+def make_optimizer(params, settings):
+    options = dict(settings)
+    kind = options.pop("kind")
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=1.0, **options)
+    if kind == "rmsprop":
+        return torch.optim.RMSprop(params, lr=1.0, **options)
+    if "beta1" in options or "beta2" in options:
+        options["betas"] = (options.pop("beta1", 0.9), options.pop("beta2", 0.999))
+    adam = torch.optim.AdamW if options.pop("decoupled_weight_decay", False) else torch.optim.Adam
+    return adam(params, lr=1.0, **options)
+
+
+def run(base, settings):
     param = torch.tensor(INITIAL, dtype=torch.float64, requires_grad=True)
-    opt = make([param])
+    opt = make_optimizer([param], settings)
     for t in range(N_STEPS):
         for group in opt.param_groups:
             group["lr"] = learning_rate(base, t)
@@ -52,10 +70,10 @@ def run(base, make):
 
 
 def main():
-    print(f"// torch {torch.__version__}, float64, tests/reference/optim_reference.py")
-    for name, base, make in CASES:
-        values = ", ".join(repr(v) for v in run(base, make))
-        print(f'{{"{name}", {{{values}}}}},')
+    cases = [{"name": name, "base_lr": base, "settings": settings, "expected": run(base, settings)}
+             for name, base, settings in CASES]
+    out = Path(__file__).with_name("optim_torch.json")
+    out.write_text(json.dumps({"torch": torch.__version__, "cases": cases}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
