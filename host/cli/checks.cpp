@@ -39,4 +39,11 @@ void require_rows(const EventTable& table, const std::string& path) {
   if (table.rows() == 0) throw Error("'" + path + "' has no events (only a header)");
 }
 
+EventTable read_checked_table(const std::string& path, const std::vector<std::string>& columns) {
+  EventTable table = read_table(path, columns);
+  require_rows(table, path);
+  for (const std::string& c : columns) require_finite(table, path, c);
+  return table;
+}
+
 }  // namespace hepcat::cli

@@ -57,9 +57,9 @@ void run_assign_toy(AssignToyOptions o) {
 void add_toy(CLI::App& assign) {
   auto o = std::make_shared<AssignToyOptions>();
   JetToyConfig& c = o->config;
-  CLI::App* cmd = assign.add_subcommand(
-      "toy", "generate jets of two resonances decaying to three partons each, or multijets");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd = add_command(
+      assign, "toy", "generate jets of two resonances decaying to three partons each, or multijets",
+      o, run_assign_toy);
   cmd->add_option("--events", c.events, "events to generate")->capture_default_str();
   cmd->add_option("--first-event", c.first_event,
                   "index of the first event (a range generates the same events as the whole)")
@@ -90,7 +90,6 @@ void add_toy(CLI::App& assign) {
   cmd->add_option("--min-jets", c.min_jets, "events with fewer jets are redrawn")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "output HDF5 file (SPANet layout)")->capture_default_str();
-  cmd->callback([o] { run_assign_toy(*o); });
 }
 
 // ---- baseline ------------------------------------------------------------------------------
@@ -231,10 +230,10 @@ void run_baseline(const BaselineCliOptions& o) {
 
 void add_baseline(CLI::App& assign) {
   auto o = std::make_shared<BaselineCliOptions>();
-  CLI::App* cmd = assign.add_subcommand(
-      "baseline",
-      "for every event, the split of its jets into two triplets of most similar masses");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd =
+      add_command(assign, "baseline",
+                  "for every event, the split of its jets into two triplets of most similar masses",
+                  o, run_baseline);
   cmd->add_option("--input,-i", o->input, "jets: HDF5 in SPANet's or the ABC code's layout")
       ->required();
   cmd->add_option("--leading", o->leading, "consider the leading N jets (0: all jets, at most 16)")
@@ -248,7 +247,6 @@ void add_baseline(CLI::App& assign) {
                   "per-event HDF5: triplets, m1, m2, m_avg, asymmetry, n_jets, truth/...")
       ->capture_default_str();
   cmd->add_option("--summary", o->summary, "summary JSON (empty: none)")->capture_default_str();
-  cmd->callback([o] { run_baseline(*o); });
 }
 
 }  // namespace

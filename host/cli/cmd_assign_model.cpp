@@ -228,9 +228,9 @@ void run_eval(EvalOptions& o) {
 
 void add_assign_model_commands(CLI::App& assign) {
   auto t = std::make_shared<TrainOptions>();
-  CLI::App* train = assign.add_subcommand(
-      "train", "train the ABC model unsupervised on jet events (SCIENCE.md section 5)");
-  add_common_options(*train, t->common);
+  CLI::App* train = add_command(
+      assign, "train", "train the ABC model unsupervised on jet events (SCIENCE.md section 5)", t,
+      run_train);
   train->add_option("--input,-i", t->input, "jet events (SPANet or ABC HDF5 layout)")->required();
   train->add_option("--out,-o", t->out, "model file to write (HDF5)")->capture_default_str();
   train->add_option("--summary", t->summary, "JSON summary of the training (optional)");
@@ -254,19 +254,17 @@ void add_assign_model_commands(CLI::App& assign) {
       ->capture_default_str();
   train->add_option("--checkpoint", t->train.checkpoint, "save the best model here every epoch");
   train->add_flag("--progress", t->progress, "print one line per epoch on stderr");
-  train->callback([t] { run_train(*t); });
 
   auto e = std::make_shared<EvalOptions>();
-  CLI::App* eval = assign.add_subcommand(
-      "eval", "assign the jets of every event with a trained model; purity with truth");
-  add_common_options(*eval, e->common);
+  CLI::App* eval = add_command(
+      assign, "eval", "assign the jets of every event with a trained model; purity with truth", e,
+      run_eval);
   eval->add_option("--model,-m", e->model, "model file (HDF5, weights/<name>)")->required();
   eval->add_option("--input,-i", e->input, "jet events (SPANet or ABC HDF5 layout)")->required();
   eval->add_option("--out,-o", e->out, "per-event results (HDF5)")->capture_default_str();
   eval->add_option("--summary", e->summary, "JSON summary")->capture_default_str();
   eval->add_option("--batch-size", e->batch, "events per forward pass")->capture_default_str();
   add_selection(*eval, e->selection);
-  eval->callback([e] { run_eval(*e); });
 }
 
 }  // namespace hepcat::cli

@@ -230,9 +230,7 @@ void run_bin(const BinOptions& o) {
   std::vector<std::string> columns = job.features;
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
-  const EventTable table = read_table(o.input, columns);
-  require_rows(table, o.input);
-  for (const std::string& c : columns) require_finite(table, o.input, c);
+  const EventTable table = read_checked_table(o.input, columns);
   const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
@@ -247,11 +245,11 @@ void run_bin(const BinOptions& o) {
 
 void add_bin_command(CLI::App& app) {
   auto o = std::make_shared<BinOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "bin",
+  CLI::App* cmd = add_command(
+      app, "bin",
       "optimise categories (GMM or sigmoid boundaries) for signal significance; without --input "
-      "run the toy study and print its table");
-  add_common_options(*cmd, o->common);
+      "run the toy study and print its table",
+      o, run_bin);
   cmd->add_option("--input", o->input, "events: CSV or HDF5 (file.h5[:/group])");
   add_list_option(*cmd, "--features", o->features, "feature columns")->capture_default_str();
   cmd->add_option("--weight", o->weight, "weight column (empty: unit weights)")
@@ -294,7 +292,6 @@ void add_bin_command(CLI::App& app) {
                   "toy events per scenario of the default study (no --input)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "result JSON (written atomically)");
-  cmd->callback([o] { run_bin(*o); });
 }
 
 }  // namespace hepcat::cli

@@ -318,11 +318,11 @@ void run_cuts(const CutsOptions& o) {
 
 void add_cuts_command(CLI::App& app) {
   auto o = std::make_shared<CutsOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "cuts",
-      "learn rectangular cuts at signal-efficiency working points by gradient (CABIN, "
-      "docs/cuts.md)");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd =
+      add_command(app, "cuts",
+                  "learn rectangular cuts at signal-efficiency working points by gradient (CABIN, "
+                  "docs/cuts.md)",
+                  o, run_cuts);
   cmd->add_option("--input", o->input, "events: .csv or .h5/.hdf5 (file.h5:/group)")->required();
   add_list_option(*cmd, "--features", o->features,
                   "feature columns (default: every column except the label, process, weight and "
@@ -373,7 +373,6 @@ void add_cuts_command(CLI::App& app) {
   cmd->add_option("--resume", o->resume,
                   "continue the run saved in this checkpoint (same inputs and settings); the "
                   "result equals that of an uninterrupted run");
-  cmd->callback([o] { run_cuts(*o); });
 }
 
 }  // namespace hepcat::cli

@@ -270,9 +270,9 @@ void run_fit(const FitOptions& o) {
 
 void add_fit_command(CLI::App& app) {
   auto o = std::make_shared<FitOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "fit", "fit a batch of histograms (edges, histograms[, variances]) with one model");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd = add_command(
+      app, "fit", "fit a batch of histograms (edges, histograms[, variances]) with one model", o,
+      run_fit);
   cmd->add_option("--input,-i", o->input,
                   "histograms by extension: .h5/.hdf5 (optionally file.h5:/group) holds datasets "
                   "edges (n_bins+1), histograms (n_fits x n_bins), optional variances (same "
@@ -290,20 +290,16 @@ void add_fit_command(CLI::App& app) {
                   "integral (Simpson's rule over each bin) or centre (density at the centre "
                   "times the width)")
       ->capture_default_str();
-  cmd->add_option("--init", o->init,
+  add_list_option(*cmd, "--init", o->init,
                   "initial values, one per parameter in the model's order (default: flat "
                   "background, small signal). Parameters: background b0..bk (poly<k>, "
                   "bernstein<k>), b0,b1 (exp, powerlaw), b0..b3 (dijet); then signal "
                   "yield,mean,width (+gauss) or yield,mean,width,alpha,n (+cb); e.g. poly2+gauss "
-                  "is b0,b1,b2,yield,mean,width")
-      ->delimiter(',');
-  cmd->add_option("--fix", o->fix,
-                  "parameters held at their --init values, by name (e.g. mean,width)")
-      ->delimiter(',');
-  cmd->add_option("--lower", o->lower, "lower bounds, one per parameter in --init's order")
-      ->delimiter(',');
-  cmd->add_option("--upper", o->upper, "upper bounds, one per parameter in --init's order")
-      ->delimiter(',');
+                  "is b0,b1,b2,yield,mean,width");
+  add_list_option(*cmd, "--fix", o->fix,
+                  "parameters held at their --init values, by name (e.g. mean,width)");
+  add_list_option(*cmd, "--lower", o->lower, "lower bounds, one per parameter in --init's order");
+  add_list_option(*cmd, "--upper", o->upper, "upper bounds, one per parameter in --init's order");
   cmd->add_option("--errordef", o->errordef,
                   "objective change defining one standard deviation for the errors and "
                   "covariance (objectives are on the chi2 scale, Poisson as the deviance: 1 is "
@@ -313,10 +309,9 @@ void add_fit_command(CLI::App& app) {
                   "starting points per fit, the signal's mean spread over its range; the lowest "
                   "minimum is kept")
       ->capture_default_str();
-  cmd->add_option("--minos", o->minos,
+  add_list_option(*cmd, "--minos", o->minos,
                   "free parameters given profile-likelihood (MINOS) intervals, by name: the "
-                  "offsets (lower, upper) where the profiled objective rises by errordef")
-      ->delimiter(',');
+                  "offsets (lower, upper) where the profiled objective rises by errordef");
   cmd->add_flag("--significance", o->significance,
                 "likelihood-ratio significance of the signal per fit: sign(yield) sqrt(objective "
                 "with yield 0 - objective)");
@@ -328,7 +323,6 @@ void add_fit_command(CLI::App& app) {
                   "stop when the objective is within this of its "
                   "minimum")
       ->capture_default_str();
-  cmd->callback([o] { run_fit(*o); });
 }
 
 }  // namespace hepcat::cli

@@ -78,9 +78,7 @@ Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   std::vector<std::string> columns = o.features;
   if (!o.process.empty()) columns.push_back(o.process);
   if (!o.weight.empty()) columns.push_back(o.weight);
-  const EventTable table = read_table(o.events, columns);
-  require_rows(table, o.events);
-  for (const std::string& c : columns) require_finite(table, o.events, c);
+  const EventTable table = read_checked_table(o.events, columns);
   EventColumns ec;
   ec.features = o.features;
   ec.process = o.process;
@@ -188,9 +186,9 @@ void run_merge(MergeCliOptions o) {
 
 void add_merge_command(CLI::App& app) {
   auto o = std::make_shared<MergeCliOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "merge", "minimal-loss bin merging (MiLoMerge) of a fine histogram to a few bins");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd = add_command(
+      app, "merge", "minimal-loss bin merging (MiLoMerge) of a fine histogram to a few bins", o,
+      run_merge);
   cmd->add_option("--input", o->input,
                   "histogram JSON: counts (hypotheses x bins), optional pair_weights, metric, "
                   "target, edges");
@@ -211,7 +209,6 @@ void add_merge_command(CLI::App& app) {
   cmd->add_flag("--comp-to-first", o->comp_to_first,
                 "score only the pairs (hypothesis 0, h): separate 0 from each other one");
   cmd->add_option("--out", o->out, "output JSON (default: stdout)");
-  cmd->callback([o] { run_merge(*o); });
 }
 
 }  // namespace hepcat::cli

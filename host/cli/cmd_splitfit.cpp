@@ -147,11 +147,10 @@ void run_splitfit(SplitFitOptions& o) {
 
 void add_splitfit_command(CLI::App& app) {
   auto o = std::make_shared<SplitFitOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("splitfit",
-                         "train a logistic score with the Split-N-Fit loss and report the "
-                         "median pseudo-experiment significance of the score > 0 selection");
-  add_common_options(*cmd, o->common);
+  CLI::App* cmd = add_command(app, "splitfit",
+                              "train a logistic score with the Split-N-Fit loss and report the "
+                              "median pseudo-experiment significance of the score > 0 selection",
+                              o, run_splitfit);
   cmd->add_option("--input,-i", o->input, "events table (.csv or .h5)")->required();
   cmd->add_option("--test", o->test, "independent table for the significance (default: input)");
   cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
@@ -188,7 +187,6 @@ void add_splitfit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--toys", o->toys, "pseudo-experiments for the significance")
       ->capture_default_str();
-  cmd->callback([o] { run_splitfit(*o); });
 }
 
 }  // namespace hepcat::cli

@@ -83,10 +83,10 @@ void run_toy(const ToyOptions& o) {
 void add_toy_command(CLI::App& app) {
   auto o = std::make_shared<ToyOptions>();
   CLI::App* cmd =
-      app.add_subcommand("toy",
-                         "generate a toy dataset (gato: docs/binning.md, three Gaussian features, "
-                         "2 signals, 5 backgrounds)");
-  add_common_options(*cmd, o->common);
+      add_command(app, "toy",
+                  "generate a toy dataset (gato: docs/binning.md, three Gaussian features, "
+                  "2 signals, 5 backgrounds)",
+                  o, run_toy);
   cmd->add_option("--study", o->study,
                   "which study's toy: gato, or splitfit (diphoton-like mass in [90, 160] with "
                   "four separating features; --events counts the background)")
@@ -103,7 +103,6 @@ void add_toy_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--out", o->out, "output file: .h5/.hdf5 (optionally file.h5:/group) or .csv")
       ->capture_default_str();
-  cmd->callback([o] { run_toy(*o); });
 }
 
 }  // namespace hepcat::cli

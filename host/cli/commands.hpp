@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,18 @@ struct CommonOptions {
 
 /// Adds --device, --seed and --verbose to a subcommand.
 void add_common_options(CLI::App& command, CommonOptions& options);
+
+/// Adds the subcommand `name` to `parent` with the common options (bound to options->common)
+/// and a callback that calls run(*options); returns it for the command's own options, which
+/// bind to the same `options`.
+template <class Options, class Run>
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& description,
+                      const std::shared_ptr<Options>& options, Run run) {
+  CLI::App* command = parent.add_subcommand(name, description);
+  add_common_options(*command, options->common);
+  command->callback([options, run] { run(*options); });
+  return command;
+}
 
 /// Throws Error naming the option when an option that takes one value appears more than once
 /// on the command line of the chosen subcommand (CLI11's own message does not name it).
@@ -47,6 +60,10 @@ void require_binary(const EventTable& table, const std::string& path, const std:
 
 /// Throws Error naming `path` when the table has no rows.
 void require_rows(const EventTable& table, const std::string& path);
+
+/// Reads `columns` of the event file `path`; throws Error as require_rows and require_finite
+/// (for every column) do.
+EventTable read_checked_table(const std::string& path, const std::vector<std::string>& columns);
 
 /// The plot script `name` (e.g. "plot_cuts.py"): $HEPCAT_SCRIPTS_DIR, else share/hepcat beside
 /// the executable (install) or in the build folder. Throws Error when not found.
