@@ -216,13 +216,14 @@ void run_study(const BinOptions& o, Context& ctx) {
                    {"baseline_z_test", r.baseline_test_z},
                    {"baseline_z_train", r.baseline_train_z},
                    {"seconds", r.seconds}});
-    write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
-                                            {"events", c.events},
-                                            {"epochs", o.epochs},
-                                            {"device", ctx.device_name()},
-                                            {"rows", j}}
-                                     .dump(2) +
-                                 "\n");
+    if (output_rank())
+      write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
+                                              {"events", c.events},
+                                              {"epochs", o.epochs},
+                                              {"device", ctx.device_name()},
+                                              {"rows", j}}
+                                       .dump(2) +
+                                   "\n");
   }
 }
 
@@ -255,7 +256,8 @@ void run_bin(const BinOptions& o) {
       r.model.name(), r.model.n_bins(), o.input.c_str(), r.test.significance.combined,
       r.train.significance.combined, r.baseline_name.c_str(), r.baseline_test.significance.combined,
       r.baseline_train.significance.combined, r.seconds, r.device.c_str());
-  if (!o.out.empty()) write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
+  if (!o.out.empty() && output_rank())
+    write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
 }
 
 }  // namespace

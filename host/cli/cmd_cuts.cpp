@@ -249,6 +249,7 @@ void run_cuts(const CutsOptions& o) {
   j["seconds"] = seconds;
   j["device"] = ctx.device_name();
   j["backend"] = to_string(ctx.backend());
+  if (!output_rank()) return;
   write_text_atomic(o.out, j.dump(1) + "\n");
   std::cout << "trained " << cuts.size() << " cut sets on " << train.size() << " events in "
             << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "

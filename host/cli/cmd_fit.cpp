@@ -216,7 +216,7 @@ void run_fit(const FitOptions& o) {
     out["fits"].push_back(fit);
   }
   out["converged"] = converged;
-  write_text_atomic(o.out, out.dump(1) + "\n");
+  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "fitted " << r.n_fits << " histograms with " << model_name(config.model) << " ("
             << to_string(config.estimator) << "): " << converged << " converged; wrote " << o.out
             << "\n";

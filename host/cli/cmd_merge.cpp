@@ -201,7 +201,7 @@ void run_merge(MergeCliOptions o) {
   const std::string text = doc.dump() + "\n";
   if (o.out.empty())
     std::cout << text;
-  else
+  else if (output_rank())
     write_text_atomic(o.out, text);
   if (o.common.verbose)
     std::cerr << "merged " << hist.n_bins << " bins to " << binnings.front().n_bins << " in "

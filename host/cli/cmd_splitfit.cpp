@@ -115,7 +115,7 @@ void run_splitfit(SplitFitOptions& o) {
     out["significance"] = evaluate(m);
   }
   out["device"] = ctx.device_name();
-  write_text_atomic(o.out, out.dump(1) + "\n");
+  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "median significance " << out["significance"]["median"].get<double>();
   if (out.contains("significance_before"))
     std::cout << " (before: " << out["significance_before"]["median"].get<double>() << ")";

@@ -19,8 +19,11 @@ struct CommonOptions {
 /// Adds --device, --seed and --verbose to a subcommand.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
-/// True when stderr is a terminal (progress lines are shown only then).
+/// True when stderr is a terminal (progress lines are shown only then) on the output rank.
 bool stderr_is_terminal();
+
+/// True on the rank that writes output files: rank 0 of an MPI run, or the only process.
+bool output_rank();
 
 void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);

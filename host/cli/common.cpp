@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include "hepcat/communicator.hpp"
 #include "host/cli/commands.hpp"
 
 namespace hepcat::cli {
@@ -12,7 +13,11 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
 }
 
 bool stderr_is_terminal() {
-  return isatty(STDERR_FILENO) != 0;
+  return output_rank() && isatty(STDERR_FILENO) != 0;
+}
+
+bool output_rank() {
+  return world().rank() == 0;
 }
 
 }  // namespace hepcat::cli

@@ -1,0 +1,130 @@
+// The communicator over MPI_COMM_WORLD. Sums over events are exchanged as per-chunk partials
+// (an allgather) and added on every rank in global chunk order, never by MPI_SUM, whose
+// association order depends on the number of ranks and the MPI library.
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <vector>
+
+#include "hepcat/communicator.hpp"
+#include "hepcat/error.hpp"
+
+#ifdef HEPCAT_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace hepcat {
+
+#ifdef HEPCAT_HAVE_MPI
+
+namespace {
+
+int checked_count(std::size_t n, const char* what) {
+  if (n > static_cast<std::size_t>(INT_MAX))
+    throw Error(std::string("MPI: ") + what + " of " + std::to_string(n) +
+                " elements exceeds one message");
+  return static_cast<int>(n);
+}
+
+class Mpi final : public Communicator {
+ public:
+  Mpi(int* argc, char*** argv) {
+    int initialised = 0;
+    MPI_Initialized(&initialised);
+    if (!initialised) {
+      // Only the thread that made the communicator calls MPI; OpenMP threads never do.
+      int provided = 0;
+      if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        throw Error("MPI: MPI_Init failed");
+      owns_mpi_ = true;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    MPI_Comm node;
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    MPI_Comm_rank(node, &local_rank_);
+    MPI_Comm_free(&node);
+  }
+
+  ~Mpi() override {
+    int finalised = 0;
+    MPI_Finalized(&finalised);
+    if (owns_mpi_ && !finalised) MPI_Finalize();
+  }
+
+  Mpi(const Mpi&) = delete;
+  Mpi& operator=(const Mpi&) = delete;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  int local_rank() const override { return local_rank_; }
+  std::string name() const override {
+    return "MPI (" + std::to_string(size_) + (size_ == 1 ? " rank)" : " ranks)");
+  }
+
+  void sum_chunks(const double* local, std::size_t chunks, std::size_t width,
+                  double* out) const override {
+    std::vector<std::int64_t> counts(static_cast<std::size_t>(size_));
+    const auto mine = static_cast<std::int64_t>(chunks);
+    MPI_Allgather(&mine, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+    std::vector<int> elements(counts.size()), offsets(counts.size());
+    std::size_t total = 0;
+    for (std::size_t r = 0; r < counts.size(); ++r) {
+      elements[r] = checked_count(static_cast<std::size_t>(counts[r]) * width, "a chunk exchange");
+      offsets[r] = checked_count(total, "a chunk exchange");
+      total += static_cast<std::size_t>(elements[r]);
+    }
+    std::vector<double> all(total);
+    MPI_Allgatherv(local, checked_count(chunks * width, "a chunk exchange"), MPI_DOUBLE, all.data(),
+                   elements.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+    const std::size_t n_chunks = width > 0 ? total / width : 0;
+    for (std::size_t j = 0; j < width; ++j) out[j] = n_chunks > 0 ? all[j] : 0.0;
+    for (std::size_t c = 1; c < n_chunks; ++c)
+      for (std::size_t j = 0; j < width; ++j) out[j] += all[c * width + j];
+  }
+
+  void min(double* values, std::size_t n) const override {
+    MPI_Allreduce(MPI_IN_PLACE, values, checked_count(n, "a minimum"), MPI_DOUBLE, MPI_MIN,
+                  MPI_COMM_WORLD);
+  }
+  void max(double* values, std::size_t n) const override {
+    MPI_Allreduce(MPI_IN_PLACE, values, checked_count(n, "a maximum"), MPI_DOUBLE, MPI_MAX,
+                  MPI_COMM_WORLD);
+  }
+  void broadcast(void* data, std::size_t bytes, int root) const override {
+    MPI_Bcast(data, checked_count(bytes, "a broadcast"), MPI_BYTE, root, MPI_COMM_WORLD);
+  }
+  void barrier() const override { MPI_Barrier(MPI_COMM_WORLD); }
+  [[noreturn]] void abort(int code) const override {
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::_Exit(code);
+  }
+
+ private:
+  int rank_ = 0, size_ = 1, local_rank_ = 0;
+  bool owns_mpi_ = false;
+};
+
+}  // namespace
+
+bool mpi_available() {
+  return true;
+}
+
+std::unique_ptr<Communicator> mpi_communicator(int* argc, char*** argv) {
+  return std::make_unique<Mpi>(argc, argv);
+}
+
+#else
+
+bool mpi_available() {
+  return false;
+}
+
+std::unique_ptr<Communicator> mpi_communicator(int*, char***) {
+  throw Error("this build of hepcat has no MPI support (configure with HEPCAT_ENABLE_MPI=ON)");
+}
+
+#endif
+
+}  // namespace hepcat
