@@ -27,6 +27,9 @@ Workload batched_fits_workload();
 /// One Split-N-Fit training step with 1000 pseudo-experiments (bench/fit_workloads.cpp).
 Workload splitfit_step_workload();
 
+/// The exchange between MPI ranks of one binning training step (bench/workloads_comm.cpp).
+Workload rank_exchange_workload();
+
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();
 

@@ -106,7 +106,7 @@ Workload gato_step_workload(bool gmm) {
 std::vector<Workload> all_workloads() {
   return {bin_sums_workload(),       optimizer_step_workload(), gato_step_workload(true),
           gato_step_workload(false), cut_scan_workload(),       batched_fits_workload(),
-          splitfit_step_workload()};
+          splitfit_step_workload(),  rank_exchange_workload()};
 }
 
 }  // namespace hepcat::bench

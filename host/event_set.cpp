@@ -9,8 +9,8 @@ namespace hepcat {
 
 namespace {
 
-std::string row_text(std::size_t i) {
-  return "row " + std::to_string(i);
+std::string row_text(std::size_t i, std::size_t first_row) {
+  return "row " + std::to_string(first_row + i);
 }
 
 std::string value_text(float v) {
@@ -19,12 +19,13 @@ std::string value_text(float v) {
   return std::to_string(v);
 }
 
-void check_finite(const std::string& what, const std::vector<float>& values) {
+void check_finite(const std::string& what, const std::vector<float>& values,
+                  std::size_t first_row) {
   const auto bad =
       std::find_if(values.begin(), values.end(), [](float v) { return !std::isfinite(v); });
   if (bad != values.end())
     throw Error(what + " has a non-finite value (" + value_text(*bad) + ") at " +
-                row_text(static_cast<std::size_t>(bad - values.begin())));
+                row_text(static_cast<std::size_t>(bad - values.begin()), first_row));
 }
 
 void check_length(const std::string& what, std::size_t size, std::size_t n,
@@ -34,13 +35,14 @@ void check_length(const std::string& what, std::size_t size, std::size_t n,
                 std::to_string(n));
 }
 
-std::vector<std::int32_t> process_ids(const std::string& label, const std::vector<float>& values) {
+std::vector<std::int32_t> process_ids(const std::string& label, const std::vector<float>& values,
+                                      std::size_t first_row) {
   std::vector<std::int32_t> ids(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     const float v = values[i];
     // 2^31 is exactly representable; anything at or above it does not fit an int32.
     if (!std::isfinite(v) || v != std::floor(v) || v < 0.f || v >= 2147483648.f)
-      throw Error(label + " has " + value_text(v) + " at " + row_text(i) +
+      throw Error(label + " has " + value_text(v) + " at " + row_text(i, first_row) +
                   ": process ids are non-negative integers");
     ids[i] = static_cast<std::int32_t>(v);
   }
@@ -62,10 +64,11 @@ EventSet::EventSet(const Context& ctx, const EventTable& table, const EventColum
   const std::vector<float> weights =
       columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight);
   const std::vector<std::int32_t> process =
-      columns.process.empty() ? std::vector<std::int32_t>{}
-                              : process_ids(process_label(columns), table.column(columns.process));
+      columns.process.empty()
+          ? std::vector<std::int32_t>{}
+          : process_ids(process_label(columns), table.column(columns.process), columns.first_row);
   init(ctx, features, weights, process, columns.n_processes,
-       "weight column '" + columns.weight + "'", process_label(columns));
+       "weight column '" + columns.weight + "'", process_label(columns), columns.first_row);
 }
 
 EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
@@ -73,13 +76,13 @@ EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
                    const std::vector<float>& weights, const std::vector<std::int32_t>& process,
                    int n_processes)
     : names_(std::move(feature_names)) {
-  init(ctx, features, weights, process, n_processes, "weights", "process ids");
+  init(ctx, features, weights, process, n_processes, "weights", "process ids", 0);
 }
 
 void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& features,
                     const std::vector<float>& weights, const std::vector<std::int32_t>& process,
                     int n_processes, const std::string& weight_label,
-                    const std::string& process_label) {
+                    const std::string& process_label, std::size_t first_row) {
   if (features.empty()) throw Error("no feature columns given");
   if (features.size() != names_.size())
     throw Error(std::to_string(features.size()) + " feature columns but " +
@@ -98,8 +101,8 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
   if (n_ == 0) throw Error("no events: the feature columns are empty");
 
   for (std::size_t j = 0; j < features.size(); ++j)
-    check_finite("feature '" + names_[j] + "'", features[j]);
-  check_finite(weight_label, weights);
+    check_finite("feature '" + names_[j] + "'", features[j], first_row);
+  check_finite(weight_label, weights, first_row);
 
   if (n_processes < 0)
     throw Error("n_processes must not be negative, got " + std::to_string(n_processes));
@@ -107,7 +110,7 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
       std::find_if(process.begin(), process.end(), [](std::int32_t p) { return p < 0; });
   if (negative != process.end())
     throw Error(process_label + " has " + std::to_string(*negative) + " at " +
-                row_text(static_cast<std::size_t>(negative - process.begin())) +
+                row_text(static_cast<std::size_t>(negative - process.begin()), first_row) +
                 ": process ids are non-negative integers");
   const std::int32_t max_id =
       process.empty() ? 0 : *std::max_element(process.begin(), process.end());
@@ -116,9 +119,9 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
     const auto bad = std::find_if(process.begin(), process.end(),
                                   [&](std::int32_t p) { return p >= n_processes_; });
     throw Error(process_label + " has " + std::to_string(*bad) + " at " +
-                row_text(static_cast<std::size_t>(bad - process.begin())) + ", outside [0, " +
-                std::to_string(n_processes_) + ") for the " + std::to_string(n_processes_) +
-                " declared processes");
+                row_text(static_cast<std::size_t>(bad - process.begin()), first_row) +
+                ", outside [0, " + std::to_string(n_processes_) + ") for the " +
+                std::to_string(n_processes_) + " declared processes");
   }
 
   process_sums_.assign(n_processes_, 0.0);

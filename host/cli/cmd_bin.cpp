@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hepcat/binning_job.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
@@ -248,8 +249,17 @@ void run_bin(const BinOptions& o) {
   std::vector<std::string> columns = job.features;
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
-  const EventTable table = read_table(o.input, columns);
-  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs, ""));
+  BinningJobResult r;
+  if (world().size() == 1) {
+    r = run_binning_job(ctx, read_table(o.input, columns), job, progress_printer(o.epochs, ""));
+  } else {
+    // Each rank reads only its shards of the train and test samples.
+    const BinningJobShards s =
+        binning_job_shards(count_table_rows(o.input, columns), job.test_fraction);
+    r = run_binning_job(ctx, read_table_rows(o.input, columns, s.train.begin, s.train.end),
+                        read_table_rows(o.input, columns, s.test.begin, s.test.end), job,
+                        progress_printer(o.epochs, ""));
+  }
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
       "%.2f s on %s\n",

@@ -110,6 +110,7 @@ bool monotonic(const std::vector<double>& v) {
 }
 
 void run_cuts(const CutsOptions& o) {
+  require_one_process("cuts");
   if (o.label.empty() == o.process.empty())
     throw Error("give exactly one of --label (1 = signal) or --process with --signals");
   if (!o.process.empty() && o.signals.empty())
@@ -249,7 +250,6 @@ void run_cuts(const CutsOptions& o) {
   j["seconds"] = seconds;
   j["device"] = ctx.device_name();
   j["backend"] = to_string(ctx.backend());
-  if (!output_rank()) return;
   write_text_atomic(o.out, j.dump(1) + "\n");
   std::cout << "trained " << cuts.size() << " cut sets on " << train.size() << " events in "
             << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "

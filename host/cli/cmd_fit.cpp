@@ -151,6 +151,7 @@ std::vector<double> default_init(const ModelSpec& m, const FitConfig& c,
 }
 
 void run_fit(const FitOptions& o) {
+  require_one_process("fit");
   FitConfig config;
   std::vector<double> hists, variances;
   read_input(o.input, config, hists, variances);
@@ -216,7 +217,7 @@ void run_fit(const FitOptions& o) {
     out["fits"].push_back(fit);
   }
   out["converged"] = converged;
-  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
+  write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "fitted " << r.n_fits << " histograms with " << model_name(config.model) << " ("
             << to_string(config.estimator) << "): " << converged << " converged; wrote " << o.out
             << "\n";

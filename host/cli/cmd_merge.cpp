@@ -153,6 +153,7 @@ json binning_json(const MergedBinning& m, int n_hyp, bool local) {
 }
 
 void run_merge(MergeCliOptions o) {
+  require_one_process("merge");
   if (o.input.empty() == o.events.empty())
     throw Error("give exactly one of --input (histogram JSON) and --events (event file)");
   if (o.merger != "nonlocal" && o.merger != "local")
@@ -201,7 +202,7 @@ void run_merge(MergeCliOptions o) {
   const std::string text = doc.dump() + "\n";
   if (o.out.empty())
     std::cout << text;
-  else if (output_rank())
+  else
     write_text_atomic(o.out, text);
   if (o.common.verbose)
     std::cerr << "merged " << hist.n_bins << " bins to " << binnings.front().n_bins << " in "

@@ -66,6 +66,7 @@ nlohmann::json significance_json(const PseudoExperiments& p) {
 }
 
 void run_splitfit(SplitFitOptions& o) {
+  require_one_process("splitfit");
   SplitFitConfig& c = o.config;
   c.estimator = parse_estimator(o.estimator);
   if (o.relu != "softplus" && o.relu != "silu")
@@ -115,7 +116,7 @@ void run_splitfit(SplitFitOptions& o) {
     out["significance"] = evaluate(m);
   }
   out["device"] = ctx.device_name();
-  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
+  write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "median significance " << out["significance"]["median"].get<double>();
   if (out.contains("significance_before"))
     std::cout << " (before: " << out["significance_before"]["median"].get<double>() << ")";

@@ -25,6 +25,9 @@ bool stderr_is_terminal();
 /// True on the rank that writes output files: rank 0 of an MPI run, or the only process.
 bool output_rank();
 
+/// Throws Error under an MPI run of several ranks: for commands that do not share out their work.
+void require_one_process(const std::string& command);
+
 void add_info_command(CLI::App& app);
 void add_toy_command(CLI::App& app);
 void add_bin_command(CLI::App& app);

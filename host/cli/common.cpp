@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include "hepcat/communicator.hpp"
+#include "hepcat/error.hpp"
 #include "host/cli/commands.hpp"
 
 namespace hepcat::cli {
@@ -18,6 +19,12 @@ bool stderr_is_terminal() {
 
 bool output_rank() {
   return world().rank() == 0;
+}
+
+void require_one_process(const std::string& command) {
+  if (world().size() > 1)
+    throw Error("hepcat " + command + " runs as one process; under mpirun only 'hepcat bin' " +
+                "shares its events over the ranks (docs/scale-out.md)");
 }
 
 }  // namespace hepcat::cli

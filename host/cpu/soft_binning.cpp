@@ -2,6 +2,7 @@
 
 #include "hepcat/math/significance.hpp"
 #include "host/cpu/parallel.hpp"
+#include "host/engine/communicator_reduce.hpp"
 
 namespace hepcat::cpu {
 namespace {
@@ -19,7 +20,7 @@ void soft_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, 
   const int nb = m.n_bins;
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_per_thread(
+    detail::reduce_event_chunks(
         ev.n, 2 * static_cast<std::size_t>(n_groups) * nb, sums, [&](std::size_t i, double* local) {
           T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], work[math::kSoftBinningWork];
           gather(ev, math::model_dim<kDim>(m), i, x);
@@ -44,7 +45,7 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
   const std::vector<T> ds(d_sums, d_sums + 2 * n_groups * nb);
   math::with_model_dim(m, [&](auto dim_constant) {
     constexpr int kDim = decltype(dim_constant)::value;
-    reduce_per_thread(ev.n, width, grad, [&](std::size_t i, double* local) {
+    detail::reduce_event_chunks(ev.n, width, grad, [&](std::size_t i, double* local) {
       T x[math::kMaxGmmDim], gamma[math::kMaxSoftBins], g[math::kMaxSoftBins],
           work[math::kSoftBinningWork];
       gather(ev, math::model_dim<kDim>(m), i, x);
@@ -73,7 +74,7 @@ template <class T>
 void hard_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, int n_processes,
                    double* out) {
   const std::size_t cells = static_cast<std::size_t>(n_processes) * m.n_bins;
-  reduce_per_thread(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
+  detail::reduce_event_chunks(ev.n, 2 * cells, out, [&](std::size_t i, double* local) {
     T x[math::kMaxGmmDim];
     gather(ev, m.dim, i, x);
     const std::size_t c =

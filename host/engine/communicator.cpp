@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include "hepcat/error.hpp"
+#include "host/engine/communicator_tree.hpp"
 
 namespace hepcat {
 
@@ -36,9 +38,10 @@ class SingleProcess final : public Communicator {
   std::string name() const override { return "single process"; }
   void sum_chunks(const double* local, std::size_t chunks, std::size_t width,
                   double* out) const override {
-    for (std::size_t j = 0; j < width; ++j) out[j] = chunks > 0 ? local[j] : 0.0;
-    for (std::size_t c = 1; c < chunks; ++c)
-      for (std::size_t j = 0; j < width; ++j) out[j] += local[c * width + j];
+    const std::vector<detail::ChunkBlock> blocks = detail::tree_blocks(0, chunks);
+    std::vector<double> sums(blocks.size() * width);
+    detail::block_sums(local, 0, blocks, width, sums.data());
+    detail::tree_total(chunks, blocks, sums.data(), width, out);
   }
   void min(double*, std::size_t) const override {}
   void max(double*, std::size_t) const override {}

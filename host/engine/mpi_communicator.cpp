@@ -1,6 +1,6 @@
-// The communicator over MPI_COMM_WORLD. Sums over events are exchanged as per-chunk partials
-// (an allgather) and added on every rank in global chunk order, never by MPI_SUM, whose
-// association order depends on the number of ranks and the MPI library.
+// The communicator over MPI_COMM_WORLD. Sums over events are exchanged as the sums of each
+// rank's blocks of the chunk tree (an allgather) and added on every rank along the same tree,
+// never by MPI_SUM, whose association order depends on the number of ranks and the library.
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +8,7 @@
 
 #include "hepcat/communicator.hpp"
 #include "hepcat/error.hpp"
+#include "host/engine/communicator_tree.hpp"
 
 #ifdef HEPCAT_HAVE_MPI
 #include <mpi.h>
@@ -24,6 +25,10 @@ int checked_count(std::size_t n, const char* what) {
     throw Error(std::string("MPI: ") + what + " of " + std::to_string(n) +
                 " elements exceeds one message");
   return static_cast<int>(n);
+}
+
+std::size_t first_of(const std::vector<detail::ChunkBlock>& blocks) {
+  return blocks.empty() ? 0 : blocks.front().first;
 }
 
 class Mpi final : public Communicator {
@@ -67,20 +72,25 @@ class Mpi final : public Communicator {
     std::vector<std::int64_t> counts(static_cast<std::size_t>(size_));
     const auto mine = static_cast<std::int64_t>(chunks);
     MPI_Allgather(&mine, 1, MPI_INT64_T, counts.data(), 1, MPI_INT64_T, MPI_COMM_WORLD);
+    // Every rank knows every rank's tree blocks from the counts; only their sums travel.
+    std::vector<detail::ChunkBlock> all, my_blocks;
     std::vector<int> elements(counts.size()), offsets(counts.size());
-    std::size_t total = 0;
+    std::size_t first = 0, total = 0;
     for (std::size_t r = 0; r < counts.size(); ++r) {
-      elements[r] = checked_count(static_cast<std::size_t>(counts[r]) * width, "a chunk exchange");
+      const auto n = static_cast<std::size_t>(counts[r]);
+      const std::vector<detail::ChunkBlock> blocks = detail::tree_blocks(first, first + n);
+      if (static_cast<int>(r) == rank_) my_blocks = blocks;
+      all.insert(all.end(), blocks.begin(), blocks.end());
+      elements[r] = checked_count(blocks.size() * width, "a chunk exchange");
       offsets[r] = checked_count(total, "a chunk exchange");
-      total += static_cast<std::size_t>(elements[r]);
+      total += blocks.size() * width;
+      first += n;
     }
-    std::vector<double> all(total);
-    MPI_Allgatherv(local, checked_count(chunks * width, "a chunk exchange"), MPI_DOUBLE, all.data(),
-                   elements.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
-    const std::size_t n_chunks = width > 0 ? total / width : 0;
-    for (std::size_t j = 0; j < width; ++j) out[j] = n_chunks > 0 ? all[j] : 0.0;
-    for (std::size_t c = 1; c < n_chunks; ++c)
-      for (std::size_t j = 0; j < width; ++j) out[j] += all[c * width + j];
+    std::vector<double> mine_sums(my_blocks.size() * width), sums(total);
+    detail::block_sums(local, first_of(my_blocks), my_blocks, width, mine_sums.data());
+    MPI_Allgatherv(mine_sums.data(), elements[static_cast<std::size_t>(rank_)], MPI_DOUBLE,
+                   sums.data(), elements.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+    detail::tree_total(first, all, sums.data(), width, out);
   }
 
   void min(double* values, std::size_t n) const override {

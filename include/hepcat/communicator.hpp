@@ -1,6 +1,7 @@
 // The processes one run is spread over (MPI ranks), and the few exchanges training needs. Events
 // are sharded over ranks in whole reduction chunks; every sum over events is a sum of per-chunk
-// partials taken in global chunk order, so any number of ranks gives the bytes of one process.
+// partials taken in one order fixed by the global chunk indices, so any number of ranks gives
+// the bytes of one process.
 #pragma once
 
 #include <cstddef>
@@ -39,9 +40,10 @@ class HEPCAT_API Communicator {
 
   /// Sum over all ranks' chunks: `local` holds this rank's `chunks` consecutive chunk partials
   /// (chunk c's `width` values at local[c * width]), rank r's chunks come before rank r + 1's.
-  /// Writes to out[0, width), on every rank, the partials added in double in global chunk
-  /// order starting from the first chunk (0 without chunks): the same bytes as one process
-  /// holding all chunks, whatever the number of ranks.
+  /// Writes to out[0, width), on every rank, the partials added in double along one fixed
+  /// pairwise tree over the global chunk indices (neighbours 2i and 2i + 1 at each level; a last
+  /// one without a neighbour moves up as it is; 0 without chunks): the same bytes as one process
+  /// holding all chunks, whatever the number of ranks. Ranks exchange O(log chunks) partials.
   virtual void sum_chunks(const double* local, std::size_t chunks, std::size_t width,
                           double* out) const = 0;
   /// Element-wise minimum or maximum over ranks, in place (exact, so order does not matter).
@@ -54,7 +56,7 @@ class HEPCAT_API Communicator {
   [[noreturn]] virtual void abort(int code) const = 0;
 };
 
-/// The communicator of a run of one process (sum_chunks adds the chunks in order).
+/// The communicator of a run of one process (sum_chunks adds the chunks along the tree).
 HEPCAT_API std::unique_ptr<Communicator> single_process_communicator();
 
 /// True when this build of the library was compiled with MPI.

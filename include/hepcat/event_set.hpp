@@ -18,6 +18,9 @@ struct EventColumns {
   std::string weight;                 ///< empty: every event has weight 1
   std::string process;                ///< empty: every event is process 0
   int n_processes = 0;                ///< 0: one more than the largest process id present
+  /// Row of the whole sample that the table's first row is (an MPI rank's shard starts there):
+  /// error messages name rows of the whole sample.
+  std::size_t first_row = 0;
 };
 
 /// Structure-of-arrays events uploaded once to the context's backend and never copied back.
@@ -56,10 +59,11 @@ class EventSet {
 
  private:
   /// Validation and upload shared by both constructors; `weight_label` and `process_label` name
-  /// those inputs in error messages.
+  /// those inputs in error messages, whose rows are counted from `first_row`.
   void init(const Context& ctx, const std::vector<std::vector<float>>& features,
             const std::vector<float>& weights, const std::vector<std::int32_t>& process,
-            int n_processes, const std::string& weight_label, const std::string& process_label);
+            int n_processes, const std::string& weight_label, const std::string& process_label,
+            std::size_t first_row);
 
   std::size_t n_ = 0;
   int n_processes_ = 0;
