@@ -76,6 +76,9 @@ int run(int argc, char** argv) {
         if (!only.empty() && w.name.find(only) == std::string::npos) continue;
         for (std::size_t n : sizes_between(min_n, max_n)) {
           const auto step = w.prepare(ctx, n);
+          const std::size_t before = hepcat::world().bytes_received();
+          step();
+          const std::size_t received = hepcat::world().bytes_received() - before;
           const double s = median_seconds_per_step(ctx, step, batches, batch_seconds);
           const double gbs = w.bytes_per_item * n / s / 1e9;
           nlohmann::json line{{"workload", w.name},
@@ -87,7 +90,8 @@ int run(int argc, char** argv) {
                               {"seconds", s},
                               {"items_per_s", n / s},
                               {"gb_per_s", gbs},
-                              {"ranks", hepcat::world().size()}};
+                              {"ranks", hepcat::world().size()},
+                              {"bytes_received_per_step", received}};
           if (ctx.is_cuda()) line["peak_fraction"] = gbs / ctx.peak_bandwidth_gbs();
           if (hepcat::world().rank() == 0) std::cout << line.dump() << std::endl;
         }

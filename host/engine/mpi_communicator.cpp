@@ -90,21 +90,27 @@ class Mpi final : public Communicator {
     detail::block_sums(local, first_of(my_blocks), my_blocks, width, mine_sums.data());
     MPI_Allgatherv(mine_sums.data(), elements[static_cast<std::size_t>(rank_)], MPI_DOUBLE,
                    sums.data(), elements.data(), offsets.data(), MPI_DOUBLE, MPI_COMM_WORLD);
+    received_ +=
+        (counts.size() - 1) * sizeof(std::int64_t) + (total - mine_sums.size()) * sizeof(double);
     detail::tree_total(first, all, sums.data(), width, out);
   }
 
   void min(double* values, std::size_t n) const override {
     MPI_Allreduce(MPI_IN_PLACE, values, checked_count(n, "a minimum"), MPI_DOUBLE, MPI_MIN,
                   MPI_COMM_WORLD);
+    if (size_ > 1) received_ += n * sizeof(double);
   }
   void max(double* values, std::size_t n) const override {
     MPI_Allreduce(MPI_IN_PLACE, values, checked_count(n, "a maximum"), MPI_DOUBLE, MPI_MAX,
                   MPI_COMM_WORLD);
+    if (size_ > 1) received_ += n * sizeof(double);
   }
   void broadcast(void* data, std::size_t bytes, int root) const override {
     MPI_Bcast(data, checked_count(bytes, "a broadcast"), MPI_BYTE, root, MPI_COMM_WORLD);
+    if (rank_ != root) received_ += bytes;
   }
   void barrier() const override { MPI_Barrier(MPI_COMM_WORLD); }
+  std::size_t bytes_received() const override { return received_; }
   [[noreturn]] void abort(int code) const override {
     MPI_Abort(MPI_COMM_WORLD, code);
     std::_Exit(code);
@@ -113,6 +119,7 @@ class Mpi final : public Communicator {
  private:
   int rank_ = 0, size_ = 1, local_rank_ = 0;
   bool owns_mpi_ = false;
+  mutable std::size_t received_ = 0;  ///< counted by the const exchanges
 };
 
 }  // namespace

@@ -52,6 +52,9 @@ class HEPCAT_API Communicator {
   /// Copies `bytes` bytes at `data` from rank `root` to every rank.
   virtual void broadcast(void* data, std::size_t bytes, int root) const = 0;
   virtual void barrier() const = 0;
+  /// Payload bytes this rank has received from the other ranks so far (0 for one process):
+  /// what the exchanges cost, as docs/scale-out.md and the rank_exchange benchmark report it.
+  virtual std::size_t bytes_received() const = 0;
   /// Ends every rank of the run with exit status `code` (one process: std::exit).
   [[noreturn]] virtual void abort(int code) const = 0;
 };

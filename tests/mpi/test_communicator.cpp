@@ -75,6 +75,21 @@ TEST_CASE("chunk sums over ranks have the bytes of one process adding every chun
   }
 }
 
+TEST_CASE("ranks exchange a few partials per level of the chunk tree, not every chunk") {
+  const auto& w = world();
+  const std::size_t chunks = 4096, width = 5;
+  const std::vector<double> all = global_partials(chunks, width);
+  const hepcat::RowRange mine = hepcat::shard_rows(chunks, 1, w.rank(), w.size());
+  std::vector<double> got(width);
+  const std::size_t before = w.bytes_received();
+  w.sum_chunks(all.data() + mine.begin * width, mine.size(), width, got.data());
+  const std::size_t received = w.bytes_received() - before;
+  // Each other rank sends its chunk count and at most two blocks per level of a 12-level tree.
+  const std::size_t others = static_cast<std::size_t>(w.size() - 1);
+  CHECK(received <= others * (8 + 2 * 13 * width * sizeof(double)));
+  CHECK((received > 0) == (others > 0));
+}
+
 TEST_CASE("minimum and maximum over ranks are the extremes of every rank's values") {
   const auto& w = world();
   std::vector<double> lo = {static_cast<double>(w.rank()), -1.5 * w.rank()};
