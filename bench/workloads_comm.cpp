@@ -25,10 +25,10 @@ Workload rank_exchange_workload() {
   w.unit = "events";
   // Every rank receives every chunk's partials of both passes.
   w.bytes_per_item =
-      (kSumsWidth + kGradientWidth) * sizeof(double) / static_cast<double>(detail::kEventChunk);
+      (kSumsWidth + kGradientWidth) * sizeof(double) / static_cast<double>(cpu::kReductionChunk);
   w.prepare = [](Context&, std::size_t n) {
     const std::size_t chunks =
-        (detail::my_shard(n).size() + detail::kEventChunk - 1) / detail::kEventChunk;
+        (detail::my_shard(n).size() + cpu::kReductionChunk - 1) / cpu::kReductionChunk;
     auto sums = std::make_shared<std::vector<double>>(chunks * kSumsWidth, 1.0);
     auto grad = std::make_shared<std::vector<double>>(chunks * kGradientWidth, 1.0);
     auto out = std::make_shared<std::vector<double>>(kSumsWidth + kGradientWidth);

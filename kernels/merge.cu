@@ -1,6 +1,6 @@
 // The greedy nonlocal merger on the GPU: the same state and selection rule as the CPU twin
-// (host/cpu/merge.cpp), with score rows computed by many threads and minima found by CUB block
-// reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
+// (host/merge/merge_cpu.cpp), with score rows computed by many threads and minima found by CUB
+// block reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
 // backends take the same sequence of merges.
 #include <cub/block/block_reduce.cuh>
 
@@ -19,30 +19,27 @@ constexpr int kThreads = 256;
 constexpr int kSelectThreads = 1024;
 constexpr int kMaxRowBlocks = 1024;
 
-// A bin's partner candidate: lowest score, ties to the lowest partner id.
+// A bin's partner candidate, ordered by math::partner_better.
 struct Partner {
   double score;
   int id;
 };
 struct PartnerMin {
   __device__ Partner operator()(const Partner& a, const Partner& b) const {
-    if (a.score != b.score) return a.score < b.score ? a : b;
-    return a.id <= b.id ? a : b;
+    return math::partner_better(b.score, b.id, a.score, a.id) ? b : a;
   }
 };
 
-// Selection key of one position: score, then stale before exact, then the pair (lo, hi); a
-// stale entry's pair is (its id, -1). Mirrors NonlocalMerger::select on the CPU.
+// Selection key of one position (math::merge_select_less, as the CPU twin), ties to the lowest
+// position.
 struct SelectKey {
-  double score;
-  int stale, lo, hi, pos;
+  math::MergeSelectKey key;
+  int pos;
 };
 struct SelectMin {
   __device__ SelectKey operator()(const SelectKey& a, const SelectKey& b) const {
-    if (a.score != b.score) return a.score < b.score ? a : b;
-    if (a.stale != b.stale) return a.stale > b.stale ? a : b;
-    if (a.lo != b.lo) return a.lo < b.lo ? a : b;
-    if (a.hi != b.hi) return a.hi < b.hi ? a : b;
+    if (math::merge_select_less(a.key, b.key)) return a;
+    if (math::merge_select_less(b.key, a.key)) return b;
     return a.pos <= b.pos ? a : b;
   }
 };
@@ -86,19 +83,18 @@ __global__ void merge_select_kernel(const double* __restrict__ best_score,
                                     int m, int* __restrict__ step) {
   using Reduce = cub::BlockReduce<SelectKey, kSelectThreads>;
   __shared__ typename Reduce::TempStorage temp;
-  SelectKey key{DBL_MAX, 0, INT_MAX, INT_MAX, INT_MAX};
+  SelectKey key{{DBL_MAX, 0, INT_MAX, INT_MAX}, INT_MAX};
   for (int i = threadIdx.x; i < m; i += blockDim.x) {
-    const int a = id[i], b = best_partner[i];
-    const SelectKey k = stale[i] ? SelectKey{best_score[i], 1, a, -1, i}
-                                 : SelectKey{best_score[i], 0, min(a, b), max(a, b), i};
+    const SelectKey k{math::merge_select_key(best_score[i], stale[i] != 0, id[i], best_partner[i]),
+                      i};
     key = SelectMin()(key, k);
   }
   key = Reduce(temp).Reduce(key, SelectMin());
   if (threadIdx.x == 0) {
     step[0] = key.pos;
-    step[1] = key.stale;
-    step[2] = key.lo;
-    step[3] = key.hi;
+    step[1] = key.key.stale;
+    step[2] = key.key.lo;
+    step[3] = key.key.hi;
   }
 }
 
@@ -121,14 +117,7 @@ __global__ void merge_row_kernel(math::MergeScoreParams<double> p, const double*
     if (j == pos) continue;
     const double s = pair_score(p, v, cap, root, pos, j);
     local = PartnerMin()(local, Partner{s, id[j]});
-    if (rescore) {
-      if (best_partner[j] == a || best_partner[j] == b) stale[j] = 1;
-      if (s < best_score[j] || (s == best_score[j] && !stale[j] && a < best_partner[j])) {
-        best_score[j] = s;
-        best_partner[j] = a;
-        stale[j] = 0;
-      }
-    }
+    if (rescore) math::offer_merged_bin(s, a, b, best_score[j], best_partner[j], stale[j]);
   }
   local = Reduce(temp).Reduce(local, PartnerMin());
   if (threadIdx.x == 0) partials[blockIdx.x] = local;
@@ -160,20 +149,15 @@ __global__ void merge_pair_kernel(math::MergeScoreParams<double> p, double* __re
                                   int* __restrict__ best_partner, int* __restrict__ stale, int cap,
                                   int m, int* __restrict__ step) {
   const int a = step[2], b = step[3];
-  int pa = pos_of[a];
-  const int pb = pos_of[b];
-  const int last = m - 1;
-  for (int h = 0; h < p.n_hyp; ++h) v[h * cap + pa] += v[h * cap + pb];
-  if (pb != last) {
-    for (int h = 0; h < p.n_hyp; ++h) v[h * cap + pb] = v[h * cap + last];
-    root[pb] = root[last];
-    id[pb] = id[last];
-    best_score[pb] = best_score[last];
-    best_partner[pb] = best_partner[last];
-    stale[pb] = stale[last];
-    pos_of[id[pb]] = pb;
-    if (pa == last) pa = pb;
-  }
+  const int pa =
+      math::merge_columns(v, p.n_hyp, cap, pos_of[a], pos_of[b], m, [&](int from, int to) {
+        root[to] = root[from];
+        id[to] = id[from];
+        best_score[to] = best_score[from];
+        best_partner[to] = best_partner[from];
+        stale[to] = stale[from];
+        pos_of[id[to]] = to;
+      });
   root[pa] = p.loc_length ? math::loc_root_t(p, v + pa, cap) : 0.0;
   step[4] = pa;
 }

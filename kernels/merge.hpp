@@ -1,5 +1,5 @@
-// Launchers of the greedy nonlocal merger on the GPU (twin of host/cpu/merge.cpp), callable from
-// host code compiled by the C++ compiler. All pointers are device pointers; every launcher
+// Launchers of the greedy nonlocal merger on the GPU (twin of host/merge/merge_cpu.cpp), callable
+// from host code compiled by the C++ compiler. All pointers are device pointers; every launcher
 // queues its work on `stream`. The host drives the loop; per merge only the 4-int step record
 // crosses to the host.
 #pragma once

@@ -266,6 +266,9 @@ void run_bin(const BinOptions& o) {
       r.model.name(), r.model.n_bins(), o.input.c_str(), r.test.significance.combined,
       r.train.significance.combined, r.baseline_name.c_str(), r.baseline_test.significance.combined,
       r.baseline_train.significance.combined, r.seconds, r.device.c_str());
+  if (o.common.verbose && world().size() > 1)
+    std::fprintf(stderr, "hepcat: rank %d of %d received %zu bytes from the other ranks\n",
+                 world().rank(), world().size(), world().bytes_received());
   if (!o.out.empty() && output_rank())
     write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
 }

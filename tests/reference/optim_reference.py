@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference parameters for tests/test_optim.cpp, computed with torch.optim in float64.
+"""Reference parameters for tests/optim/test_optim.cpp, computed with torch.optim in float64.
 
 Run with Debian's /usr/bin/python3 (torch 1.13). Five parameters take 20 steps under a fixed
 gradient sequence and a per-step learning rate; the printed values are pasted into the test.

@@ -56,10 +56,19 @@ HEPCAT_HD T bce_score_coefficient(T y, bool signal) {
   return (y - (signal ? T(1) : T(0))) * y / (den > T(1e-12) ? den : T(1e-12));
 }
 
-/// alpha (t - eps_S)^2 + beta eps_B and its partial derivatives.
+/// alpha (t - eps_S)^2 + beta eps_B, the sum of its efficiency and background terms, and its
+/// partial derivatives.
+template <class T>
+HEPCAT_HD T efficiency_term(T target, T eff_s, T alpha) {
+  return alpha * (target - eff_s) * (target - eff_s);
+}
+template <class T>
+HEPCAT_HD T background_term(T eff_b, T beta) {
+  return beta * eff_b;
+}
 template <class T>
 HEPCAT_HD T efficiency_loss(T target, T eff_s, T eff_b, T alpha, T beta) {
-  return alpha * (target - eff_s) * (target - eff_s) + beta * eff_b;
+  return efficiency_term(target, eff_s, alpha) + background_term(eff_b, beta);
 }
 template <class T>
 HEPCAT_HD T efficiency_loss_d_signal(T target, T eff_s, T alpha) {
@@ -113,6 +122,19 @@ HEPCAT_HD void smoothness_gradient(T c, T c_plus, T c_minus, T rho, T* d_c, T* d
   *d_c = from_d;
   *d_plus = T(-0.5) * from_d + from_range;
   *d_minus = T(-0.5) * from_d - from_range;
+}
+
+/// One event's terms of the per-feature sums of a slot (CutSumLayout below) for feature k: ys and
+/// yb are the event's w y when it is signal, respectively background (0 otherwise), g its
+/// w * bce_score_coefficient, s = s_k and xs the standardised feature.
+template <class T>
+struct CutFeatureTerms {
+  T signal_bias, background_bias, signal_weight, background_weight, bce_bias, bce_weight;
+};
+template <class T>
+HEPCAT_HD CutFeatureTerms<T> cut_feature_terms(T ys, T yb, T g, T s, T xs) {
+  const T om = T(1) - s;
+  return {ys * om, yb * om, ys * om * xs, yb * om * xs, g * om, g * om * xs};
 }
 
 /// Where each per-network sum lives in the accumulator row of one (grid cell, target) slot.

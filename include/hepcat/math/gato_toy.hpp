@@ -1,6 +1,7 @@
 // The GATO toy study's per-event formulas (SCIENCE.md section 1, "Toy study"): features drawn
 // from a process's normal distribution, and the exact-likelihood discriminant and 3-class
-// scores computed from them. The process table (means, cross sections) lives in host/toy.cpp.
+// scores computed from them. The process table (means, cross sections) lives in
+// host/binning/binning_toy.cpp.
 #pragma once
 
 #include <cstdint>

@@ -133,6 +133,62 @@ HEPCAT_HD bool candidate_less(const MergeCandidate& a, const MergeCandidate& b) 
   return a.hi < b.hi;
 }
 
+// ---- the greedy nonlocal merger's step rules (one definition for the CPU and GPU mergers) ------
+
+/// A bin's best partner: the lower score, ties to the lower partner id.
+template <class T>
+HEPCAT_HD bool partner_better(T score, int id, T best_score, int best_id) {
+  return score < best_score || (score == best_score && id < best_id);
+}
+
+/// Which bin the merger resolves next: the smallest best score; on a tie a stale bin (its score a
+/// lower bound to rescan) before an exact one, stale bins by their id (lo = id, hi = -1) and exact
+/// ones by their pair (lower id, then higher id).
+struct MergeSelectKey {
+  double score;
+  int stale, lo, hi;
+};
+
+HEPCAT_HD MergeSelectKey merge_select_key(double score, bool stale, int id, int partner) {
+  if (stale) return {score, 1, id, -1};
+  return {score, 0, id < partner ? id : partner, id < partner ? partner : id};
+}
+
+HEPCAT_HD bool merge_select_less(const MergeSelectKey& a, const MergeSelectKey& b) {
+  if (a.score != b.score) return a.score < b.score;
+  if (a.stale != b.stale) return a.stale > b.stale;
+  return candidate_less({a.score, a.lo, a.hi}, {b.score, b.lo, b.hi});
+}
+
+/// Adds the column at position pb into the one at pa (v hypothesis-major, row length cap, m
+/// active positions) and keeps the active positions dense: the last one moves into pb, and
+/// move(from, to) moves its per-position state. Returns the merged bin's position.
+template <class T, class Move>
+HEPCAT_HD int merge_columns(T* v, int n_hyp, std::ptrdiff_t cap, int pa, int pb, int m, Move move) {
+  const int last = m - 1;
+  for (int h = 0; h < n_hyp; ++h) v[h * cap + pa] += v[h * cap + pb];
+  if (pb != last) {
+    for (int h = 0; h < n_hyp; ++h) v[h * cap + pb] = v[h * cap + last];
+    move(last, pb);
+    if (pa == last) pa = pb;
+  }
+  return pa;
+}
+
+/// The merged bin a (bins a and b merged) offers score s to a bin whose best partner is
+/// (score, partner, stale): a partner that merged away leaves its score a stale lower bound; the
+/// merged bin takes the place when strictly better, or equal with a lower id than an exact
+/// partner.
+template <class T, class Flag>
+HEPCAT_HD void offer_merged_bin(T s, int a, int b, T& score, int& partner, Flag& stale) {
+  if (partner == a || partner == b) stale = 1;
+  if (s < score || (s == score && !stale && a < partner)) {
+    score = s;
+    partner = a;
+    stale = 0;
+  }
+}
+
 /// Bin of x among the n_edges - 1 bins of sorted `edges`: values below the first edge go to the
 /// first bin and values at or above the last edge to the last bin, as hepcat::weighted_bin_sums
 /// clamps, so every event lands in some bin.

@@ -9,13 +9,14 @@
 
 #include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
+#include "hepcat/math/normal.hpp"
+#include "hepcat/math/softmax.hpp"
 
 namespace hepcat::math {
 
 constexpr int kMaxSoftBins = 64;    ///< categories per model (per-event arrays live in registers)
 constexpr int kMaxGmmDim = 8;       ///< GMM dimensions
 constexpr int kMaxSigmoidVars = 4;  ///< variables of the sigmoid outer product
-constexpr double kLog2Pi = 1.8378770664093453;
 constexpr double kGmmOffDiagonalScale = 0.1;  ///< off-diagonal Cholesky entries = 0.1 * raw
 
 // ---- sigmoid boundaries -----------------------------------------------------------------------
@@ -24,13 +25,10 @@ constexpr double kGmmOffDiagonalScale = 0.1;  ///< off-diagonal Cholesky entries
 /// cumulative sum of softmax([raw_0, ..., raw_{n-2}, 0]); n - 1 boundaries for n bins.
 template <class T>
 HEPCAT_HD void sigmoid_boundaries(const T* raw, int n_bins, T lo, T hi, T* b) {
-  T m = T(0);
-  for (int j = 0; j + 1 < n_bins; ++j) m = raw[j] > m ? raw[j] : m;
-  T z = std::exp(-m);  // the fixed 0 logit
-  for (int j = 0; j + 1 < n_bins; ++j) z += std::exp(raw[j] - m);
+  const SoftmaxNormaliser<T> z = softmax_normaliser(raw, n_bins - 1, true);
   T c = T(0);
   for (int j = 0; j + 1 < n_bins; ++j) {
-    c += std::exp(raw[j] - m) / z;
+    c += z.probability(raw[j]);
     b[j] = lo + (hi - lo) * c;
   }
 }
@@ -39,20 +37,17 @@ HEPCAT_HD void sigmoid_boundaries(const T* raw, int n_bins, T lo, T hi, T* b) {
 template <class T>
 HEPCAT_HD void sigmoid_boundaries_backward(const T* raw, int n_bins, T lo, T hi, const T* d_b,
                                            T* d_raw) {
-  T m = T(0);
-  for (int j = 0; j + 1 < n_bins; ++j) m = raw[j] > m ? raw[j] : m;
-  T z = std::exp(-m);
-  for (int j = 0; j + 1 < n_bins; ++j) z += std::exp(raw[j] - m);
+  const SoftmaxNormaliser<T> z = softmax_normaliser(raw, n_bins - 1, true);
   // sum_j d_b_j c_j, and the suffix sums sum_{j >= i} d_b_j
   T c = T(0), dot = T(0);
   for (int j = 0; j + 1 < n_bins; ++j) {
-    c += std::exp(raw[j] - m) / z;
+    c += z.probability(raw[j]);
     dot += d_b[j] * c;
   }
   T suffix = T(0);
   for (int i = n_bins - 2; i >= 0; --i) {
     suffix += d_b[i];
-    d_raw[i] = (hi - lo) * std::exp(raw[i] - m) / z * (suffix - dot);
+    d_raw[i] = (hi - lo) * z.probability(raw[i]) * (suffix - dot);
   }
 }
 
@@ -164,14 +159,6 @@ HEPCAT_HD int sigmoid_grid_hard_bin(const T* x, const int* bins, int n_vars, con
 
 // ---- Gaussian mixture -------------------------------------------------------------------------
 
-/// Packed lower triangle: entry (a, c), c <= a, of a d x d matrix.
-HEPCAT_HD int tri_index(int a, int c) {
-  return a * (a + 1) / 2 + c;
-}
-HEPCAT_HD int tri_size(int d) {
-  return d * (d + 1) / 2;
-}
-
 /// Per-component values the event loops read: mean [d], Cholesky factor L packed [d(d+1)/2],
 /// 1/L_aa [d], and log pi - sum_a log L_aa - d/2 log 2 pi.
 HEPCAT_HD int gmm_component_stride(int d) {
@@ -186,17 +173,10 @@ HEPCAT_HD int gmm_gradient_stride(int d) {
 /// `z` receives L^{-1} (x - mu).
 template <class T>
 HEPCAT_HD T gmm_score(const T* comp, const T* x, int d, T* z) {
-  const T* mu = comp;
   const T* l = comp + d;
   const T* inv_diag = l + tri_size(d);
-  T q = T(0);
-  for (int a = 0; a < d; ++a) {
-    T r = x[a] - mu[a];
-    for (int c = 0; c < a; ++c) r -= l[tri_index(a, c)] * z[c];
-    z[a] = r * inv_diag[a];
-    q += z[a] * z[a];
-  }
-  return inv_diag[d] - T(0.5) * q;
+  return inv_diag[d] -
+         T(0.5) * whitened_distance_sq(d, x, 1, comp, PackedFactor<T>{l, inv_diag}, z);
 }
 
 /// Accumulates grad += coef * ds/d(mu, L, log pi) of one component for one event:
@@ -220,28 +200,6 @@ HEPCAT_HD void gmm_score_backward(const T* comp, const T* x, int d, T coef, G* g
     g_l[tri_index(a, a)] += G(coef * (u[a] * z[a] - inv_diag[a]));
   }
   grad[d + tri_size(d)] += G(coef);
-}
-
-/// Soft memberships gamma = softmax(s / T) over n categories (max-subtracted).
-template <class T>
-HEPCAT_HD void softmax_memberships(const T* s, int n, T inv_temperature, T* gamma) {
-  T m = s[0];
-  for (int k = 1; k < n; ++k) m = s[k] > m ? s[k] : m;
-  T z = T(0);
-  for (int k = 0; k < n; ++k) {
-    gamma[k] = std::exp((s[k] - m) * inv_temperature);
-    z += gamma[k];
-  }
-  const T inv = T(1) / z;
-  for (int k = 0; k < n; ++k) gamma[k] *= inv;
-}
-
-/// dL/ds_k = gamma_k (g_k - sum_m gamma_m g_m) / T, in place of g.
-template <class T>
-HEPCAT_HD void softmax_memberships_backward(const T* gamma, int n, T inv_temperature, T* g) {
-  T dot = T(0);
-  for (int k = 0; k < n; ++k) dot += gamma[k] * g[k];
-  for (int k = 0; k < n; ++k) g[k] = gamma[k] * (g[k] - dot) * inv_temperature;
 }
 
 /// Hard category: argmax_k s_k (the first on ties).
@@ -280,36 +238,29 @@ template <class T>
 HEPCAT_HD void gmm_components(const GmmShape& g, const T* raw, T* comp) {
   const int d = g.dim, stride = gmm_component_stride(d);
   const T* logits = raw + g.logits_offset();
-  T lmax = logits[0];
-  for (int k = 1; k < g.components; ++k) lmax = logits[k] > lmax ? logits[k] : lmax;
-  T lz = T(0);
-  for (int k = 0; k < g.components; ++k) lz += std::exp(logits[k] - lmax);
-  const T log_z = lmax + std::log(lz);
+  const T log_z = softmax_normaliser(logits, g.components).log_sum();
   for (int k = 0; k < g.components; ++k) {
     T* c = comp + k * stride;
     const T* rm = raw + g.means_offset() + k * d;
     if (g.means == MeanParametrisation::box) {
       for (int a = 0; a < d; ++a) c[a] = T(g.lo[a]) + sigmoid(rm[a]) * T(g.hi[a] - g.lo[a]);
     } else {
-      T m = T(0);
-      for (int a = 0; a < d; ++a) m = rm[a] > m ? rm[a] : m;
-      T z = std::exp(-m);
-      for (int a = 0; a < d; ++a) z += std::exp(rm[a] - m);
-      for (int a = 0; a < d; ++a) c[a] = std::exp(rm[a] - m) / z;
+      const SoftmaxNormaliser<T> z = softmax_normaliser(rm, d, true);
+      for (int a = 0; a < d; ++a) c[a] = z.probability(rm[a]);
     }
     T* l = c + d;
     T* inv_diag = l + tri_size(d);
     const T* rd = raw + g.diag_offset() + k * d;
     const T* ro = raw + g.offdiag_offset() + k * g.off_diagonal();
-    T log_norm = logits[k] - log_z - T(0.5) * T(d) * T(kLog2Pi);
+    T log_det = T(0);
     int o = 0;
     for (int a = 0; a < d; ++a) {
       for (int b = 0; b < a; ++b) l[tri_index(a, b)] = T(kGmmOffDiagonalScale) * ro[o++];
       l[tri_index(a, a)] = T(g.sigma_base) * std::exp(rd[a]);
       inv_diag[a] = T(1) / l[tri_index(a, a)];
-      log_norm -= std::log(l[tri_index(a, a)]);
+      log_det += std::log(l[tri_index(a, a)]);
     }
-    inv_diag[d] = log_norm;
+    inv_diag[d] = logits[k] - log_z + mvn_log_normaliser_of_log_det(d, log_det);
   }
 }
 
@@ -320,10 +271,7 @@ template <class T>
 HEPCAT_HD void gmm_components_backward(const GmmShape& g, const T* raw, const T* grad, T* d_raw) {
   const int d = g.dim, gs = gmm_gradient_stride(d);
   const T* logits = raw + g.logits_offset();
-  T lmax = logits[0];
-  for (int k = 1; k < g.components; ++k) lmax = logits[k] > lmax ? logits[k] : lmax;
-  T lz = T(0);
-  for (int k = 0; k < g.components; ++k) lz += std::exp(logits[k] - lmax);
+  const SoftmaxNormaliser<T> pi = softmax_normaliser(logits, g.components);
   T sum_glogpi = T(0);
   for (int k = 0; k < g.components; ++k) sum_glogpi += grad[k * gs + d + tri_size(d)];
   for (int k = 0; k < g.components; ++k) {
@@ -337,13 +285,10 @@ HEPCAT_HD void gmm_components_backward(const GmmShape& g, const T* raw, const T*
       }
     } else {
       // mu = p[:d] of p = softmax([raw, 0]): dmu_a/draw_b = p_a ([a = b] - p_b)
-      T m = T(0);
-      for (int a = 0; a < d; ++a) m = rm[a] > m ? rm[a] : m;
-      T z = std::exp(-m);
-      for (int a = 0; a < d; ++a) z += std::exp(rm[a] - m);
+      const SoftmaxNormaliser<T> z = softmax_normaliser(rm, d, true);
       T dot = T(0);
-      for (int a = 0; a < d; ++a) dot += gk[a] * std::exp(rm[a] - m) / z;
-      for (int b = 0; b < d; ++b) dm[b] = std::exp(rm[b] - m) / z * (gk[b] - dot);
+      for (int a = 0; a < d; ++a) dot += gk[a] * z.probability(rm[a]);
+      for (int b = 0; b < d; ++b) dm[b] = z.probability(rm[b]) * (gk[b] - dot);
     }
     const T* gl = gk + d;
     const T* rd = raw + g.diag_offset() + k * d;
@@ -355,8 +300,7 @@ HEPCAT_HD void gmm_components_backward(const GmmShape& g, const T* raw, const T*
       dd[a] = gl[tri_index(a, a)] * T(g.sigma_base) * std::exp(rd[a]);
     }
     // log pi_k = logit_k - logsumexp(logits)
-    d_raw[g.logits_offset() + k] =
-        gk[d + tri_size(d)] - sum_glogpi * std::exp(logits[k] - lmax) / lz;
+    d_raw[g.logits_offset() + k] = gk[d + tri_size(d)] - sum_glogpi * pi.probability(logits[k]);
   }
 }
 
@@ -441,7 +385,7 @@ HEPCAT_HD void soft_memberships(const SoftModel<T>& m, const T* x, T* gamma, T* 
     T z[kMaxGmmDim];
     const int stride = gmm_component_stride(dim);
     for (int k = 0; k < m.n_bins; ++k) gamma[k] = gmm_score(m.values + k * stride, x, dim, z);
-    softmax_memberships(gamma, m.n_bins, m.sharpness, gamma);
+    softmax(gamma, m.n_bins, m.sharpness, gamma);  // gamma = softmax(s / T)
   } else {
     sigmoid_grid_memberships(x, m.bins, dim, m.values, m.sharpness, work, gamma);
   }
@@ -467,7 +411,7 @@ HEPCAT_HD void soft_memberships_backward(const SoftModel<T>& m, const T* x, cons
                                          T* work, G* grad) {
   const int dim = model_dim<kDim>(m);
   if (m.gmm) {
-    softmax_memberships_backward(gamma, m.n_bins, m.sharpness, g);
+    softmax_backward(gamma, m.n_bins, m.sharpness, g);
     const int stride = gmm_component_stride(dim), gs = gmm_gradient_stride(dim);
     for (int k = 0; k < m.n_bins; ++k)
       gmm_score_backward(m.values + k * stride, x, dim, g[k], grad + k * gs);

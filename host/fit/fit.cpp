@@ -1,0 +1,280 @@
+#include "hepcat/fit.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "hepcat/buffer.hpp"
+#include "hepcat/error.hpp"
+#include "host/fit/fit_cpu.hpp"
+
+#ifdef HEPCAT_HAVE_CUDA
+#include "kernels/fit.hpp"
+#endif
+
+namespace hepcat {
+
+const char* to_string(FitState state) {
+  switch (state) {
+    case FitState::converged:
+      return "converged";
+    case FitState::max_iterations:
+      return "max_iterations";
+    case FitState::singular:
+      return "singular";
+    default:
+      return "stalled";
+  }
+}
+
+const char* to_string(Estimator estimator) {
+  switch (estimator) {
+    case Estimator::neyman:
+      return "neyman";
+    case Estimator::pearson:
+      return "pearson";
+    case Estimator::variance:
+      return "variance";
+    default:
+      return "poisson";
+  }
+}
+
+Estimator parse_estimator(const std::string& text) {
+  for (Estimator e :
+       {Estimator::neyman, Estimator::pearson, Estimator::variance, Estimator::poisson})
+    if (text == to_string(e)) return e;
+  throw Error("estimator '" + text + "' is not one of neyman, pearson, variance, poisson");
+}
+
+namespace {
+
+void parse_background(const std::string& text, const std::string& whole, ModelSpec& m) {
+  auto with_order = [&](const std::string& prefix, Background b) {
+    if (text.rfind(prefix, 0) != 0 || text.size() != prefix.size() + 1) return false;
+    const char c = text.back();
+    if (c < '0' || c > '0' + math::kMaxShapeOrder)
+      throw Error("model '" + whole + "': order of " + prefix + " must be 0 to 5");
+    m.background = b;
+    m.order = c - '0';
+    return true;
+  };
+  if (with_order("poly", Background::polynomial) || with_order("bernstein", Background::bernstein))
+    return;
+  if (text == "exp")
+    m.background = Background::exponential;
+  else if (text == "powerlaw")
+    m.background = Background::power_law;
+  else if (text == "dijet")
+    m.background = Background::dijet;
+  else if (text == "none")
+    m.background = Background::none;
+  else
+    throw Error("model '" + whole + "': unknown background '" + text +
+                "' (poly<k>, bernstein<k>, exp, powerlaw, dijet, none)");
+}
+
+Signal parse_signal(const std::string& text, const std::string& whole) {
+  if (text == "gauss") return Signal::gaussian;
+  if (text == "cb") return Signal::crystal_ball;
+  throw Error("model '" + whole + "': unknown signal '" + text + "' (gauss, cb)");
+}
+
+}  // namespace
+
+ModelSpec parse_model(const std::string& text) {
+  ModelSpec m;
+  const auto plus = text.find('+');
+  if (plus == std::string::npos) {
+    if (text == "gauss" || text == "cb") {
+      m.background = Background::none;
+      m.signal = parse_signal(text, text);
+    } else {
+      parse_background(text, text, m);
+    }
+    return m;
+  }
+  parse_background(text.substr(0, plus), text, m);
+  m.signal = parse_signal(text.substr(plus + 1), text);
+  return m;
+}
+
+std::string model_name(const ModelSpec& m) {
+  std::string b;
+  switch (m.background) {
+    case Background::polynomial:
+      b = "poly" + std::to_string(m.order);
+      break;
+    case Background::bernstein:
+      b = "bernstein" + std::to_string(m.order);
+      break;
+    case Background::exponential:
+      b = "exp";
+      break;
+    case Background::power_law:
+      b = "powerlaw";
+      break;
+    case Background::dijet:
+      b = "dijet";
+      break;
+    default:
+      b = "none";
+  }
+  const char* s = m.signal == Signal::gaussian       ? "gauss"
+                  : m.signal == Signal::crystal_ball ? "cb"
+                                                     : "";
+  if (*s == '\0') return b;
+  return m.background == Background::none ? std::string(s) : b + "+" + s;
+}
+
+std::vector<std::string> parameter_names(const ModelSpec& m) {
+  std::vector<std::string> names;
+  for (int k = 0; k < math::background_parameter_count(m); ++k)
+    names.push_back("b" + std::to_string(k));
+  const char* signal[] = {"yield", "mean", "width", "alpha", "n"};
+  for (int k = 0; k < math::signal_parameter_count(m); ++k) names.push_back(signal[k]);
+  return names;
+}
+
+math::FitProblem<double> make_fit_problem(const FitConfig& c) {
+  math::FitProblem<double> P;
+  const int nb = c.n_bins();
+  if (nb < 1 || nb > 512)
+    throw Error("fit: need 2 to 513 bin edges (1 to 512 bins), got " +
+                std::to_string(c.edges.size()));
+  for (int j = 0; j < nb; ++j)
+    if (!(c.edges[j + 1] > c.edges[j]) || !std::isfinite(c.edges[j]) ||
+        !std::isfinite(c.edges[j + 1]))
+      throw Error("fit: bin edges must be finite and increasing (edge " + std::to_string(j + 1) +
+                  ")");
+  P.model = c.model;
+  if (P.model.x_lo == P.model.x_hi) {
+    P.model.x_lo = c.edges.front();
+    P.model.x_hi = c.edges.back();
+  }
+  if ((P.model.background == Background::polynomial ||
+       P.model.background == Background::bernstein) &&
+      (P.model.order < 0 || P.model.order > math::kMaxShapeOrder))
+    throw Error("fit: polynomial order " + std::to_string(P.model.order) + " outside 0..5");
+  if ((P.model.background == Background::power_law || P.model.background == Background::dijet) &&
+      !(c.edges.front() > 0 && P.model.scale > 0))
+    throw Error("fit: power-law and dijet shapes need positive x and a positive scale");
+  if (P.model.background == Background::dijet && !(c.edges.back() < P.model.scale))
+    throw Error("fit: the dijet shape needs scale above the last edge (z = x / scale < 1)");
+  const int np = math::parameter_count(P.model);
+  if (np < 1 || np > math::kMaxFitParams)
+    throw Error("fit: model '" + model_name(P.model) + "' has " + std::to_string(np) +
+                " parameters; 1 to 16 are supported");
+  auto check_size = [&](std::size_t n, const char* what) {
+    if (n != 0 && n != static_cast<std::size_t>(np))
+      throw Error(std::string("fit: ") + what + " has " + std::to_string(n) + " entries, model '" +
+                  model_name(P.model) + "' has " + std::to_string(np) + " parameters");
+  };
+  check_size(c.lower.size(), "lower bounds");
+  check_size(c.upper.size(), "upper bounds");
+  check_size(c.fixed.size(), "fixed mask");
+  P.n_bins = nb;
+  P.n_params = np;
+  P.estimator = c.estimator;
+  P.evaluation = c.evaluation;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < np; ++i) {
+    P.lower[i] = c.lower.empty() ? -inf : c.lower[i];
+    P.upper[i] = c.upper.empty() ? inf : c.upper[i];
+    if (!(P.lower[i] <= P.upper[i]))
+      throw Error("fit: lower bound above upper bound for parameter " + std::to_string(i));
+    if (c.fixed.empty() || !c.fixed[i]) P.free_index[P.n_free++] = i;
+  }
+  if (c.max_iterations < 1) throw Error("fit: max_iterations must be at least 1");
+  if (!(c.tolerance > 0)) throw Error("fit: tolerance must be positive");
+  P.max_iterations = c.max_iterations;
+  P.tolerance = c.tolerance;
+  return P;
+}
+
+std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params) {
+  const math::FitProblem<double> P = make_fit_problem(config);
+  if (params.size() != static_cast<std::size_t>(P.n_params))
+    throw Error("bin_expectations: " + std::to_string(params.size()) +
+                " parameters given, model '" + model_name(P.model) + "' has " +
+                std::to_string(P.n_params));
+  std::vector<double> mu(P.n_bins);
+  math::for_each_bin_expectation(P, config.edges.data(), params.data(),
+                                 [&](int j, double m) { mu[j] = m; });
+  return mu;
+}
+
+void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
+                               std::size_t n_fits, const double* d_histograms,
+                               const double* d_variances, double* d_params, double* d_errors,
+                               double* d_objective, int* d_state, int* d_iterations) {
+  const math::FitProblem<double> P = make_fit_problem(config);
+  if (P.estimator == Estimator::variance && d_variances == nullptr)
+    throw Error("fit: the variance estimator needs per-bin variances");
+  const double* variances = P.estimator == Estimator::variance ? d_variances : nullptr;
+#ifdef HEPCAT_HAVE_CUDA
+  if (ctx.is_cuda()) {
+    auto* d_edges = static_cast<double*>(ctx.scratch(config.edges.size() * sizeof(double)));
+    detail::copy_to_backend(ctx, d_edges, config.edges.data(),
+                            config.edges.size() * sizeof(double));
+    cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, d_params, d_errors,
+                             d_objective, d_state, d_iterations,
+                             static_cast<cudaStream_t>(ctx.stream()));
+    return;
+  }
+#endif
+  cpu::batched_fit(P, config.edges.data(), n_fits, d_histograms, variances, d_params, d_errors,
+                   d_objective, d_state, d_iterations);
+}
+
+FitResults fit_histograms(Context& ctx, const FitConfig& config,
+                          const std::vector<double>& histograms, const std::vector<double>& initial,
+                          const std::vector<double>& variances) {
+  const math::FitProblem<double> P = make_fit_problem(config);
+  const std::size_t nb = static_cast<std::size_t>(P.n_bins), np = P.n_params;
+  if (histograms.size() % nb != 0)
+    throw Error("fit: histogram array of " + std::to_string(histograms.size()) +
+                " values is not a multiple of " + std::to_string(nb) + " bins");
+  const std::size_t n_fits = histograms.size() / nb;
+  if (initial.size() != np && initial.size() != n_fits * np)
+    throw Error("fit: initial parameters have " + std::to_string(initial.size()) +
+                " values; expected " + std::to_string(np) + " or " + std::to_string(n_fits * np));
+  if (P.estimator == Estimator::variance && variances.size() != histograms.size())
+    throw Error("fit: variances have " + std::to_string(variances.size()) +
+                " values; the histograms " + std::to_string(histograms.size()));
+  for (double v : histograms)
+    if (!std::isfinite(v)) throw Error("fit: histogram contents must be finite");
+  FitResults r;
+  r.n_fits = n_fits;
+  r.n_params = P.n_params;
+  r.parameters.resize(n_fits * np);
+  for (std::size_t f = 0; f < n_fits; ++f)
+    for (std::size_t i = 0; i < np; ++i)
+      r.parameters[f * np + i] = initial.size() == np ? initial[i] : initial[f * np + i];
+  std::vector<int> state(n_fits);
+  r.errors.resize(n_fits * np);
+  r.objective.resize(n_fits);
+  r.iterations.resize(n_fits);
+  if (ctx.is_cuda()) {
+    Buffer<double> h(ctx, histograms), p(ctx, r.parameters), e(ctx, n_fits * np), o(ctx, n_fits);
+    Buffer<double> v(ctx, P.estimator == Estimator::variance ? variances : std::vector<double>{});
+    Buffer<int> s(ctx, n_fits), it(ctx, n_fits);
+    fit_histograms_on_backend(ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
+                              p.data(), e.data(), o.data(), s.data(), it.data());
+    r.parameters = p.to_host(ctx);
+    r.errors = e.to_host(ctx);
+    r.objective = o.to_host(ctx);
+    state = s.to_host(ctx);
+    r.iterations = it.to_host(ctx);
+  } else {
+    fit_histograms_on_backend(ctx, config, n_fits, histograms.data(),
+                              variances.empty() ? nullptr : variances.data(), r.parameters.data(),
+                              r.errors.data(), r.objective.data(), state.data(),
+                              r.iterations.data());
+  }
+  r.states.resize(n_fits);
+  for (std::size_t f = 0; f < n_fits; ++f) r.states[f] = static_cast<FitState>(state[f]);
+  return r;
+}
+
+}  // namespace hepcat

@@ -1,0 +1,348 @@
+#include "hepcat/optim.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "hepcat/error.hpp"
+#include "hepcat/math/optim.hpp"
+#include "host/optim/optim_cpu.hpp"
+
+#ifdef HEPCAT_HAVE_CUDA
+#include "kernels/optim.hpp"
+#endif
+
+namespace hepcat {
+
+// ---- ParamLayout --------------------------------------------------------------------------------
+
+std::size_t ParamLayout::add(const std::string& name, std::size_t count) {
+  if (name.empty()) throw Error("parameter layout: a block needs a name");
+  if (contains(name)) throw Error("parameter layout: block '" + name + "' is already defined");
+  blocks_.push_back(ParamBlock{name, size_, count});
+  size_ += count;
+  return blocks_.back().offset;
+}
+
+bool ParamLayout::contains(const std::string& name) const {
+  for (const ParamBlock& b : blocks_)
+    if (b.name == name) return true;
+  return false;
+}
+
+const ParamBlock& ParamLayout::find(const std::string& name) const {
+  for (const ParamBlock& b : blocks_)
+    if (b.name == name) return b;
+  std::string known;
+  for (const ParamBlock& b : blocks_) known += (known.empty() ? "" : ", ") + b.name;
+  throw Error("parameter layout: no block named '" + name +
+              "' (blocks: " + (known.empty() ? "none" : known) + ")");
+}
+
+// ---- OptimizerConfig ----------------------------------------------------------------------------
+
+const char* to_string(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::adam:
+      return "adam";
+    case OptimizerKind::rmsprop:
+      return "rmsprop";
+  }
+  return "unknown";
+}
+
+OptimizerConfig OptimizerConfig::parse(const std::string& name) {
+  OptimizerConfig config;
+  if (name == "sgd") {
+    config.kind = OptimizerKind::sgd;
+  } else if (name == "adam") {
+    config.kind = OptimizerKind::adam;
+  } else if (name == "adamw") {
+    config.kind = OptimizerKind::adam;
+    config.decoupled_weight_decay = true;
+    config.weight_decay = 1e-2;
+  } else if (name == "rmsprop") {
+    config.kind = OptimizerKind::rmsprop;
+  } else {
+    throw Error("unknown optimizer '" + name + "': expected sgd, adam, adamw or rmsprop");
+  }
+  return config;
+}
+
+namespace {
+void require(bool ok, const std::string& what) {
+  if (!ok) throw Error(std::string("optimizer: ") + what);
+}
+// The shortest text that reads back as x, so that messages and Schedule::to_string are exact.
+std::string num(double x) {
+  char text[32];
+  for (int digits = 1; digits <= 17; ++digits) {
+    std::snprintf(text, sizeof text, "%.*g", digits, x);
+    if (std::strtod(text, nullptr) == x) break;
+  }
+  return text;
+}
+}  // namespace
+
+void OptimizerConfig::validate() const {
+  const auto finite_nonneg = [](double x) { return std::isfinite(x) && x >= 0; };
+  require(finite_nonneg(weight_decay),
+          "weight_decay must be finite and >= 0, got " + num(weight_decay));
+  require(finite_nonneg(eps), "eps must be finite and >= 0, got " + num(eps));
+  switch (kind) {
+    case OptimizerKind::sgd:
+      require(finite_nonneg(momentum), "momentum must be finite and >= 0, got " + num(momentum));
+      require(std::isfinite(dampening), "dampening must be finite, got " + num(dampening));
+      require(!nesterov || (momentum > 0 && dampening == 0),
+              "nesterov momentum needs momentum > 0 and dampening 0");
+      break;
+    case OptimizerKind::adam:
+      require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + num(beta1));
+      require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got " + num(beta2));
+      break;
+    case OptimizerKind::rmsprop:
+      require(finite_nonneg(momentum), "momentum must be finite and >= 0, got " + num(momentum));
+      require(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1], got " + num(alpha));
+      break;
+  }
+}
+
+// ---- Optimizer ----------------------------------------------------------------------------------
+
+namespace {
+// Which of math::optimizer_update's three state slots a configuration uses.
+struct SlotUse {
+  bool used[3] = {false, false, false};
+};
+
+SlotUse slot_use(const OptimizerConfig& c) {
+  SlotUse u;
+  switch (c.kind) {
+    case OptimizerKind::sgd:
+      u.used[0] = c.momentum != 0;
+      break;
+    case OptimizerKind::adam:
+      u.used[0] = u.used[1] = true;
+      u.used[2] = c.amsgrad;
+      break;
+    case OptimizerKind::rmsprop:
+      u.used[0] = true;
+      u.used[1] = c.momentum > 0;
+      u.used[2] = c.centered;
+      break;
+  }
+  return u;
+}
+
+math::UpdateRule rule_of(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd:
+      return math::UpdateRule::sgd;
+    case OptimizerKind::adam:
+      return math::UpdateRule::adam;
+    case OptimizerKind::rmsprop:
+      break;
+  }
+  return math::UpdateRule::rmsprop;
+}
+}  // namespace
+
+struct Optimizer::Impl {
+  Context* ctx;
+  OptimizerConfig config;
+  std::size_t n;
+  Buffer<float> state;  // the used slots back to back, n values each
+  float* slots[3] = {nullptr, nullptr, nullptr};
+  long steps = 0;
+
+  // Per-step scalars in double, converted once to the float the kernel works in.
+  math::StepScalars<float> scalars(double lr) const {
+    const OptimizerConfig& c = config;
+    const double t = static_cast<double>(steps + 1);
+    math::StepScalars<float> s;
+    s.rule = rule_of(c.kind);
+    s.maximize = c.maximize;
+    s.lr = static_cast<float>(lr);
+    s.weight_decay = static_cast<float>(c.weight_decay);
+    s.momentum = static_cast<float>(c.momentum);
+    s.dampening = static_cast<float>(c.dampening);
+    s.nesterov = c.nesterov;
+    s.first_step = steps == 0;
+    s.beta1 = static_cast<float>(c.beta1);
+    s.beta2 = static_cast<float>(c.beta2);
+    s.eps = static_cast<float>(c.eps);
+    s.step_size = static_cast<float>(lr / (1.0 - std::pow(c.beta1, t)));
+    s.bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(c.beta2, t)));
+    s.decoupled = c.decoupled_weight_decay;
+    s.decay_factor = static_cast<float>(1.0 - lr * c.weight_decay);
+    s.alpha = static_cast<float>(c.alpha);
+    return s;
+  }
+};
+
+Optimizer::Optimizer(Context& ctx, OptimizerConfig config, std::size_t n_params)
+    : impl_(std::make_unique<Impl>()) {
+  config.validate();
+  const SlotUse use = slot_use(config);
+  const std::size_t n_slots = use.used[0] + use.used[1] + use.used[2];
+  impl_->ctx = &ctx;
+  impl_->config = config;
+  impl_->n = n_params;
+  impl_->state = Buffer<float>(ctx, n_slots * n_params);
+  std::size_t next = 0;
+  for (int k = 0; k < 3; ++k)
+    if (use.used[k]) impl_->slots[k] = impl_->state.data() + n_params * next++;
+  reset();
+}
+
+Optimizer::~Optimizer() = default;
+Optimizer::Optimizer(Optimizer&&) noexcept = default;
+Optimizer& Optimizer::operator=(Optimizer&&) noexcept = default;
+
+void Optimizer::step(Buffer<float>& params, const Buffer<float>& grads, double lr) {
+  Impl& m = *impl_;
+  if (params.size() != m.n || grads.size() != m.n)
+    throw Error("optimizer step: expected " + std::to_string(m.n) +
+                " parameters and gradients, got " + std::to_string(params.size()) + " and " +
+                std::to_string(grads.size()));
+  if (params.backend() != m.ctx->backend() || grads.backend() != m.ctx->backend())
+    throw Error("optimizer step: parameters and gradients must live on the optimizer's backend (" +
+                std::string(to_string(m.ctx->backend())) + ")");
+  if (!(std::isfinite(lr) && lr >= 0))
+    throw Error("optimizer step: learning rate must be finite and >= 0, got " + num(lr));
+  const math::StepScalars<float> s = m.scalars(lr);
+#ifdef HEPCAT_HAVE_CUDA
+  if (m.ctx->is_cuda()) {
+    cuda::launch_optimizer_step(s, params.data(), grads.data(), m.slots[0], m.slots[1], m.slots[2],
+                                m.n, m.ctx->multiprocessors(),
+                                static_cast<cudaStream_t>(m.ctx->stream()));
+  }
+#endif
+  if (!m.ctx->is_cuda())
+    cpu::optimizer_step(s, params.data(), grads.data(), m.slots[0], m.slots[1], m.slots[2], m.n);
+  ++m.steps;
+}
+
+void Optimizer::reset() {
+  impl_->state.zero(*impl_->ctx);
+  impl_->steps = 0;
+}
+
+long Optimizer::steps() const {
+  return impl_->steps;
+}
+std::size_t Optimizer::size() const {
+  return impl_->n;
+}
+const OptimizerConfig& Optimizer::config() const {
+  return impl_->config;
+}
+
+// ---- Schedule -----------------------------------------------------------------------------------
+
+const char* to_string(Schedule::Kind kind) {
+  switch (kind) {
+    case Schedule::Kind::constant:
+      return "constant";
+    case Schedule::Kind::cosine:
+      return "cosine";
+    case Schedule::Kind::exponential:
+      return "exponential";
+    case Schedule::Kind::linear:
+      return "linear";
+  }
+  return "unknown";
+}
+
+Schedule::Schedule(double value) : Schedule(Kind::constant, value, value, 1) {}
+
+namespace {
+// Empty when the schedule is well defined, else what is wrong with it.
+std::string schedule_problem(Schedule::Kind kind, double start, double end, long steps) {
+  if (!std::isfinite(start) || !std::isfinite(end))
+    return "values must be finite, got " + num(start) + " and " + num(end);
+  if (kind != Schedule::Kind::constant && steps < 1)
+    return "needs at least one step, got " + std::to_string(steps);
+  if (kind == Schedule::Kind::exponential && !(start > 0 && end > 0))
+    return "an exponential schedule needs a positive start and end, got " + num(start) + " and " +
+           num(end);
+  return {};
+}
+}  // namespace
+
+Schedule::Schedule(Kind kind, double start, double end, long steps)
+    : kind_(kind), start_(start), end_(kind == Kind::constant ? start : end), steps_(steps) {
+  const std::string problem = schedule_problem(kind_, start_, end_, steps_);
+  if (!problem.empty())
+    throw Error(std::string("schedule ") + hepcat::to_string(kind) + ": " + problem);
+}
+
+namespace {
+double parse_number(const std::string& field, const std::string& text) {
+  const char* begin = field.c_str();
+  char* stop = nullptr;
+  const double x = std::strtod(begin, &stop);
+  if (field.empty() || stop != begin + field.size())
+    throw Error("schedule '" + text + "': '" + field + "' is not a number");
+  return x;
+}
+}  // namespace
+
+Schedule Schedule::parse(const std::string& text, long steps) {
+  std::vector<std::string> fields;
+  std::size_t from = 0;
+  for (std::size_t colon; (colon = text.find(':', from)) != std::string::npos; from = colon + 1)
+    fields.push_back(text.substr(from, colon - from));
+  fields.push_back(text.substr(from));
+  if (fields.size() == 1) return Schedule(parse_number(fields[0], text));
+  const std::string& name = fields[0];
+  Kind kind;
+  if (name == "constant")
+    kind = Kind::constant;
+  else if (name == "linear")
+    kind = Kind::linear;
+  else if (name == "cosine")
+    kind = Kind::cosine;
+  else if (name == "exponential")
+    kind = Kind::exponential;
+  else
+    throw Error("schedule '" + text + "': unknown kind '" + name +
+                "' (expected constant, linear, cosine or exponential)");
+  const std::size_t expected = kind == Kind::constant ? 2 : 3;
+  if (fields.size() != expected)
+    throw Error("schedule '" + text + "': expected " +
+                (kind == Kind::constant ? std::string("constant:VALUE") : name + ":START:END"));
+  const double start = parse_number(fields[1], text);
+  const double end = kind == Kind::constant ? start : parse_number(fields[2], text);
+  const std::string problem = schedule_problem(kind, start, end, steps);
+  if (!problem.empty()) throw Error("schedule '" + text + "': " + problem);
+  return Schedule(kind, start, end, steps);
+}
+
+double Schedule::at(long step) const {
+  if (kind_ == Kind::constant) return start_;
+  const long t = step < 0 ? 0 : (step > steps_ ? steps_ : step);
+  const double u = static_cast<double>(t) / static_cast<double>(steps_);
+  switch (kind_) {
+    case Kind::linear:
+      return math::anneal_linear(start_, end_, u);
+    case Kind::cosine:
+      return math::anneal_cosine(start_, end_, u);
+    case Kind::exponential:
+      return math::anneal_exponential(start_, end_, u);
+    case Kind::constant:
+      break;
+  }
+  return start_;
+}
+
+std::string Schedule::to_string() const {
+  if (kind_ == Kind::constant) return num(start_);
+  return std::string(hepcat::to_string(kind_)) + ":" + num(start_) + ":" + num(end_);
+}
+
+}  // namespace hepcat

@@ -1,0 +1,27 @@
+// Launcher of the cut scan's fused pass (kernels/cuts.cu), callable from host code compiled by
+// the C++ compiler. Pointers in `in` are device pointers (cell_offsets included).
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+
+#include "host/cuts/cuts_pass.hpp"
+
+namespace hepcat::cuda {
+
+/// Largest number of features the kernel takes (its per-thread accumulators are sized at compile
+/// time).
+constexpr int kCutScanMaxFeatures = 32;
+
+/// Scratch the launcher needs for its per-block partial sums.
+std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in, int multiprocessors);
+
+/// Per-block partial sums (one warp per target, events staged through shared memory so that each
+/// is read from global memory once for all targets that fit one block's registers), then a
+/// double-precision reduction over blocks into d_out[n_cells * n_targets * layout.width()], as
+/// cpu::cut_scan_sums.
+void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multiprocessors,
+                          void* d_scratch, double* d_out, cudaStream_t stream);
+
+}  // namespace hepcat::cuda
