@@ -47,14 +47,6 @@ BinSums yields_of(const std::vector<int>& bin, const EventTable& sample, const s
   return y;
 }
 
-// The number of rows of a sample over all ranks (exact: counts stay far below 2^53).
-std::size_t rows_over_ranks(std::size_t mine) {
-  const double local = static_cast<double>(mine);
-  double all = 0;
-  world().sum_chunks(&local, 1, 1, &all);
-  return static_cast<std::size_t>(all);
-}
-
 }  // namespace
 
 std::vector<int> baseline_bins(const std::vector<const float*>& scores, std::size_t n, int n_bins,
@@ -151,8 +143,8 @@ BinningJobResult run_binning_job(Context& ctx, const EventTable& train, const Ev
     if (!config.weight.empty()) sample->column(config.weight);
     if (!config.process.empty()) sample->column(config.process);
   }
-  const std::size_t n_train = rows_over_ranks(train.rows());
-  const std::size_t n_test = rows_over_ranks(test.rows());
+  const std::size_t n_train = detail::rows_over_ranks(train.rows());
+  const std::size_t n_test = detail::rows_over_ranks(test.rows());
   if (n_train == 0 || n_test == 0)
     throw Error("bin: " + std::to_string(n_train + n_test) +
                 " rows leave an empty train or test sample");

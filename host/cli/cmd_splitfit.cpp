@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
@@ -66,7 +67,6 @@ nlohmann::json significance_json(const PseudoExperiments& p) {
 }
 
 void run_splitfit(SplitFitOptions& o) {
-  require_one_process("splitfit");
   SplitFitConfig& c = o.config;
   c.estimator = parse_estimator(o.estimator);
   if (o.relu != "softplus" && o.relu != "silu")
@@ -76,8 +76,14 @@ void run_splitfit(SplitFitOptions& o) {
   if (o.score_column.empty() && o.features.empty())
     throw Error("give --features to train a score, or --score-column to evaluate one");
   Context ctx(o.common.device, o.common.verbose);
-  const EventTable table = read_table(o.input);
-  const EventTable test_table = o.test.empty() ? EventTable{} : read_table(o.test);
+  // Under mpirun each rank reads only its shard of each table.
+  auto read = [](const std::string& path) {
+    if (world().size() == 1) return read_table(path);
+    const RowRange mine = my_rows(count_table_rows(path));
+    return read_table_rows(path, {}, mine.begin, mine.end);
+  };
+  const EventTable table = read(o.input);
+  const EventTable test_table = o.test.empty() ? EventTable{} : read(o.test);
   const EventTable& test = o.test.empty() ? table : test_table;
   auto columns = [&](const EventTable& t) {
     std::vector<std::vector<float>> x;
@@ -116,7 +122,7 @@ void run_splitfit(SplitFitOptions& o) {
     out["significance"] = evaluate(m);
   }
   out["device"] = ctx.device_name();
-  write_text_atomic(o.out, out.dump(1) + "\n");
+  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "median significance " << out["significance"]["median"].get<double>();
   if (out.contains("significance_before"))
     std::cout << " (before: " << out["significance_before"]["median"].get<double>() << ")";

@@ -23,8 +23,8 @@ bool output_rank() {
 
 void require_one_process(const std::string& command) {
   if (world().size() > 1)
-    throw Error("hepcat " + command + " runs as one process; under mpirun only 'hepcat bin' " +
-                "shares its events over the ranks (docs/scale-out.md)");
+    throw Error("hepcat " + command + " runs as one process; under mpirun only 'hepcat bin' and " +
+                "'hepcat splitfit' share their events over the ranks (docs/scale-out.md)");
 }
 
 }  // namespace hepcat::cli

@@ -7,6 +7,7 @@
 
 #include "hepcat/error.hpp"
 #include "host/engine/communicator_tree.hpp"
+#include "host/engine/reduce.hpp"
 
 namespace hepcat {
 
@@ -24,6 +25,15 @@ RowRange shard_rows(std::size_t rows, std::size_t chunk_rows, int rank, int rank
   range.begin = std::min(rows, first * chunk_rows);
   range.end = std::min(rows, (first + count) * chunk_rows);
   return range;
+}
+
+RowRange my_rows(std::size_t rows) {
+  const std::size_t chunks = (rows + cpu::kReductionChunk - 1) / cpu::kReductionChunk;
+  if (chunks < static_cast<std::size_t>(world().size()))
+    throw Error(std::to_string(world().size()) + " ranks for a sample of " + std::to_string(rows) +
+                " rows, fewer than one chunk of " + std::to_string(cpu::kReductionChunk) +
+                " rows per rank");
+  return shard_rows(rows, cpu::kReductionChunk, world().rank(), world().size());
 }
 
 Communicator::~Communicator() = default;

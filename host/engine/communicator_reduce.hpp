@@ -16,6 +16,15 @@ inline RowRange my_shard(std::size_t rows) {
   return shard_rows(rows, cpu::kReductionChunk, world().rank(), world().size());
 }
 
+/// The number of rows of a sample over all ranks, given this rank's (exact: counts stay far
+/// below 2^53).
+inline std::size_t rows_over_ranks(std::size_t mine) {
+  const double local = static_cast<double>(mine);
+  double all = 0;
+  world().sum_chunks(&local, 1, 1, &all);
+  return static_cast<std::size_t>(all);
+}
+
 /// Adds a sum this rank computed over its whole shard (a GPU pass) to those of the other ranks,
 /// in rank order: correct to rounding, but its bytes depend on the number of ranks.
 inline void add_over_ranks(std::vector<double>& sums) {

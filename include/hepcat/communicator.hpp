@@ -26,6 +26,10 @@ struct RowRange {
 /// chunk_rows == 0 or rank outside [0, ranks).
 HEPCAT_API RowRange shard_rows(std::size_t rows, std::size_t chunk_rows, int rank, int ranks);
 
+/// The rows of a `rows`-row sample that this rank of world() holds: shard_rows in the chunks of
+/// the engine's reduction over events. Throws Error when a rank would hold no chunk.
+HEPCAT_API RowRange my_rows(std::size_t rows);
+
 /// The exchanges between the ranks of one run. Every member is collective except rank(),
 /// size(), local_rank(), name() and abort(): all ranks call it in the same order.
 class HEPCAT_API Communicator {

@@ -26,7 +26,7 @@ def run(cmd, out):
 def main():
     mpiexec, ranks, outdir, hepcat, args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
     os.makedirs(outdir, exist_ok=True)
-    stem = os.path.join(outdir, f"{args[0]}_np{ranks}")
+    stem = os.path.join(outdir, f"np{ranks}")
     plain = run([hepcat] + args, stem + "_plain.json")
     ranked = run([mpiexec, "-np", ranks, hepcat] + args, stem + "_mpi.json")
     if plain != ranked:
@@ -34,7 +34,7 @@ def main():
             if a != b:
                 sys.exit(f"line {i + 1} differs:\n  one process: {a.rstrip()}\n  {ranks} ranks: {b.rstrip()}")
         sys.exit(f"{len(plain)} lines from one process, {len(ranked)} from {ranks} ranks")
-    print(f"{args[0]}: {len(plain)} lines identical on 1 process and {ranks} ranks")
+    print(f"{len(plain)} lines identical on 1 process and {ranks} ranks")
 
 
 if __name__ == "__main__":
