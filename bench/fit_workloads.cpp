@@ -51,7 +51,7 @@ Workload batched_fits_workload() {
             b->iterations = Buffer<int>(ctx, n);
             return std::function<void()>([&ctx, b, n] {
               // Every step starts from the same initial values (a copy on the backend).
-              detail::copy_within(ctx, b->params.data(), b->initial.data(),
+              memory::copy_within(ctx, b->params.data(), b->initial.data(),
                                   b->initial.size() * sizeof(double));
               fit_histograms_on_backend(ctx, b->config, n, b->histograms.data(), nullptr,
                                         b->params.data(), b->errors.data(), b->objective.data(),

@@ -210,10 +210,7 @@ std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in, int multiproc
 
 void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multiprocessors,
                           void* d_scratch, double* d_out, cudaStream_t stream) {
-  const int m = in.layout.m;
-  if (m > kCutScanMaxFeatures)
-    throw Error("cut scan on CUDA: " + std::to_string(m) + " features, at most " +
-                std::to_string(kCutScanMaxFeatures) + " supported");
+  const int m = in.layout.m;  // at most math::kMaxCutFeatures (CutScanConfig::validate)
   const int blocks_x = blocks_per_cell(in, multiprocessors);
   auto* partial = static_cast<float*>(d_scratch);
   if (m <= 4)
@@ -225,7 +222,7 @@ void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multipr
   else if (m <= 16)
     launch_for_capacity<16>(in, hard, blocks_x, partial, stream);
   else
-    launch_for_capacity<32>(in, hard, blocks_x, partial, stream);
+    launch_for_capacity<math::kMaxCutFeatures>(in, hard, blocks_x, partial, stream);
   const std::size_t total = static_cast<std::size_t>(in.n_cells) * in.n_targets * in.layout.width();
   const int threads = 256;
   const int blocks = static_cast<int>(std::min<std::size_t>((total + threads - 1) / threads, 1024));

@@ -6,13 +6,9 @@
 
 #include <cstddef>
 
-#include "host/cuts/cuts_pass.hpp"
+#include "kernels/cuts_pass.hpp"
 
 namespace hepcat::cuda {
-
-/// Largest number of features the kernel takes (its per-thread accumulators are sized at compile
-/// time).
-constexpr int kCutScanMaxFeatures = 32;
 
 /// Scratch the launcher needs for its per-block partial sums.
 std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in, int multiprocessors);

@@ -23,22 +23,23 @@ inline std::filesystem::path scratch(const std::string& name) {
 
 struct Run {
   int status = -1;
-  std::vector<std::string> err_lines;
+  std::vector<std::string> out_lines, err_lines;
 };
 
 /// Runs the hepcat tool with `args` in dir/out (with the environment assignments `env` in front,
-/// e.g. "OMP_NUM_THREADS=2"); stdout is discarded, stderr collected line by line (kept outside
-/// dir/out, so that dir/out holds only what the tool wrote).
+/// e.g. "OMP_NUM_THREADS=2"); stdout and stderr are collected line by line (kept outside dir/out,
+/// so that dir/out holds only what the tool wrote).
 inline Run run(const std::filesystem::path& dir, const std::string& args,
                const std::string& env = "") {
-  const std::filesystem::path err = dir / "stderr.txt";
+  const std::filesystem::path out = dir / "stdout.txt", err = dir / "stderr.txt";
   const std::string cmd = "cd \"" + (dir / "out").string() + "\" && " + env + " \"" + HEPCAT_CLI +
-                          "\" " + args + " > /dev/null 2> \"" + err.string() + "\"";
+                          "\" " + args + " > \"" + out.string() + "\" 2> \"" + err.string() + "\"";
   Run r;
   const int raw = std::system(cmd.c_str());
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  std::ifstream in(err);
-  for (std::string line; std::getline(in, line);) r.err_lines.push_back(line);
+  std::ifstream out_in(out), err_in(err);
+  for (std::string line; std::getline(out_in, line);) r.out_lines.push_back(line);
+  for (std::string line; std::getline(err_in, line);) r.err_lines.push_back(line);
   return r;
 }
 

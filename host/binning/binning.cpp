@@ -11,6 +11,7 @@
 #include "host/binning/binning_cpu.hpp"
 #include "host/binning/binning_step.hpp"
 #include "host/engine/communicator_reduce.hpp"
+#include "host/engine/enum_names.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/binning.hpp"
@@ -18,27 +19,23 @@
 
 namespace hepcat {
 
+namespace {
+const detail::EnumName<SignalCombination> kCombinationNames[] = {
+    {SignalCombination::geometric_mean, "geometric"},
+    {SignalCombination::quadrature, "quadrature"},
+    {SignalCombination::harmonic_mean, "harmonic"},
+    {SignalCombination::minimum, "minimum"},
+    {SignalCombination::geometric_mean, "geometric_mean"},
+    {SignalCombination::harmonic_mean, "harmonic_mean"},
+    {SignalCombination::minimum, "min"}};
+}  // namespace
+
 SignalCombination parse_signal_combination(const std::string& text) {
-  if (text == "geometric" || text == "geometric_mean") return SignalCombination::geometric_mean;
-  if (text == "quadrature") return SignalCombination::quadrature;
-  if (text == "harmonic" || text == "harmonic_mean") return SignalCombination::harmonic_mean;
-  if (text == "minimum" || text == "min") return SignalCombination::minimum;
-  throw Error("unknown signal combination '" + text +
-              "' (expected geometric, quadrature, harmonic or minimum)");
+  return detail::parse_enum(kCombinationNames, text, "signal combination");
 }
 
 const char* to_string(SignalCombination how) {
-  switch (how) {
-    case SignalCombination::geometric_mean:
-      return "geometric";
-    case SignalCombination::quadrature:
-      return "quadrature";
-    case SignalCombination::harmonic_mean:
-      return "harmonic";
-    case SignalCombination::minimum:
-      return "minimum";
-  }
-  return "?";
+  return detail::enum_to_string(kCombinationNames, how);
 }
 
 // ---- BinningModel ------------------------------------------------------------------------------
@@ -364,7 +361,7 @@ struct SoftBinning::Impl {
     char* scratch = static_cast<char*>(ctx->scratch(partial + sums.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
     cuda::launch_soft_bin_sums(m, view(), n_groups, mp, scratch, d_out, stream());
-    detail::copy_to_host(*ctx, sums.data(), d_out, sums.size() * sizeof(double));
+    memory::copy_to_host(*ctx, sums.data(), d_out, sums.size() * sizeof(double));
     detail::add_over_ranks(sums);
     return sums;
   }
@@ -381,9 +378,9 @@ struct SoftBinning::Impl {
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
     auto* d_ds = reinterpret_cast<float*>(scratch + partial + grad.size() * sizeof(double));
     const std::vector<float> ds(d_sums.begin(), d_sums.end());
-    detail::copy_to_backend(*ctx, d_ds, ds.data(), ds_bytes);
+    memory::copy_to_backend(*ctx, d_ds, ds.data(), ds_bytes);
     cuda::launch_soft_bin_gradient(m, view(), d_ds, mp, scratch, d_out, stream());
-    detail::copy_to_host(*ctx, grad.data(), d_out, grad.size() * sizeof(double));
+    memory::copy_to_host(*ctx, grad.data(), d_out, grad.size() * sizeof(double));
     detail::add_over_ranks(grad);
     return grad;
   }
@@ -462,7 +459,7 @@ std::vector<float> SoftBinning::soft_memberships(const Buffer<float>& params, do
   if (s.ctx->is_cuda()) {
     auto* d_out = static_cast<float*>(s.ctx->scratch(out.size() * sizeof(float)));
     cuda::launch_soft_memberships(m, s.view(), d_out, s.stream());
-    detail::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(float));
+    memory::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(float));
   }
 #endif
   if (!s.ctx->is_cuda()) cpu::soft_memberships(m, s.view(), out.data());
@@ -484,7 +481,7 @@ BinSums SoftBinning::hard_yields(const Buffer<float>& params) {
     char* scratch = static_cast<char*>(s.ctx->scratch(partial + out.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
     cuda::launch_hard_bin_sums(m, s.view(), y.n_processes, mp, scratch, d_out, s.stream());
-    detail::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(double));
+    memory::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(double));
     detail::add_over_ranks(out);
   }
 #endif

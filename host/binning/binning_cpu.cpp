@@ -61,12 +61,11 @@ void soft_bin_gradient(const math::SoftModel<T>& m, const SoftBinningEvents<T>& 
 
 template <class T>
 void soft_memberships(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, T* out) {
-#pragma omp parallel for schedule(static) num_threads(max_threads())
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(ev.n); ++i) {
+  for_each_index(ev.n, [&](std::size_t i) {
     T x[math::kMaxGmmDim], work[math::kSoftBinningWork];
-    gather(ev, m.dim, static_cast<std::size_t>(i), x);
-    math::soft_memberships(m, x, out + static_cast<std::size_t>(i) * m.n_bins, work);
-  }
+    gather(ev, m.dim, i, x);
+    math::soft_memberships(m, x, out + i * m.n_bins, work);
+  });
 }
 
 template <class T>

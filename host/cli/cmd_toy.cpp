@@ -5,7 +5,6 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 #include "hepcat/context.hpp"
@@ -13,6 +12,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/toy.hpp"
 #include "host/cli/commands.hpp"
+#include "host/engine/format.hpp"
 
 namespace hepcat::cli {
 
@@ -28,12 +28,6 @@ struct ToyOptions {
   std::int64_t signal_events = SplitFitToyConfig{}.signal_events;
   bool mismodelled = false;
 };
-
-std::string format_number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
 
 // The Split-N-Fit toy: --events background events and --signal-events signal events.
 void run_splitfit_toy(const ToyOptions& o) {
@@ -64,7 +58,8 @@ void run_toy(const ToyOptions& o) {
   if (config.events < 1)
     throw Error("--events must be at least 1, got " + std::to_string(config.events));
   if (!(std::isfinite(config.lumi) && config.lumi > 0))
-    throw Error("--lumi must be a positive number of pb^-1, got " + format_number(config.lumi));
+    throw Error("--lumi must be a positive number of pb^-1, got " +
+                detail::format_number(config.lumi));
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);  // fail before generating what could not be written
 

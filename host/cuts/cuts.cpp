@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-#include <sstream>
 #include <string>
 #include <utility>
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/cuts.hpp"
 #include "host/cuts/cuts_cpu.hpp"
+#include "host/engine/format.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/cuts.hpp"
@@ -17,12 +17,6 @@
 
 namespace hepcat {
 namespace {
-
-std::string fmt(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // Events of one sample resident on the backend, sorted by grid cell, with the per-cell weight
 // sums the efficiencies are normalised by (double, on the host).
@@ -130,9 +124,14 @@ CutSample CutSample::slice(std::size_t begin, std::size_t end) const {
 
 void CutScanConfig::validate(int n_features) const {
   if (n_features < 1) throw Error("cut scan: need at least one feature");
+  // The limit of every backend, checked here so that a scan fails the same way everywhere.
+  if (n_features > math::kMaxCutFeatures)
+    throw Error("cut scan: " + std::to_string(n_features) + " features, at most " +
+                std::to_string(math::kMaxCutFeatures) + " supported");
   if (targets.empty()) throw Error("cut scan: no target efficiencies");
   for (double t : targets)
-    if (!(t > 0 && t < 1)) throw Error("cut scan: target efficiency " + fmt(t) + " outside (0, 1)");
+    if (!(t > 0 && t < 1))
+      throw Error("cut scan: target efficiency " + detail::format_number(t) + " outside (0, 1)");
   std::vector<double> sorted = targets;
   std::sort(sorted.begin(), sorted.end());
   if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
@@ -144,7 +143,7 @@ void CutScanConfig::validate(int n_features) const {
     if (d != -1 && d != 0 && d != 1)
       throw Error("cut scan: direction " + std::to_string(d) + " is not +1, -1 or 0 (auto)");
   if (!(std::isfinite(steepness) && steepness > 0))
-    throw Error("cut scan: steepness " + fmt(steepness) + " must be positive");
+    throw Error("cut scan: steepness " + detail::format_number(steepness) + " must be positive");
   const std::pair<const char*, double> weights[] = {{"alpha", loss.alpha},
                                                     {"beta", loss.beta},
                                                     {"gamma", loss.gamma},
@@ -152,16 +151,17 @@ void CutScanConfig::validate(int n_features) const {
                                                     {"epsilon", loss.epsilon}};
   for (const auto& [name, v] : weights)
     if (!(std::isfinite(v) && v >= 0))
-      throw Error(std::string("cut scan: loss weight ") + name + " = " + fmt(v) +
+      throw Error(std::string("cut scan: loss weight ") + name + " = " + detail::format_number(v) +
                   " must be finite and non-negative");
   if (!(std::isfinite(loss.rho) && loss.rho > 0))
-    throw Error("cut scan: rho = " + fmt(loss.rho) + " must be positive");
+    throw Error("cut scan: rho = " + detail::format_number(loss.rho) + " must be positive");
   if (grid_edges.size() == 1) throw Error("cut scan: a grid needs at least two edges");
   for (std::size_t i = 0; i < grid_edges.size(); ++i) {
     if (!std::isfinite(grid_edges[i])) throw Error("cut scan: grid edge is not finite");
     if (i > 0 && !(grid_edges[i] > grid_edges[i - 1]))
-      throw Error("cut scan: grid edges must increase (" + fmt(grid_edges[i - 1]) + ", " +
-                  fmt(grid_edges[i]) + ")");
+      throw Error("cut scan: grid edges must increase (" +
+                  detail::format_number(grid_edges[i - 1]) + ", " +
+                  detail::format_number(grid_edges[i]) + ")");
   }
 }
 
@@ -218,7 +218,7 @@ struct CutScan::Impl {
       auto* d_out = reinterpret_cast<double*>(scratch + partial);
       cuda::launch_cut_scan_sums(in, hard, ctx.multiprocessors(), scratch, d_out,
                                  static_cast<cudaStream_t>(ctx.stream()));
-      detail::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
+      memory::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
       return out;
     }
 #endif

@@ -2,7 +2,7 @@
 // math (include/hepcat/math/cuts.hpp).
 #pragma once
 
-#include "host/cuts/cuts_pass.hpp"
+#include "kernels/cuts_pass.hpp"
 
 namespace hepcat::cpu {
 

@@ -6,6 +6,7 @@
 
 #include "hepcat/communicator.hpp"
 #include "hepcat/error.hpp"
+#include "host/engine/enum_names.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -16,8 +17,12 @@
 
 namespace hepcat {
 
+namespace {
+const detail::EnumName<Backend> kBackendNames[] = {{Backend::cpu, "cpu"}, {Backend::cuda, "cuda"}};
+}  // namespace
+
 const char* to_string(Backend backend) {
-  return backend == Backend::cuda ? "cuda" : "cpu";
+  return detail::enum_to_string(kBackendNames, backend);
 }
 
 namespace {
@@ -156,8 +161,6 @@ Context::Context(const std::string& device, bool verbose) : impl_(std::make_uniq
     impl_->device = devices[index];
     HEPCAT_CUDA_CHECK(cudaSetDevice(impl_->device.index));
     HEPCAT_CUDA_CHECK(cudaStreamCreateWithFlags(&impl_->stream, cudaStreamNonBlocking));
-    HEPCAT_CUDA_CHECK(cublasCreate(&impl_->cublas));
-    HEPCAT_CUDA_CHECK(cublasSetStream(impl_->cublas, impl_->stream));
   }
 #else
   (void)use_cuda;
@@ -211,6 +214,12 @@ void* Context::stream() const {
 
 void* Context::cublas() const {
 #ifdef HEPCAT_HAVE_CUDA
+  // Created on first use, on this context's device and stream: most contexts never need one.
+  if (is_cuda() && !impl_->cublas) {
+    HEPCAT_CUDA_CHECK(cudaSetDevice(impl_->device.index));
+    HEPCAT_CUDA_CHECK(cublasCreate(&impl_->cublas));
+    HEPCAT_CUDA_CHECK(cublasSetStream(impl_->cublas, impl_->stream));
+  }
   return impl_->cublas;
 #else
   return nullptr;

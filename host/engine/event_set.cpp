@@ -134,7 +134,7 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
 
   features_ = Buffer<float>(ctx, n_ * features.size());
   for (std::size_t j = 0; j < features.size(); ++j)
-    detail::copy_to_backend(ctx, features_.data() + j * n_, features[j].data(), n_ * sizeof(float));
+    memory::copy_to_backend(ctx, features_.data() + j * n_, features[j].data(), n_ * sizeof(float));
   weights_ = weights.empty() ? Buffer<float>(ctx, std::vector<float>(n_, 1.f))
                              : Buffer<float>(ctx, weights);
   process_ = process.empty() ? Buffer<std::int32_t>(ctx, std::vector<std::int32_t>(n_, 0))

@@ -9,7 +9,7 @@
 #include "kernels/cuda_check.hpp"
 #endif
 
-namespace hepcat::detail {
+namespace hepcat::memory {
 
 namespace {
 constexpr std::size_t kHostAlignment = 64;  // one cache line, and enough for any SIMD load
@@ -49,45 +49,40 @@ void release_bytes(Backend backend, void* ptr) noexcept {
   std::free(ptr);
 }
 
-void copy_to_backend(const Context& ctx, void* dst, const void* host_src, std::size_t bytes) {
+namespace {
+enum class Copy { to_backend, to_host, within };
+
+// One copy on the context's backend: on CUDA an asynchronous copy on its stream, waited for when
+// host memory is involved (the caller may reuse or read it as soon as we return); on the CPU a
+// memmove (a copy within one buffer may overlap).
+void copy_bytes(const Context& ctx, void* dst, const void* src, std::size_t bytes, Copy how) {
   if (bytes == 0) return;
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    HEPCAT_CUDA_CHECK(
-        cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, stream_of(ctx)));
-    // The caller may free or reuse the host memory as soon as we return.
-    HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
+    const cudaMemcpyKind kind = how == Copy::to_backend ? cudaMemcpyHostToDevice
+                                : how == Copy::to_host  ? cudaMemcpyDeviceToHost
+                                                        : cudaMemcpyDeviceToDevice;
+    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, kind, stream_of(ctx)));
+    if (how != Copy::within) HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
     return;
   }
 #endif
   (void)ctx;
-  std::memcpy(dst, host_src, bytes);
+  (void)how;
+  std::memmove(dst, src, bytes);
+}
+}  // namespace
+
+void copy_to_backend(const Context& ctx, void* dst, const void* host_src, std::size_t bytes) {
+  copy_bytes(ctx, dst, host_src, bytes, Copy::to_backend);
 }
 
 void copy_to_host(const Context& ctx, void* host_dst, const void* src, std::size_t bytes) {
-  if (bytes == 0) return;
-#ifdef HEPCAT_HAVE_CUDA
-  if (ctx.is_cuda()) {
-    HEPCAT_CUDA_CHECK(
-        cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, stream_of(ctx)));
-    HEPCAT_CUDA_CHECK(cudaStreamSynchronize(stream_of(ctx)));
-    return;
-  }
-#endif
-  (void)ctx;
-  std::memcpy(host_dst, src, bytes);
+  copy_bytes(ctx, host_dst, src, bytes, Copy::to_host);
 }
 
 void copy_within(const Context& ctx, void* dst, const void* src, std::size_t bytes) {
-  if (bytes == 0) return;
-#ifdef HEPCAT_HAVE_CUDA
-  if (ctx.is_cuda()) {
-    HEPCAT_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_of(ctx)));
-    return;
-  }
-#endif
-  (void)ctx;
-  std::memmove(dst, src, bytes);
+  copy_bytes(ctx, dst, src, bytes, Copy::within);
 }
 
 void set_zero(const Context& ctx, void* dst, std::size_t bytes) {
@@ -102,4 +97,4 @@ void set_zero(const Context& ctx, void* dst, std::size_t bytes) {
   std::memset(dst, 0, bytes);
 }
 
-}  // namespace hepcat::detail
+}  // namespace hepcat::memory

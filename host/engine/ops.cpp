@@ -5,6 +5,7 @@
 
 #include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
+#include "host/engine/format.hpp"
 #include "host/engine/ops_cpu.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
@@ -21,8 +22,8 @@ BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int
   if (n_bins < 1)
     throw Error("weighted_bin_sums: need at least one bin, got " + std::to_string(n_bins));
   if (!(std::isfinite(lo) && std::isfinite(hi) && hi > lo))
-    throw Error("weighted_bin_sums: invalid range [" + std::to_string(lo) + ", " +
-                std::to_string(hi) + ")");
+    throw Error("weighted_bin_sums: invalid range [" + detail::format_number(lo) + ", " +
+                detail::format_number(hi) + ")");
   if (events.backend() != ctx.backend())
     throw Error("weighted_bin_sums: events live on another backend than the context");
 
@@ -41,7 +42,7 @@ BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int
                                    events.size(), sums.n_processes, n_bins, lo, hi,
                                    ctx.multiprocessors(), scratch, d_out,
                                    static_cast<cudaStream_t>(ctx.stream()));
-    detail::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
+    memory::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
   }
 #endif
   if (!ctx.is_cuda())

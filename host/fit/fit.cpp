@@ -215,7 +215,7 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
     auto* d_edges = static_cast<double*>(ctx.scratch(config.edges.size() * sizeof(double)));
-    detail::copy_to_backend(ctx, d_edges, config.edges.data(),
+    memory::copy_to_backend(ctx, d_edges, config.edges.data(),
                             config.edges.size() * sizeof(double));
     cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, d_params, d_errors,
                              d_objective, d_state, d_iterations,

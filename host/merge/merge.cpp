@@ -14,6 +14,7 @@
 #include "host/merge/merge_cpu.hpp"
 
 #include "hepcat/buffer.hpp"
+#include "host/engine/enum_names.hpp"
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/merge.hpp"
 #endif
@@ -146,7 +147,7 @@ std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist,
   int h_step[4];
   for (int m = n; m > target;) {
     cuda::launch_merge_select(s, m, stream);
-    detail::copy_to_host(ctx, h_step, s.step, sizeof(h_step));
+    memory::copy_to_host(ctx, h_step, s.step, sizeof(h_step));
     if (h_step[1]) {
       cuda::launch_merge_rescan(s, p, m, stream);
       continue;
@@ -200,14 +201,17 @@ void Histogram::validate(const std::string& what) const {
   }
 }
 
+namespace {
+const detail::EnumName<MergeMetric> kMetricNames[] = {{MergeMetric::determinant, "determinant"},
+                                                      {MergeMetric::loc_length, "loc_length"}};
+}  // namespace
+
 const char* to_string(MergeMetric metric) {
-  return metric == MergeMetric::determinant ? "determinant" : "loc_length";
+  return detail::enum_to_string(kMetricNames, metric);
 }
 
 MergeMetric parse_merge_metric(const std::string& text) {
-  if (text == "determinant") return MergeMetric::determinant;
-  if (text == "loc_length") return MergeMetric::loc_length;
-  throw Error("unknown merge metric '" + text + "' (use determinant or loc_length)");
+  return detail::parse_enum(kMetricNames, text, "merge metric");
 }
 
 std::vector<MergedBinning> merge_nonlocal(Context& ctx, const Histogram& hist,
@@ -439,8 +443,8 @@ Histogram fill_histogram(Context& ctx, const EventSet& events, const std::vector
   hist.counts.assign(static_cast<std::size_t>(hist.n_hyp) * hist.n_bins, 0.0);
   std::vector<float> weights(events.size());
   std::vector<std::int32_t> process(events.size());
-  detail::copy_to_host(ctx, weights.data(), events.weights(), weights.size() * sizeof(float));
-  detail::copy_to_host(ctx, process.data(), events.process(),
+  memory::copy_to_host(ctx, weights.data(), events.weights(), weights.size() * sizeof(float));
+  memory::copy_to_host(ctx, process.data(), events.process(),
                        process.size() * sizeof(std::int32_t));
   for (std::size_t i = 0; i < bins.size(); ++i)
     hist.counts[static_cast<std::size_t>(process[i]) * hist.n_bins + bins[i]] += weights[i];

@@ -253,12 +253,10 @@ namespace hepcat::cpu {
 
 void place_events(const float* features, std::size_t n, const int* columns, int n_dims,
                   const double* edges, const int* offsets, const int* map, std::int32_t* out) {
-#pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
-    const int b = math::event_flat_bin(features, n, static_cast<std::size_t>(i), columns, n_dims,
-                                       edges, offsets);
+  for_each_index(n, [&](std::size_t i) {
+    const int b = math::event_flat_bin(features, n, i, columns, n_dims, edges, offsets);
     out[i] = map ? map[b] : b;
-  }
+  });
 }
 
 }  // namespace hepcat::cpu

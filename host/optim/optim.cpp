@@ -1,14 +1,17 @@
 #include "hepcat/optim.hpp"
 
+#include <array>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/optim.hpp"
+#include "host/engine/enum_names.hpp"
+#include "host/engine/format.hpp"
 #include "host/optim/optim_cpu.hpp"
+#include "host/optim/optim_step.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/optim.hpp"
@@ -43,16 +46,19 @@ const ParamBlock& ParamLayout::find(const std::string& name) const {
 
 // ---- OptimizerConfig ----------------------------------------------------------------------------
 
+namespace {
+const detail::EnumName<OptimizerKind> kOptimizerNames[] = {{OptimizerKind::sgd, "sgd"},
+                                                           {OptimizerKind::adam, "adam"},
+                                                           {OptimizerKind::rmsprop, "rmsprop"}};
+const detail::EnumName<Schedule::Kind> kScheduleNames[] = {
+    {Schedule::Kind::constant, "constant"},
+    {Schedule::Kind::linear, "linear"},
+    {Schedule::Kind::cosine, "cosine"},
+    {Schedule::Kind::exponential, "exponential"}};
+}  // namespace
+
 const char* to_string(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::sgd:
-      return "sgd";
-    case OptimizerKind::adam:
-      return "adam";
-    case OptimizerKind::rmsprop:
-      return "rmsprop";
-  }
-  return "unknown";
+  return detail::enum_to_string(kOptimizerNames, kind);
 }
 
 OptimizerConfig OptimizerConfig::parse(const std::string& name) {
@@ -77,36 +83,33 @@ namespace {
 void require(bool ok, const std::string& what) {
   if (!ok) throw Error(std::string("optimizer: ") + what);
 }
-// The shortest text that reads back as x, so that messages and Schedule::to_string are exact.
-std::string num(double x) {
-  char text[32];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(text, sizeof text, "%.*g", digits, x);
-    if (std::strtod(text, nullptr) == x) break;
-  }
-  return text;
-}
 }  // namespace
 
 void OptimizerConfig::validate() const {
   const auto finite_nonneg = [](double x) { return std::isfinite(x) && x >= 0; };
   require(finite_nonneg(weight_decay),
-          "weight_decay must be finite and >= 0, got " + num(weight_decay));
-  require(finite_nonneg(eps), "eps must be finite and >= 0, got " + num(eps));
+          "weight_decay must be finite and >= 0, got " + detail::format_number(weight_decay));
+  require(finite_nonneg(eps), "eps must be finite and >= 0, got " + detail::format_number(eps));
   switch (kind) {
     case OptimizerKind::sgd:
-      require(finite_nonneg(momentum), "momentum must be finite and >= 0, got " + num(momentum));
-      require(std::isfinite(dampening), "dampening must be finite, got " + num(dampening));
+      require(finite_nonneg(momentum),
+              "momentum must be finite and >= 0, got " + detail::format_number(momentum));
+      require(std::isfinite(dampening),
+              "dampening must be finite, got " + detail::format_number(dampening));
       require(!nesterov || (momentum > 0 && dampening == 0),
               "nesterov momentum needs momentum > 0 and dampening 0");
       break;
     case OptimizerKind::adam:
-      require(beta1 >= 0 && beta1 < 1, "beta1 must be in [0, 1), got " + num(beta1));
-      require(beta2 >= 0 && beta2 < 1, "beta2 must be in [0, 1), got " + num(beta2));
+      require(beta1 >= 0 && beta1 < 1,
+              "beta1 must be in [0, 1), got " + detail::format_number(beta1));
+      require(beta2 >= 0 && beta2 < 1,
+              "beta2 must be in [0, 1), got " + detail::format_number(beta2));
       break;
     case OptimizerKind::rmsprop:
-      require(finite_nonneg(momentum), "momentum must be finite and >= 0, got " + num(momentum));
-      require(alpha >= 0 && alpha <= 1, "alpha must be in [0, 1], got " + num(alpha));
+      require(finite_nonneg(momentum),
+              "momentum must be finite and >= 0, got " + detail::format_number(momentum));
+      require(alpha >= 0 && alpha <= 1,
+              "alpha must be in [0, 1], got " + detail::format_number(alpha));
       break;
   }
 }
@@ -114,30 +117,6 @@ void OptimizerConfig::validate() const {
 // ---- Optimizer ----------------------------------------------------------------------------------
 
 namespace {
-// Which of math::optimizer_update's three state slots a configuration uses.
-struct SlotUse {
-  bool used[3] = {false, false, false};
-};
-
-SlotUse slot_use(const OptimizerConfig& c) {
-  SlotUse u;
-  switch (c.kind) {
-    case OptimizerKind::sgd:
-      u.used[0] = c.momentum != 0;
-      break;
-    case OptimizerKind::adam:
-      u.used[0] = u.used[1] = true;
-      u.used[2] = c.amsgrad;
-      break;
-    case OptimizerKind::rmsprop:
-      u.used[0] = true;
-      u.used[1] = c.momentum > 0;
-      u.used[2] = c.centered;
-      break;
-  }
-  return u;
-}
-
 math::UpdateRule rule_of(OptimizerKind kind) {
   switch (kind) {
     case OptimizerKind::sgd:
@@ -151,6 +130,54 @@ math::UpdateRule rule_of(OptimizerKind kind) {
 }
 }  // namespace
 
+namespace detail {
+
+std::array<bool, 3> used_slots(const OptimizerConfig& c) {
+  std::array<bool, 3> used{false, false, false};
+  switch (c.kind) {
+    case OptimizerKind::sgd:
+      used[0] = c.momentum != 0;
+      break;
+    case OptimizerKind::adam:
+      used[0] = used[1] = true;
+      used[2] = c.amsgrad;
+      break;
+    case OptimizerKind::rmsprop:
+      used[0] = true;
+      used[1] = c.momentum > 0;
+      used[2] = c.centered;
+      break;
+  }
+  return used;
+}
+
+template <class T>
+math::StepScalars<T> step_scalars(const OptimizerConfig& c, long step, double lr) {
+  const double t = static_cast<double>(step + 1);
+  math::StepScalars<T> s;
+  s.rule = rule_of(c.kind);
+  s.maximize = c.maximize;
+  s.lr = static_cast<T>(lr);
+  s.weight_decay = static_cast<T>(c.weight_decay);
+  s.momentum = static_cast<T>(c.momentum);
+  s.dampening = static_cast<T>(c.dampening);
+  s.nesterov = c.nesterov;
+  s.first_step = step == 0;
+  s.beta1 = static_cast<T>(c.beta1);
+  s.beta2 = static_cast<T>(c.beta2);
+  s.eps = static_cast<T>(c.eps);
+  s.step_size = static_cast<T>(lr / (1.0 - std::pow(c.beta1, t)));
+  s.bias2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(c.beta2, t)));
+  s.decoupled = c.decoupled_weight_decay;
+  s.decay_factor = static_cast<T>(1.0 - lr * c.weight_decay);
+  s.alpha = static_cast<T>(c.alpha);
+  return s;
+}
+template math::StepScalars<float> step_scalars<float>(const OptimizerConfig&, long, double);
+template math::StepScalars<double> step_scalars<double>(const OptimizerConfig&, long, double);
+
+}  // namespace detail
+
 struct Optimizer::Impl {
   Context* ctx;
   OptimizerConfig config;
@@ -158,44 +185,20 @@ struct Optimizer::Impl {
   Buffer<float> state;  // the used slots back to back, n values each
   float* slots[3] = {nullptr, nullptr, nullptr};
   long steps = 0;
-
-  // Per-step scalars in double, converted once to the float the kernel works in.
-  math::StepScalars<float> scalars(double lr) const {
-    const OptimizerConfig& c = config;
-    const double t = static_cast<double>(steps + 1);
-    math::StepScalars<float> s;
-    s.rule = rule_of(c.kind);
-    s.maximize = c.maximize;
-    s.lr = static_cast<float>(lr);
-    s.weight_decay = static_cast<float>(c.weight_decay);
-    s.momentum = static_cast<float>(c.momentum);
-    s.dampening = static_cast<float>(c.dampening);
-    s.nesterov = c.nesterov;
-    s.first_step = steps == 0;
-    s.beta1 = static_cast<float>(c.beta1);
-    s.beta2 = static_cast<float>(c.beta2);
-    s.eps = static_cast<float>(c.eps);
-    s.step_size = static_cast<float>(lr / (1.0 - std::pow(c.beta1, t)));
-    s.bias2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(c.beta2, t)));
-    s.decoupled = c.decoupled_weight_decay;
-    s.decay_factor = static_cast<float>(1.0 - lr * c.weight_decay);
-    s.alpha = static_cast<float>(c.alpha);
-    return s;
-  }
 };
 
 Optimizer::Optimizer(Context& ctx, OptimizerConfig config, std::size_t n_params)
     : impl_(std::make_unique<Impl>()) {
   config.validate();
-  const SlotUse use = slot_use(config);
-  const std::size_t n_slots = use.used[0] + use.used[1] + use.used[2];
+  const std::array<bool, 3> used = detail::used_slots(config);
+  const std::size_t n_slots = used[0] + used[1] + used[2];
   impl_->ctx = &ctx;
   impl_->config = config;
   impl_->n = n_params;
   impl_->state = Buffer<float>(ctx, n_slots * n_params);
   std::size_t next = 0;
   for (int k = 0; k < 3; ++k)
-    if (use.used[k]) impl_->slots[k] = impl_->state.data() + n_params * next++;
+    if (used[k]) impl_->slots[k] = impl_->state.data() + n_params * next++;
   reset();
 }
 
@@ -213,8 +216,9 @@ void Optimizer::step(Buffer<float>& params, const Buffer<float>& grads, double l
     throw Error("optimizer step: parameters and gradients must live on the optimizer's backend (" +
                 std::string(to_string(m.ctx->backend())) + ")");
   if (!(std::isfinite(lr) && lr >= 0))
-    throw Error("optimizer step: learning rate must be finite and >= 0, got " + num(lr));
-  const math::StepScalars<float> s = m.scalars(lr);
+    throw Error("optimizer step: learning rate must be finite and >= 0, got " +
+                detail::format_number(lr));
+  const math::StepScalars<float> s = detail::step_scalars<float>(m.config, m.steps, lr);
 #ifdef HEPCAT_HAVE_CUDA
   if (m.ctx->is_cuda()) {
     cuda::launch_optimizer_step(s, params.data(), grads.data(), m.slots[0], m.slots[1], m.slots[2],
@@ -245,17 +249,7 @@ const OptimizerConfig& Optimizer::config() const {
 // ---- Schedule -----------------------------------------------------------------------------------
 
 const char* to_string(Schedule::Kind kind) {
-  switch (kind) {
-    case Schedule::Kind::constant:
-      return "constant";
-    case Schedule::Kind::cosine:
-      return "cosine";
-    case Schedule::Kind::exponential:
-      return "exponential";
-    case Schedule::Kind::linear:
-      return "linear";
-  }
-  return "unknown";
+  return detail::enum_to_string(kScheduleNames, kind);
 }
 
 Schedule::Schedule(double value) : Schedule(Kind::constant, value, value, 1) {}
@@ -264,12 +258,13 @@ namespace {
 // Empty when the schedule is well defined, else what is wrong with it.
 std::string schedule_problem(Schedule::Kind kind, double start, double end, long steps) {
   if (!std::isfinite(start) || !std::isfinite(end))
-    return "values must be finite, got " + num(start) + " and " + num(end);
+    return "values must be finite, got " + detail::format_number(start) + " and " +
+           detail::format_number(end);
   if (kind != Schedule::Kind::constant && steps < 1)
     return "needs at least one step, got " + std::to_string(steps);
   if (kind == Schedule::Kind::exponential && !(start > 0 && end > 0))
-    return "an exponential schedule needs a positive start and end, got " + num(start) + " and " +
-           num(end);
+    return "an exponential schedule needs a positive start and end, got " +
+           detail::format_number(start) + " and " + detail::format_number(end);
   return {};
 }
 }  // namespace
@@ -300,18 +295,11 @@ Schedule Schedule::parse(const std::string& text, long steps) {
   fields.push_back(text.substr(from));
   if (fields.size() == 1) return Schedule(parse_number(fields[0], text));
   const std::string& name = fields[0];
-  Kind kind;
-  if (name == "constant")
-    kind = Kind::constant;
-  else if (name == "linear")
-    kind = Kind::linear;
-  else if (name == "cosine")
-    kind = Kind::cosine;
-  else if (name == "exponential")
-    kind = Kind::exponential;
-  else
-    throw Error("schedule '" + text + "': unknown kind '" + name +
-                "' (expected constant, linear, cosine or exponential)");
+  const detail::EnumName<Kind>* named = detail::find_enum(kScheduleNames, name);
+  if (!named)
+    throw Error("schedule '" + text + "': unknown kind '" + name + "' (expected " +
+                detail::enum_choices(kScheduleNames) + ")");
+  const Kind kind = named->value;
   const std::size_t expected = kind == Kind::constant ? 2 : 3;
   if (fields.size() != expected)
     throw Error("schedule '" + text + "': expected " +
@@ -341,8 +329,9 @@ double Schedule::at(long step) const {
 }
 
 std::string Schedule::to_string() const {
-  if (kind_ == Kind::constant) return num(start_);
-  return std::string(hepcat::to_string(kind_)) + ":" + num(start_) + ":" + num(end_);
+  if (kind_ == Kind::constant) return detail::format_number(start_);
+  return std::string(hepcat::to_string(kind_)) + ":" + detail::format_number(start_) + ":" +
+         detail::format_number(end_);
 }
 
 }  // namespace hepcat

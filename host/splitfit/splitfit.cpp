@@ -146,7 +146,7 @@ SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& c, const float*
     auto* d_sums = reinterpret_cast<double*>(scratch + partial);
     cuda::launch_soft_split_histograms(mass, weights, scores, n, nb, c.lo, c.hi,
                                        ctx.multiprocessors(), scratch, d_sums, stream);
-    detail::copy_to_host(ctx, sums.data(), d_sums, sums.size() * sizeof(double));
+    memory::copy_to_host(ctx, sums.data(), d_sums, sums.size() * sizeof(double));
     detail::add_over_ranks(sums);
   }
 #endif
@@ -164,7 +164,7 @@ SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& c, const float*
     std::vector<double> dh(r.dloss_dpass);
     dh.insert(dh.end(), r.dloss_dfail.begin(), r.dloss_dfail.end());
     auto* d_dh = static_cast<double*>(ctx.scratch(dh.size() * sizeof(double)));
-    detail::copy_to_backend(ctx, d_dh, dh.data(), dh.size() * sizeof(double));
+    memory::copy_to_backend(ctx, d_dh, dh.data(), dh.size() * sizeof(double));
     cuda::launch_soft_split_backward(mass, weights, scores, n, nb, c.lo, c.hi, d_dh, d_dh + nb,
                                      dq_per_event, grad, static_cast<cudaStream_t>(ctx.stream()));
     return r;

@@ -26,12 +26,11 @@ void soft_split_backward(const float* x, const float* w, const float* score, std
                          int n_bins, double lo, double hi, const double* dpass, const double* dfail,
                          double dq_per_event, float* grad) {
   const double inv_width = n_bins / (hi - lo);
-#pragma omp parallel for schedule(static) num_threads(max_threads())
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
+  for_each_index(n, [&](std::size_t i) {
     const int b = math::fit_range_bin<double>(x[i], lo, inv_width, n_bins);
     grad[i] = static_cast<float>(math::splitfit_score_gradient<double>(score[i], w ? w[i] : 1.0, b,
                                                                        dpass, dfail, dq_per_event));
-  }
+  });
 }
 
 }  // namespace hepcat::cpu

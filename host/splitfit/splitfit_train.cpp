@@ -97,13 +97,12 @@ std::vector<float> linear_scores(const LinearScore& m, const std::vector<std::ve
   check_features(x, n, "linear_scores");
   check_model(m, x.size(), "linear_scores");
   std::vector<float> s(n);
-#pragma omp parallel for schedule(static) num_threads(cpu::max_threads())
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(n); ++i) {
+  cpu::for_each_index(n, [&](std::size_t i) {
     double v = m.bias;
     for (std::size_t j = 0; j < x.size(); ++j)
       v += m.weights[j] * (x[j][i] - m.centre[j]) / m.spread[j];
     s[i] = static_cast<float>(v);
-  }
+  });
   return s;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
@@ -23,13 +24,13 @@ using math::BinningObjectiveSettings;
 using math::MeanParametrisation;
 using math::SignalCombination;
 
-SignalCombination parse_signal_combination(
-    const std::string& text);  ///< geometric|quadrature|harmonic|minimum
-const char* to_string(SignalCombination how);
+HEPCAT_API SignalCombination
+parse_signal_combination(const std::string& text);  ///< geometric|quadrature|harmonic|minimum
+HEPCAT_API const char* to_string(SignalCombination how);
 
 /// A category model: its kind, shape, the parameter blocks of its one parameter buffer and the
 /// maps between those raw parameters and what the event loops read. Cheap to copy.
-class BinningModel {
+class HEPCAT_API BinningModel {
  public:
   /// Sigmoid boundaries on each of bins.size() variables (at most 4), variable v with bins[v]
   /// bins over [lo[v], hi[v]]; categories = product of bins (at most 64).
@@ -91,13 +92,13 @@ class BinningModel {
 
 /// Which processes are signals (each its own group, in this order); every other process is
 /// background. With several signals each one's background also includes the others.
-struct BinningObjective {
+struct HEPCAT_API BinningObjective {
   std::vector<int> signals;
   BinningObjectiveSettings settings;
 };
 
 /// One evaluation of the objective on soft (training) or hard (evaluation) yields.
-struct BinningEvaluation {
+struct HEPCAT_API BinningEvaluation {
   double loss = 0;
   double combined = 0;             ///< combined significance C(Z_1, ..., Z_n)
   std::vector<double> per_signal;  ///< Z_i
@@ -106,14 +107,15 @@ struct BinningEvaluation {
 };
 
 /// Evaluates the objective on hard yields (sum_w/sum_w2 per process and bin, as BinSums).
-BinningEvaluation evaluate_yields(const BinSums& yields, const BinningObjective& objective);
+HEPCAT_API BinningEvaluation evaluate_yields(const BinSums& yields,
+                                             const BinningObjective& objective);
 
 /// The training step of one model on one event sample, on the context's backend. Pass 1 computes
 /// memberships and accumulates per-bin sums per group (block partial sums, then one small
 /// reduction); the objective and its gradient with respect to the sums are computed on the host
 /// in double; pass 2 recomputes memberships and accumulates the gradient of the event values,
 /// which the host maps back to the raw parameters. Memory beyond the events is O(parameters).
-class SoftBinning {
+class HEPCAT_API SoftBinning {
  public:
   /// `features` are indices into the event set's features, one per model dimension. Throws Error
   /// when the model's dimension and the feature count differ, when a signal id is outside the
@@ -140,7 +142,7 @@ class SoftBinning {
 };
 
 /// Full-batch training of a soft-binning model.
-struct BinningTrainingConfig {
+struct HEPCAT_API BinningTrainingConfig {
   int epochs = 250;
   OptimizerConfig optimizer = OptimizerConfig::parse("rmsprop");
   Schedule lr{Schedule::Kind::cosine, 0.1, 0.001, 249};
@@ -154,7 +156,7 @@ struct BinningTrainingConfig {
 };
 
 /// One epoch as it happened: the schedule values that went into its gradient and what came out.
-struct EpochRecord {
+struct HEPCAT_API EpochRecord {
   int epoch = 0;
   double lr = 0;
   double temperature = 0;  ///< GMM temperature, or the sigmoid steepness
@@ -164,7 +166,7 @@ struct EpochRecord {
 
 /// Trains one model on one sample: each epoch evaluates the loss and gradient at the schedule
 /// values of that epoch, then takes one optimiser step. The context and events must outlive it.
-class BinningTrainer {
+class HEPCAT_API BinningTrainer {
  public:
   BinningTrainer(Context& ctx, const EventSet& train, std::vector<int> features, BinningModel model,
                  BinningObjective objective, BinningTrainingConfig config);

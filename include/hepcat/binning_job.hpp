@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/binning.hpp"
 #include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
@@ -16,7 +17,7 @@
 
 namespace hepcat {
 
-struct BinningJobConfig {
+struct HEPCAT_API BinningJobConfig {
   std::vector<std::string> features;  ///< one (1D discriminant) or several (scores, observables)
   std::string weight = "weight";      ///< empty: unit weights
   std::string process = "process";
@@ -35,12 +36,12 @@ struct BinningJobConfig {
 };
 
 /// Yields and significances of one binning on one sample.
-struct SampleReport {
+struct HEPCAT_API SampleReport {
   BinSums yields;  ///< per process and bin: sum of weights and of squared weights
   BinningEvaluation significance;
 };
 
-struct BinningJobResult {
+struct HEPCAT_API BinningJobResult {
   BinningModel model = BinningModel::sigmoid({1}, {0.0}, {1.0});
   std::vector<double> parameters;  ///< raw, final
   std::vector<std::string> features;
@@ -56,40 +57,40 @@ struct BinningJobResult {
 
 /// Runs the job. Throws Error for an empty sample, unknown columns, or bad settings. Under an
 /// MPI world (hepcat::world()) every rank passes the whole table and works on its shards.
-BinningJobResult run_binning_job(Context& ctx, const EventTable& table,
-                                 const BinningJobConfig& config,
-                                 const std::function<void(const EpochRecord&)>& progress = {});
+HEPCAT_API BinningJobResult
+run_binning_job(Context& ctx, const EventTable& table, const BinningJobConfig& config,
+                const std::function<void(const EpochRecord&)>& progress = {});
 
 /// The rows of a `rows`-row table that this rank of hepcat::world() works on: its shards of the
 /// train sample (the first rows) and of the test sample (the last `test_fraction` of the rows),
 /// in whole reduction chunks of each sample. Throws Error for a fraction outside (0, 1), an empty
 /// sample, or a sample with fewer chunks than there are ranks.
-struct BinningJobShards {
+struct HEPCAT_API BinningJobShards {
   RowRange train, test;
 };
-BinningJobShards binning_job_shards(std::size_t rows, double test_fraction);
+HEPCAT_API BinningJobShards binning_job_shards(std::size_t rows, double test_fraction);
 
 /// The job on this rank's rows only, `train` and `test` holding the rows binning_job_shards
 /// names (with one process: the whole samples). Every sum over events is taken over all ranks in
 /// the order one process uses, so every rank gets the result of one process, byte for byte.
-BinningJobResult run_binning_job(Context& ctx, const EventTable& train, const EventTable& test,
-                                 const BinningJobConfig& config,
-                                 const std::function<void(const EpochRecord&)>& progress = {});
+HEPCAT_API BinningJobResult run_binning_job(
+    Context& ctx, const EventTable& train, const EventTable& test, const BinningJobConfig& config,
+    const std::function<void(const EpochRecord&)>& progress = {});
 
 /// The baseline binning of `scores` (host columns, one per feature) with `n_bins` bins in all:
 /// one feature: equidistant bins over [lo, hi]; several: the argmax class (the features, plus the
 /// remainder 1 - sum as a last class when `remainder_class`), then equidistant bins of the
 /// winning score over [1/classes, 1], the bins shared out as evenly as possible, the earlier
 /// classes getting the extra ones. Returns per event its bin; `edges` receives each region's edges.
-std::vector<int> baseline_bins(const std::vector<const float*>& scores, std::size_t n, int n_bins,
-                               double lo, double hi, bool remainder_class,
-                               std::vector<std::vector<double>>* edges);
+HEPCAT_API std::vector<int> baseline_bins(const std::vector<const float*>& scores, std::size_t n,
+                                          int n_bins, double lo, double hi, bool remainder_class,
+                                          std::vector<std::vector<double>>* edges);
 
 /// The toy study of SCIENCE.md section 1: for each scenario, task and bin count, train a GMM
 /// binning on the first half of a generated toy and compare its test-sample significance with the
 /// baseline's. Tasks: "1D" (discriminant d, signal 1 against everything else, box means) and
 /// "3-class" (scores s1, s2 in the simplex, signals 1 and 2 combined by the geometric mean).
-struct GatoStudyConfig {
+struct HEPCAT_API GatoStudyConfig {
   std::int64_t events = 50000;  ///< per scenario, train and test together
   std::vector<int> scenarios{1, 2};
   std::vector<std::string> tasks{"1D", "3-class"};
@@ -106,7 +107,7 @@ struct GatoStudyConfig {
   BinningTrainingConfig training;
 };
 
-struct GatoStudyRow {
+struct HEPCAT_API GatoStudyRow {
   int scenario = 1;
   std::string task;
   int bins = 0;
@@ -117,12 +118,12 @@ struct GatoStudyRow {
 };
 
 /// Runs the study; `on_row` is called after each row (for progress).
-std::vector<GatoStudyRow> run_gato_study(
+HEPCAT_API std::vector<GatoStudyRow> run_gato_study(
     Context& ctx, const GatoStudyConfig& config,
     const std::function<void(const GatoStudyRow&)>& on_row = {},
     const std::function<void(const EpochRecord&)>& progress = {});
 
 /// The rows as a Markdown table.
-std::string format_study_table(const std::vector<GatoStudyRow>& rows);
+HEPCAT_API std::string format_study_table(const std::vector<GatoStudyRow>& rows);
 
 }  // namespace hepcat

@@ -6,23 +6,27 @@
 #include <utility>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
 
 namespace hepcat {
 
-namespace detail {
-void* allocate_bytes(Backend backend, std::size_t bytes);
-void release_bytes(Backend backend, void* ptr) noexcept;
+/// Byte-level storage and copies on a backend, under Buffer<T>.
+namespace memory {
+HEPCAT_API void* allocate_bytes(Backend backend, std::size_t bytes);
+HEPCAT_API void release_bytes(Backend backend, void* ptr) noexcept;
 /// Copies host -> buffer, buffer -> host or buffer -> buffer on the context's stream.
 /// Host-bound copies complete before returning.
-void copy_to_backend(const Context& ctx, void* dst, const void* host_src, std::size_t bytes);
-void copy_to_host(const Context& ctx, void* host_dst, const void* src, std::size_t bytes);
-void copy_within(const Context& ctx, void* dst, const void* src, std::size_t bytes);
-void set_zero(const Context& ctx, void* dst, std::size_t bytes);
-}  // namespace detail
+HEPCAT_API void copy_to_backend(const Context& ctx, void* dst, const void* host_src,
+                                std::size_t bytes);
+HEPCAT_API void copy_to_host(const Context& ctx, void* host_dst, const void* src,
+                             std::size_t bytes);
+HEPCAT_API void copy_within(const Context& ctx, void* dst, const void* src, std::size_t bytes);
+HEPCAT_API void set_zero(const Context& ctx, void* dst, std::size_t bytes);
+}  // namespace memory
 
 template <class T>
-class Buffer {
+class HEPCAT_API Buffer {
   static_assert(std::is_trivially_copyable_v<T>, "Buffer holds trivially copyable values");
 
  public:
@@ -30,20 +34,20 @@ class Buffer {
   /// Uninitialised storage for `n` values on the context's backend.
   Buffer(const Context& ctx, std::size_t n)
       : backend_(ctx.backend()),
-        data_(static_cast<T*>(detail::allocate_bytes(backend_, n * sizeof(T)))),
+        data_(static_cast<T*>(memory::allocate_bytes(backend_, n * sizeof(T)))),
         size_(n) {}
   /// Storage initialised from host values.
   Buffer(const Context& ctx, const std::vector<T>& host) : Buffer(ctx, host.size()) {
     upload(ctx, host.data(), host.size());
   }
-  ~Buffer() { detail::release_bytes(backend_, data_); }
+  ~Buffer() { memory::release_bytes(backend_, data_); }
   Buffer(Buffer&& o) noexcept
       : backend_(o.backend_),
         data_(std::exchange(o.data_, nullptr)),
         size_(std::exchange(o.size_, 0)) {}
   Buffer& operator=(Buffer&& o) noexcept {
     if (this != &o) {
-      detail::release_bytes(backend_, data_);
+      memory::release_bytes(backend_, data_);
       backend_ = o.backend_;
       data_ = std::exchange(o.data_, nullptr);
       size_ = std::exchange(o.size_, 0);
@@ -61,7 +65,7 @@ class Buffer {
 
   /// Copies `n` host values into the start of the buffer.
   void upload(const Context& ctx, const T* host, std::size_t n) {
-    detail::copy_to_backend(ctx, data_, host, n * sizeof(T));
+    memory::copy_to_backend(ctx, data_, host, n * sizeof(T));
   }
   void upload(const Context& ctx, const std::vector<T>& host) {
     upload(ctx, host.data(), host.size());
@@ -69,10 +73,10 @@ class Buffer {
   /// Copies the whole buffer back to the host (waits for the stream).
   std::vector<T> to_host(const Context& ctx) const {
     std::vector<T> out(size_);
-    detail::copy_to_host(ctx, out.data(), data_, size_ * sizeof(T));
+    memory::copy_to_host(ctx, out.data(), data_, size_ * sizeof(T));
     return out;
   }
-  void zero(const Context& ctx) { detail::set_zero(ctx, data_, size_ * sizeof(T)); }
+  void zero(const Context& ctx) { memory::set_zero(ctx, data_, size_ * sizeof(T)); }
 
  private:
   Backend backend_ = Backend::cpu;

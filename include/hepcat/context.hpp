@@ -6,14 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
+
 namespace hepcat {
 
 enum class Backend { cpu, cuda };
 
-const char* to_string(Backend backend);
+HEPCAT_API const char* to_string(Backend backend);
 
 /// What was compiled into this build of the library.
-struct BuildInfo {
+struct HEPCAT_API BuildInfo {
   std::string version;
   bool cuda = false;  ///< CUDA backend compiled in
   std::string cuda_architectures;
@@ -21,10 +23,10 @@ struct BuildInfo {
   bool openmp = false;
   int cpu_threads = 1;  ///< threads the CPU backend uses
 };
-BuildInfo build_info();
+HEPCAT_API BuildInfo build_info();
 
 /// One CUDA device as the runtime reports it.
-struct DeviceInfo {
+struct HEPCAT_API DeviceInfo {
   int index = 0;
   std::string name;
   std::size_t memory_bytes = 0;
@@ -35,10 +37,10 @@ struct DeviceInfo {
 
 /// The CUDA devices present. Empty (never an error) when the build has no CUDA backend, when no
 /// driver is installed, or when the driver reports no device.
-std::vector<DeviceInfo> cuda_devices();
+HEPCAT_API std::vector<DeviceInfo> cuda_devices();
 
 /// A parsed device request: "auto", "cpu", "cuda" or "cuda:N".
-struct DeviceSpec {
+struct HEPCAT_API DeviceSpec {
   enum class Kind { automatic, cpu, cuda } kind = Kind::automatic;
   int index = 0;
   static DeviceSpec parse(const std::string& text);  ///< throws Error naming the bad text
@@ -47,7 +49,7 @@ struct DeviceSpec {
 /// Owns what operations run on: the chosen backend, and on CUDA the device, the stream, the
 /// cuBLAS handle bound to that stream and a grow-only scratch allocation. All work a Context
 /// launches is ordered on its one stream. Move-only.
-class Context {
+class HEPCAT_API Context {
  public:
   /// `device` as in DeviceSpec::parse. "auto" picks CUDA device 0 when present, else the CPU;
   /// with `verbose` the choice is reported in one line on stderr. Asking for "cuda" on a

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/optim.hpp"
@@ -17,7 +18,7 @@
 namespace hepcat {
 
 /// Loss weights; the defaults are the published ones.
-struct CutLossWeights {
+struct HEPCAT_API CutLossWeights {
   double alpha = 10;    ///< reach the target signal efficiency
   double beta = 0.1;    ///< background efficiency
   double gamma = 1e-5;  ///< cut size
@@ -26,7 +27,7 @@ struct CutLossWeights {
   double rho = 0.1;     ///< keeps the smoothness term finite when neighbouring cuts coincide
 };
 
-struct CutScanConfig {
+struct HEPCAT_API CutScanConfig {
   /// Target signal efficiencies in (0, 1), distinct; the scan orders them increasingly.
   std::vector<double> targets;
   /// Per feature +1 (x > cut), -1 (x < cut) or 0 (auto: the sign of the weighted
@@ -49,7 +50,7 @@ struct CutScanConfig {
 };
 
 /// Events on the host for training or evaluation: signal flag, weight, features, grid property.
-struct CutSample {
+struct HEPCAT_API CutSample {
   std::vector<std::vector<float>> features;  ///< features[k][i]
   std::vector<float> weights;                ///< empty: unit weights; negative weights allowed
   std::vector<std::uint8_t> signal;          ///< 1 signal, 0 background
@@ -61,7 +62,7 @@ struct CutSample {
 };
 
 /// The loss of the last pass, term by term (summed over networks).
-struct CutLossTerms {
+struct HEPCAT_API CutLossTerms {
   double efficiency = 0;  ///< alpha (t - eps_S)^2
   double background = 0;  ///< beta eps_B
   double cut_size = 0;
@@ -71,7 +72,7 @@ struct CutLossTerms {
 };
 
 /// The cuts of one network: grid cell `cell` (0 without a grid), target efficiency `target`.
-struct CutSet {
+struct HEPCAT_API CutSet {
   int cell = 0;
   double target = 0;
   std::vector<double> cuts;     ///< original units
@@ -80,7 +81,7 @@ struct CutSet {
 
 /// Hard-cut efficiencies (weighted): per network (in cuts() order) and per target over all grid
 /// cells together (each event judged by the cuts of its own cell).
-struct CutEfficiencies {
+struct HEPCAT_API CutEfficiencies {
   std::vector<double> sig_eff, bkg_eff;                ///< per network
   std::vector<double> target_sig_eff, target_bkg_eff;  ///< per target
 };
@@ -88,7 +89,7 @@ struct CutEfficiencies {
 /// An efficiency scan (or grid of scans): the networks, their parameters in one buffer on the
 /// context's backend, the training events resident there, and the fused training step. The
 /// context must outlive it. Move-only.
-class CutScan {
+class HEPCAT_API CutScan {
  public:
   /// Validates, standardises on `train`, picks directions and uploads the events (sorted by grid
   /// cell). Throws Error for an empty sample, inconsistent column lengths, non-finite values, a
@@ -135,6 +136,7 @@ class CutScan {
 
 /// Area under the ROC curve through the hard-cut points (background efficiency, signal efficiency)
 /// closed by (0, 0) and (1, 1), by the trapezoid rule after sorting by background efficiency.
-double hard_cut_auc(const std::vector<double>& sig_eff, const std::vector<double>& bkg_eff);
+HEPCAT_API double hard_cut_auc(const std::vector<double>& sig_eff,
+                               const std::vector<double>& bkg_eff);
 
 }  // namespace hepcat

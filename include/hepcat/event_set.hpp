@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_table.hpp"
@@ -13,7 +14,7 @@
 namespace hepcat {
 
 /// Which columns of a table make up an EventSet.
-struct EventColumns {
+struct HEPCAT_API EventColumns {
   std::vector<std::string> features;  ///< at least one
   std::string weight;                 ///< empty: every event has weight 1
   std::string process;                ///< empty: every event is process 0
@@ -25,7 +26,7 @@ struct EventColumns {
 
 /// Structure-of-arrays events uploaded once to the context's backend and never copied back.
 /// Feature j occupies [j * n, (j+1) * n) of one contiguous buffer. Negative weights are valid.
-class EventSet {
+class HEPCAT_API EventSet {
  public:
   /// Validates and uploads. Throws Error naming the column and the problem for: no rows, no
   /// features, a feature listed twice, unknown column names (listing the available ones),

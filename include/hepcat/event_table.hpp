@@ -5,9 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
+
 namespace hepcat {
 
-struct EventTable {
+struct HEPCAT_API EventTable {
   std::vector<std::string> names;
   std::vector<std::vector<float>> columns;  ///< columns[j] holds the values of names[j]
 

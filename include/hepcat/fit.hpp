@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/math/lm.hpp"
 
@@ -19,20 +20,21 @@ using math::FitState;
 using math::ModelSpec;
 using math::Signal;
 
-const char* to_string(FitState state);
-const char* to_string(Estimator estimator);
-Estimator parse_estimator(const std::string& text);  ///< neyman, pearson, variance, poisson
+HEPCAT_API const char* to_string(FitState state);
+HEPCAT_API const char* to_string(Estimator estimator);
+HEPCAT_API Estimator
+parse_estimator(const std::string& text);  ///< neyman, pearson, variance, poisson
 
 /// Parses a model name: a background "poly<k>", "bernstein<k>" (k = 0..5), "exp", "powerlaw",
 /// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball); "gauss" and
 /// "cb" alone are a signal without background. x_lo/x_hi/scale are left at their defaults.
-ModelSpec parse_model(const std::string& text);
-std::string model_name(const ModelSpec& model);
+HEPCAT_API ModelSpec parse_model(const std::string& text);
+HEPCAT_API std::string model_name(const ModelSpec& model);
 /// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}.
-std::vector<std::string> parameter_names(const ModelSpec& model);
+HEPCAT_API std::vector<std::string> parameter_names(const ModelSpec& model);
 
 /// The settings shared by every fit of a batch.
-struct FitConfig {
+struct HEPCAT_API FitConfig {
   ModelSpec model;  ///< x_lo/x_hi default to the first and last edge when left equal
   Estimator estimator = Estimator::neyman;
   Evaluation evaluation = Evaluation::bin_integral;
@@ -46,7 +48,7 @@ struct FitConfig {
 };
 
 /// Per-fit results, fits in order; parameters and errors are n_fits x n_params row-major.
-struct FitResults {
+struct HEPCAT_API FitResults {
   std::size_t n_fits = 0;
   int n_params = 0;
   std::vector<double> parameters;
@@ -59,22 +61,24 @@ struct FitResults {
 /// Fits n_fits histograms (n_fits x n_bins, row-major) on the host. `initial` holds n_params
 /// values shared by all fits or n_fits x n_params. `variances` (same shape as histograms) is
 /// required by Estimator::variance and ignored otherwise.
-FitResults fit_histograms(Context& ctx, const FitConfig& config,
-                          const std::vector<double>& histograms, const std::vector<double>& initial,
-                          const std::vector<double>& variances = {});
+HEPCAT_API FitResults fit_histograms(Context& ctx, const FitConfig& config,
+                                     const std::vector<double>& histograms,
+                                     const std::vector<double>& initial,
+                                     const std::vector<double>& variances = {});
 
 /// The same on arrays already on the context's backend (device pointers on CUDA).
 /// d_params holds the initial values (n_fits x n_params) and receives the fitted ones;
 /// d_variances may be null unless the estimator needs it. d_state receives FitState values.
-void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
-                               const double* d_histograms, const double* d_variances,
-                               double* d_params, double* d_errors, double* d_objective,
-                               int* d_state, int* d_iterations);
+HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
+                                          const double* d_histograms, const double* d_variances,
+                                          double* d_params, double* d_errors, double* d_objective,
+                                          int* d_state, int* d_iterations);
 
 /// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
-std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params);
+HEPCAT_API std::vector<double> bin_expectations(const FitConfig& config,
+                                                const std::vector<double>& params);
 
 /// Validates a configuration and turns it into the per-batch problem the fit loop runs.
-math::FitProblem<double> make_fit_problem(const FitConfig& config);
+HEPCAT_API math::FitProblem<double> make_fit_problem(const FitConfig& config);
 
 }  // namespace hepcat

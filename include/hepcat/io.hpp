@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/event_table.hpp"
 
 namespace hepcat {
@@ -21,57 +22,60 @@ namespace hepcat {
 /// HDF5: integer and floating-point datasets are converted to float; subgroups are ignored.
 /// Without `columns` the order is the group's creation order when the file tracks it (files
 /// hepcat writes do), otherwise alphabetical (HDF5's name index).
-EventTable read_table(const std::string& path, const std::vector<std::string>& columns = {});
+HEPCAT_API EventTable read_table(const std::string& path,
+                                 const std::vector<std::string>& columns = {});
 
 /// The number of rows read_table would return, without reading the values: HDF5 reads the
 /// length of the first of `columns` (the group's first dataset when empty); CSV scans the file
 /// for its non-blank lines after the header. Throws the Errors read_table throws for the file.
-std::size_t count_table_rows(const std::string& path, const std::vector<std::string>& columns = {});
+HEPCAT_API std::size_t count_table_rows(const std::string& path,
+                                        const std::vector<std::string>& columns = {});
 
 /// Rows [begin, end) of what read_table(path, columns) returns, reading only those rows: HDF5
 /// reads a hyperslab of each column; CSV parses only their lines (after scanning for them), and
 /// its errors name the line in the file. This is how each MPI rank reads its shard. Throws
 /// Error when begin > end or end exceeds the table's rows.
-EventTable read_table_rows(const std::string& path, const std::vector<std::string>& columns,
-                           std::size_t begin, std::size_t end);
+HEPCAT_API EventTable read_table_rows(const std::string& path,
+                                      const std::vector<std::string>& columns, std::size_t begin,
+                                      std::size_t end);
 
 /// Writes a table by extension (".csv" or ".h5"/".hdf5", optionally "file.h5:/group"). The
 /// table is validated first (equal column lengths, unique names usable in both formats), then
 /// written atomically: an existing file is replaced as a whole, also when a group is given.
 /// CSV cells are the shortest text that reads back to the same float; HDF5 columns are
 /// little-endian float32 datasets in uncompressed chunks.
-void write_table(const std::string& path, const EventTable& table);
+HEPCAT_API void write_table(const std::string& path, const EventTable& table);
 
 /// Throws the Error write_table would throw before writing anything for `path`: an unknown
 /// extension, HDF5 without HDF5 support, or a directory that does not exist. Lets a command
 /// fail before long work whose output could not be written.
-void check_table_output(const std::string& path);
+HEPCAT_API void check_table_output(const std::string& path);
 
 /// A numeric array of any rank: `values` in row-major (C) order, `shape` one extent per
 /// dimension.
-struct Array {
+struct HEPCAT_API Array {
   std::vector<std::size_t> shape;
   std::vector<double> values;
 };
 
 /// True when `path` names an HDF5 file: it ends in ".h5"/".hdf5", optionally followed by
 /// ":/group".
-bool is_hdf5_path(const std::string& path);
+HEPCAT_API bool is_hdf5_path(const std::string& path);
 
 /// Names of the datasets directly under the group of `path` ("file.h5" or "file.h5:/group"), in
 /// the order read_table uses. Throws Error for an unreadable file or a missing group.
-std::vector<std::string> list_hdf5_datasets(const std::string& path);
+HEPCAT_API std::vector<std::string> list_hdf5_datasets(const std::string& path);
 
 /// Reads one integer or floating-point dataset under the group of `path` ("file.h5" or
 /// "file.h5:/group"), converted to double. With `rank` > 0 the dataset must have that many
 /// dimensions. Throws Error naming the file and dataset when it is missing, not numeric or of
 /// another rank, and the no-HDF5-support Error in builds without HDF5.
-Array read_hdf5_array(const std::string& path, const std::string& dataset, int rank = 0);
+HEPCAT_API Array read_hdf5_array(const std::string& path, const std::string& dataset, int rank = 0);
 
 /// Writes text (JSON results) atomically.
-void write_text_atomic(const std::string& path, const std::string& text);
+HEPCAT_API void write_text_atomic(const std::string& path, const std::string& text);
 
 /// True when this build reads and writes HDF5.
-bool hdf5_available();
+HEPCAT_API bool hdf5_available();
 
 }  // namespace hepcat

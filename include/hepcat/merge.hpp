@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 
@@ -16,7 +17,7 @@ namespace hepcat {
 /// negative (interference terms). An nD histogram is flattened in C order (last dimension
 /// fastest); `edges`, when given, holds each dimension's sorted bin edges and the product of
 /// (edges[d].size() - 1) must equal n_bins.
-struct Histogram {
+struct HEPCAT_API Histogram {
   int n_hyp = 0;
   int n_bins = 0;
   std::vector<double> counts;
@@ -28,10 +29,11 @@ struct Histogram {
 };
 
 enum class MergeMetric { determinant, loc_length };
-const char* to_string(MergeMetric metric);
-MergeMetric parse_merge_metric(const std::string& text);  ///< throws Error for unknown names
+HEPCAT_API const char* to_string(MergeMetric metric);
+HEPCAT_API MergeMetric
+parse_merge_metric(const std::string& text);  ///< throws Error for unknown names
 
-struct MergeOptions {
+struct HEPCAT_API MergeOptions {
   MergeMetric metric = MergeMetric::loc_length;
   /// n_hyp x n_hyp, row-major, as it enters the formula (upper triangle read); empty: all ones.
   std::vector<double> pair_weights;
@@ -42,7 +44,7 @@ struct MergeOptions {
 };
 
 /// The binning at one requested number of bins.
-struct MergedBinning {
+struct HEPCAT_API MergedBinning {
   int n_bins = 0;
   std::vector<int> map;                  ///< original bin -> merged bin
   std::vector<std::vector<int>> groups;  ///< per merged bin, its sorted original bins;
@@ -61,24 +63,24 @@ struct MergedBinning {
 /// vanished, so in practice O(N^2) score evaluations and O(N n_hyp) memory.
 /// The loop runs on the context's backend (OpenMP on the CPU, CUDA kernels on a GPU); both give
 /// the same sequence of merges.
-std::vector<MergedBinning> merge_nonlocal(Context& ctx, const Histogram& hist,
-                                          const std::vector<int>& targets,
-                                          const MergeOptions& options = {});
+HEPCAT_API std::vector<MergedBinning> merge_nonlocal(Context& ctx, const Histogram& hist,
+                                                     const std::vector<int>& targets,
+                                                     const MergeOptions& options = {});
 
 /// The exact greedy local merger: only neighbours along `axis` merge, the histogram being first
 /// summed over the other dimensions (a 1D histogram has axis 0). A heap of neighbour pairs gives
 /// O(N log N); ties go to the leftmost pair. Runs on the host whatever the context (the work is
 /// tiny); each binning also carries the new edges along the axis (bin indices when the
 /// histogram has no edges).
-std::vector<MergedBinning> merge_local(Context& ctx, const Histogram& hist,
-                                       const std::vector<int>& targets,
-                                       const MergeOptions& options = {}, int axis = 0);
+HEPCAT_API std::vector<MergedBinning> merge_local(Context& ctx, const Histogram& hist,
+                                                  const std::vector<int>& targets,
+                                                  const MergeOptions& options = {}, int axis = 0);
 
 /// The histogram summed over all dimensions but `axis`; edges keep only that axis.
-Histogram project_histogram(const Histogram& hist, int axis);
+HEPCAT_API Histogram project_histogram(const Histogram& hist, int axis);
 
 /// Per-hypothesis sum of |counts|: the normalisation LOC lengths use.
-std::vector<double> loc_normalisation(const Histogram& hist);
+HEPCAT_API std::vector<double> loc_normalisation(const Histogram& hist);
 
 /// LOC length: the sum over bins of the Euclidean norm of the bin's hypothesis vector, each
 /// hypothesis divided by its entry of `normalisation` (empty: loc_normalisation(hist), so that
@@ -86,37 +88,39 @@ std::vector<double> loc_normalisation(const Histogram& hist);
 /// Compare a merged histogram with its original under the original's normalisation: merging
 /// entries of opposite sign lowers sum |h|, and only a fixed normalisation makes LOC
 /// non-increasing under merging.
-double loc_length(const Histogram& hist, const std::vector<double>& normalisation = {});
+HEPCAT_API double loc_length(const Histogram& hist, const std::vector<double>& normalisation = {});
 
-struct LocSummary {
+struct HEPCAT_API LocSummary {
   double before = 0;      ///< LOC of the original binning
   double after = 0;       ///< LOC after merging
   double retained = 0;    ///< after / before
   double separation = 0;  ///< (after - sqrt(n)) / (before - sqrt(n)): share of the separation kept
 };
-LocSummary loc_summary(double before, double after, int n_hyp);
+HEPCAT_API LocSummary loc_summary(double before, double after, int n_hyp);
 
 /// ROC curve of two hypotheses from binned counts: bins sorted by decreasing ratio
 /// signal/background, accumulated as fractions of each total. Points start at (0, 0) and end at
 /// (1, 1); auc is the trapezoid area. Defined for non-negative counts (throws Error otherwise).
-struct RocCurve {
+struct HEPCAT_API RocCurve {
   std::vector<double> background_efficiency;  ///< false positive rate
   std::vector<double> signal_efficiency;      ///< true positive rate
   double auc = 0;
 };
-RocCurve roc_curve(const Histogram& hist, int signal = 1, int background = 0);
+HEPCAT_API RocCurve roc_curve(const Histogram& hist, int signal = 1, int background = 0);
 
 /// For each event, its bin in the original histogram (per-dimension edges, C order) mapped
 /// through `map` (empty map: the original bin). features[d] is the EventSet feature index read
 /// for dimension d. Values outside a dimension's edges are clamped into its first or last bin,
 /// as weighted_bin_sums does, so every event gets a bin. Runs on the context's backend.
-std::vector<std::int32_t> place_events(Context& ctx, const std::vector<int>& map,
-                                       const std::vector<std::vector<double>>& edges,
-                                       const EventSet& events, const std::vector<int>& features);
+HEPCAT_API std::vector<std::int32_t> place_events(Context& ctx, const std::vector<int>& map,
+                                                  const std::vector<std::vector<double>>& edges,
+                                                  const EventSet& events,
+                                                  const std::vector<int>& features);
 
 /// The fine histogram of the events: one hypothesis per process id, weights summed in double,
 /// bins as place_events with an identity map.
-Histogram fill_histogram(Context& ctx, const EventSet& events, const std::vector<int>& features,
-                         const std::vector<std::vector<double>>& edges);
+HEPCAT_API Histogram fill_histogram(Context& ctx, const EventSet& events,
+                                    const std::vector<int>& features,
+                                    const std::vector<std::vector<double>>& edges);
 
 }  // namespace hepcat

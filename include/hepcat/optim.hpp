@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 
@@ -21,14 +22,14 @@ namespace hepcat {
 // ---- parameter layout ---------------------------------------------------------------------------
 
 /// A named run of `count` parameters starting at `offset` in a model's parameter buffer.
-struct ParamBlock {
+struct HEPCAT_API ParamBlock {
   std::string name;
   std::size_t offset = 0;
   std::size_t count = 0;
 };
 
 /// The blocks of one contiguous parameter buffer, in the order they were added.
-class ParamLayout {
+class HEPCAT_API ParamLayout {
  public:
   /// Appends a block and returns its offset. Throws Error for an empty or repeated name.
   std::size_t add(const std::string& name, std::size_t count);
@@ -48,11 +49,11 @@ class ParamLayout {
 
 enum class OptimizerKind { sgd, adam, rmsprop };
 
-const char* to_string(OptimizerKind kind);
+HEPCAT_API const char* to_string(OptimizerKind kind);
 
 /// Hyper-parameters of one optimiser; the defaults are torch.optim's. The learning rate is not
 /// here: it is passed to every step, usually from a Schedule.
-struct OptimizerConfig {
+struct HEPCAT_API OptimizerConfig {
   OptimizerKind kind = OptimizerKind::adam;
   double weight_decay = 0;              ///< L2 added to the gradient; AdamW: decoupled decay rate
   bool maximize = false;                ///< ascend instead of descend
@@ -78,7 +79,7 @@ struct OptimizerConfig {
 /// buffers) is allocated once in the constructor on the context's backend and stays there; a step
 /// is one kernel launch (or one OpenMP loop) queued on the context's stream, with no host
 /// synchronisation and no allocation. The context must outlive the optimiser. Move-only.
-class Optimizer {
+class HEPCAT_API Optimizer {
  public:
   Optimizer(Context& ctx, OptimizerConfig config, std::size_t n_params);
   ~Optimizer();
@@ -110,7 +111,7 @@ class Optimizer {
 ///   linear       start + (end - start) u
 ///   cosine       end + (start - end) (1 + cos(pi u)) / 2
 ///   exponential  start (end / start)^u   (start and end must be positive)
-class Schedule {
+class HEPCAT_API Schedule {
  public:
   enum class Kind { constant, cosine, exponential, linear };
 
@@ -139,6 +140,6 @@ class Schedule {
   long steps_ = 1;
 };
 
-const char* to_string(Schedule::Kind kind);
+HEPCAT_API const char* to_string(Schedule::Kind kind);
 
 }  // namespace hepcat

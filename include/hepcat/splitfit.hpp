@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/fit.hpp"
 #include "hepcat/math/splitfit.hpp"
@@ -19,7 +20,7 @@ using math::SmoothRelu;
 
 /// The seed's setup by default: 40 bins of the diphoton mass in [90, 160], a 2nd-order
 /// polynomial background, a Gaussian signal with fixed mass 125 and width 1.7, Neyman chi2.
-struct SplitFitConfig {
+struct HEPCAT_API SplitFitConfig {
   int n_bins = 40;
   double lo = 90, hi = 160;
   std::string background = "poly2";  ///< poly<k>, bernstein<k> or exp
@@ -35,12 +36,12 @@ struct SplitFitConfig {
 };
 
 /// The fit configuration of the S+B (with_signal) or B-only hypothesis.
-FitConfig splitfit_fit_config(const SplitFitConfig& config, bool with_signal);
+HEPCAT_API FitConfig splitfit_fit_config(const SplitFitConfig& config, bool with_signal);
 /// Starting values from a histogram: a flat background at its mean density, no signal.
-std::vector<double> splitfit_initial(const SplitFitConfig& config, bool with_signal,
-                                     const double* histogram);
+HEPCAT_API std::vector<double> splitfit_initial(const SplitFitConfig& config, bool with_signal,
+                                                const double* histogram);
 
-struct SplitFitResult {
+struct HEPCAT_API SplitFitResult {
   double loss = 0, loss_pass = 0, loss_fail = 0;
   double mean_fail = 0;  ///< q = mean over events of 1 - p
   /// Fitted objectives and states in the order S+B pass, B pass, S+B fail, B fail.
@@ -56,54 +57,57 @@ struct SplitFitResult {
 /// the four fits run on the CPU (four small fits cost less than a device round trip).
 /// dL/dh uses the envelope theorem: each fitted objective's derivative in h is taken at its
 /// fitted parameters held fixed, which equals the total derivative including the refit.
-SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& config,
-                                             const std::vector<double>& pass,
-                                             const std::vector<double>& fail, double mean_fail);
+HEPCAT_API SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& config,
+                                                        const std::vector<double>& pass,
+                                                        const std::vector<double>& fail,
+                                                        double mean_fail);
 
 /// The loss over n events on the context's backend: `mass` the fit variable, `weights` (null:
 /// unit), `scores` s_i; when `grad` is non-null it receives dL/ds_i (all backend pointers, so a
 /// training loop in another framework can pass its device arrays).
-SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config, const float* mass,
-                             const float* weights, const float* scores, std::size_t n, float* grad);
+HEPCAT_API SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config,
+                                        const float* mass, const float* weights,
+                                        const float* scores, std::size_t n, float* grad);
 
 /// Host-array convenience: uploads when the context is CUDA; `grad` resized to n when given.
-SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config,
-                             const std::vector<float>& mass, const std::vector<float>& weights,
-                             const std::vector<float>& scores, std::vector<float>* grad);
+HEPCAT_API SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& config,
+                                        const std::vector<float>& mass,
+                                        const std::vector<float>& weights,
+                                        const std::vector<float>& scores, std::vector<float>* grad);
 
 /// Significance of K Poisson pseudo-experiments of expected histograms (one per region, each
 /// n_bins), all S+B and B fits of a hypothesis in one batch on the context's backend.
 /// Per toy Z = sqrt(max(0, sum over regions of objective_B - objective_S+B)): sqrt of the chi2
 /// difference, or sqrt(2 Delta lnL) with the Poisson estimator.
-struct PseudoExperiments {
+struct HEPCAT_API PseudoExperiments {
   std::vector<double> significance;
   double median = 0, q16 = 0, q84 = 0, q025 = 0, q975 = 0;
   std::size_t unconverged_fits = 0;  ///< fits not in state converged
 };
-PseudoExperiments pseudo_experiments(Context& ctx, const SplitFitConfig& config,
-                                     const std::vector<std::vector<double>>& expected, int n_toys,
-                                     std::uint64_t seed);
+HEPCAT_API PseudoExperiments pseudo_experiments(Context& ctx, const SplitFitConfig& config,
+                                                const std::vector<std::vector<double>>& expected,
+                                                int n_toys, std::uint64_t seed);
 
 /// Significance of a hard selection: events with score > 0 (p > 0.5) fill the pass histogram,
 /// taken as the expectation of `n_toys` pseudo-experiments.
-PseudoExperiments cut_significance(Context& ctx, const SplitFitConfig& config,
-                                   const std::vector<float>& mass,
-                                   const std::vector<float>& weights,
-                                   const std::vector<float>& scores, int n_toys,
-                                   std::uint64_t seed);
+HEPCAT_API PseudoExperiments cut_significance(Context& ctx, const SplitFitConfig& config,
+                                              const std::vector<float>& mass,
+                                              const std::vector<float>& weights,
+                                              const std::vector<float>& scores, int n_toys,
+                                              std::uint64_t seed);
 
 /// A logistic score over features: s = bias + sum_j weights[j] (x_j - centre[j]) / spread[j]
 /// (the standardisation is part of the model, so it applies unchanged to another sample).
-struct LinearScore {
+struct HEPCAT_API LinearScore {
   std::vector<double> weights, centre, spread;
   double bias = 0;
 };
 /// Zero weights, centre and spread from the features' weighted-free means and deviations.
-LinearScore standardised_linear_score(const std::vector<std::vector<float>>& features);
-std::vector<float> linear_scores(const LinearScore& model,
-                                 const std::vector<std::vector<float>>& features);
+HEPCAT_API LinearScore standardised_linear_score(const std::vector<std::vector<float>>& features);
+HEPCAT_API std::vector<float> linear_scores(const LinearScore& model,
+                                            const std::vector<std::vector<float>>& features);
 
-struct ScoreTraining {
+struct HEPCAT_API ScoreTraining {
   std::string optimizer = "adam";  ///< as OptimizerConfig::parse
   double learning_rate = 0.05;
   int steps = 200;  ///< full-batch steps
@@ -111,21 +115,22 @@ struct ScoreTraining {
 
 /// Supervised training of the score by weighted binary cross-entropy against `labels` (1
 /// signal, 0 background). Returns the loss per step.
-std::vector<double> train_supervised(Context& ctx, LinearScore& model,
-                                     const std::vector<std::vector<float>>& features,
-                                     const std::vector<float>& labels,
-                                     const std::vector<float>& weights, const ScoreTraining& t);
+HEPCAT_API std::vector<double> train_supervised(Context& ctx, LinearScore& model,
+                                                const std::vector<std::vector<float>>& features,
+                                                const std::vector<float>& labels,
+                                                const std::vector<float>& weights,
+                                                const ScoreTraining& t);
 
 /// Training without labels by the Split-N-Fit loss over the fit variable `mass`: the loss and
 /// dL/ds come from splitfit_loss on the context's backend, dL/dtheta = sum_i dL/ds_i ds_i/dtheta
 /// on the host. Returns the loss per step.
-std::vector<double> train_splitfit(Context& ctx, LinearScore& model,
-                                   const std::vector<std::vector<float>>& features,
-                                   const std::vector<float>& mass,
-                                   const std::vector<float>& weights, const SplitFitConfig& config,
-                                   const ScoreTraining& t);
+HEPCAT_API std::vector<double> train_splitfit(Context& ctx, LinearScore& model,
+                                              const std::vector<std::vector<float>>& features,
+                                              const std::vector<float>& mass,
+                                              const std::vector<float>& weights,
+                                              const SplitFitConfig& config, const ScoreTraining& t);
 
 /// Linear-interpolation quantile (as numpy's default) of unsorted values; q in [0, 1].
-double quantile(std::vector<double> values, double q);
+HEPCAT_API double quantile(std::vector<double> values, double q);
 
 }  // namespace hepcat

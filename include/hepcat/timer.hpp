@@ -3,11 +3,12 @@
 
 #include <memory>
 
+#include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
 
 namespace hepcat {
 
-class StreamTimer {
+class HEPCAT_API StreamTimer {
  public:
   explicit StreamTimer(const Context& ctx);
   ~StreamTimer();

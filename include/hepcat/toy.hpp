@@ -7,11 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/api.hpp"
 #include "hepcat/event_table.hpp"
 
 namespace hepcat {
 
-struct GatoToyConfig {
+struct HEPCAT_API GatoToyConfig {
   int scenario = 1;               ///< 1: overlapping signals, 2: separated signals
   std::int64_t events = 1000000;  ///< total events generated over all processes
   std::uint64_t seed = 1;
@@ -23,7 +24,7 @@ struct GatoToyConfig {
 };
 
 /// One process of the toy.
-struct ToyProcess {
+struct HEPCAT_API ToyProcess {
   std::string name;          ///< "signal1", "signal2", "bkg1" ... "bkg5"
   double cross_section = 0;  ///< pb
   bool signal = false;
@@ -36,13 +37,13 @@ struct ToyProcess {
 /// (-0.9, 0.9, 1)) and background 1 to (0.2, 0.2, 0.5); backgrounds 2-5 keep their scenario-1
 /// means (the published slides list only background 1 for scenario 2). Throws Error for a
 /// scenario other than 1 or 2.
-std::vector<ToyProcess> gato_toy_processes(int scenario);
+HEPCAT_API std::vector<ToyProcess> gato_toy_processes(int scenario);
 
 /// Events generated per process: each signal gets at least 5% of the events (rounded up) so
 /// that it is populated; the rest goes to the backgrounds, one event each first, then in
 /// proportion to their cross sections (largest remainders). Every process is populated from 7
 /// events on; with fewer, the later processes stay empty.
-std::vector<std::int64_t> gato_toy_counts(std::int64_t events);
+HEPCAT_API std::vector<std::int64_t> gato_toy_counts(std::int64_t events);
 
 /// Generates the toy: columns x, y, z (features), d (discriminant L/(1+L), L = p_s1/p_bkg), s1,
 /// s2, sb (p_k / (p_s1 + p_s2 + p_bkg), summing to 1), weight (sigma_p * lumi / n_p, so each
@@ -57,7 +58,7 @@ std::vector<std::int64_t> gato_toy_counts(std::int64_t events);
 /// N; its features only on (seed, row). The output is the same for any thread count.
 /// Throws Error for events < 1, a scenario other than 1 or 2, lumi not positive and finite, or
 /// a row range outside [0, events).
-EventTable generate_gato_toy(const GatoToyConfig& config);
+HEPCAT_API EventTable generate_gato_toy(const GatoToyConfig& config);
 
 }  // namespace hepcat
 
@@ -69,7 +70,7 @@ namespace hepcat {
 /// variances) from background (means 0, unit variances). The mismodelled variant smears the
 /// background features by 1.4 and shifts them by (0.6, -0.4, 0, 0.5): a classifier trained on
 /// it against the signal learns a worse boundary for the nominal background.
-struct SplitFitToyConfig {
+struct HEPCAT_API SplitFitToyConfig {
   std::int64_t background_events = 200000;
   std::int64_t signal_events = 200;
   bool mismodelled = false;
@@ -79,6 +80,6 @@ struct SplitFitToyConfig {
 /// Columns mass, f0, f1, f2, f3, weight (1), label (1 signal, 0 background). Signal rows are
 /// spread evenly through the file; each row depends only on (seed, row), so the output is the
 /// same for any thread count. Throws Error for negative counts or no events.
-EventTable generate_splitfit_toy(const SplitFitToyConfig& config);
+HEPCAT_API EventTable generate_splitfit_toy(const SplitFitToyConfig& config);
 
 }  // namespace hepcat

@@ -8,34 +8,17 @@
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/optim.hpp"
+#include "tests/samples.hpp"
 
-namespace {
-
-hepcat::CutSample sample(std::size_t n, int m, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.f, 1.f);
-  std::uniform_real_distribution<float> u(0.f, 1.f);
-  hepcat::CutSample s;
-  s.features.assign(m, std::vector<float>(n));
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool sig = u(rng) < 0.4f;
-    s.signal.push_back(sig ? 1 : 0);
-    for (int k = 0; k < m; ++k)
-      s.features[k][i] = (k % 3 ? 1.f : -1.f) * (sig ? 0.7f : 0.f) + g(rng);
-    s.weights.push_back(u(rng) < 0.05f ? -0.5f : 0.2f + u(rng));
-    s.grid_values.push_back(u(rng));
-  }
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("CPU and CUDA cut scans agree on loss, gradient, training and hard efficiencies",
           "[gpu][cuts]") {
   const bool learned = GENERATE(false, true);
   const bool grid = GENERATE(false, true);
   const int m = GENERATE(3, 10, 20);
-  const hepcat::CutSample train = sample(200003, m, 7), test = sample(50001, m, 8);
+  const hepcat::CutSample train = hepcat::test::gaussian_cut_sample(200003, m, 7, true, 1.f),
+                          test = hepcat::test::gaussian_cut_sample(50001, m, 8, true, 1.f);
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.2, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95};
   cfg.learn_directions = learned;

@@ -17,35 +17,19 @@
 #include "hepcat/math/cuts.hpp"
 #include "hepcat/optim.hpp"
 #include "tests/backends.hpp"
+#include "tests/samples.hpp"
 
 using hepcat::test::test_devices;
 namespace hm = hepcat::math;
 
 namespace {
 
+using hepcat::test::gaussian_cut_sample;
+
 // Central difference of a scalar function of one double.
 template <class F>
 double central(F f, double x, double h = 1e-6) {
   return (f(x + h) - f(x - h)) / (2 * h);
-}
-
-// Two Gaussian classes with signal shifted along each feature's direction.
-hepcat::CutSample gaussian_sample(std::size_t n, int m, unsigned seed, bool weighted,
-                                  bool with_grid) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> g(0.f, 1.f);
-  std::uniform_real_distribution<float> u(0.f, 1.f);
-  hepcat::CutSample s;
-  s.features.assign(m, std::vector<float>(n));
-  for (std::size_t i = 0; i < n; ++i) {
-    const bool sig = u(rng) < 0.5f;
-    s.signal.push_back(sig ? 1 : 0);
-    for (int k = 0; k < m; ++k)
-      s.features[k][i] = (k % 2 ? -1.f : 1.f) * (sig ? 0.8f : -0.3f) + (1.f + 0.3f * k) * g(rng);
-    if (weighted) s.weights.push_back(u(rng) < 0.1f ? -0.3f : 0.5f + u(rng));
-    if (with_grid) s.grid_values.push_back(3.f * u(rng));
-  }
-  return s;
 }
 
 // The whole scan loss written out naively in double, from the parameters in CutScan's layout.
@@ -170,7 +154,7 @@ TEST_CASE("cut scan loss and gradient equal a naive double loss and its finite d
   const bool grid = GENERATE(false, true);
   hepcat::Context ctx(device);
   const int m = 3;
-  const hepcat::CutSample s = gaussian_sample(3000, m, 11, true, grid);
+  const hepcat::CutSample s = gaussian_cut_sample(3000, m, 11, true, grid ? 3.f : 0.f);
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.8, 0.3, 0.5, 0.65};  // unsorted on purpose: neighbours are by target value
   cfg.learn_directions = learned;
@@ -213,8 +197,8 @@ TEST_CASE("hard-cut efficiencies equal a naive count with the reported cuts", "[
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
   const int m = 4;
-  const hepcat::CutSample train = gaussian_sample(4000, m, 5, true, true);
-  const hepcat::CutSample test = gaussian_sample(2000, m, 6, true, true);
+  const hepcat::CutSample train = gaussian_cut_sample(4000, m, 5, true, 3.f);
+  const hepcat::CutSample test = gaussian_cut_sample(2000, m, 6, true, 3.f);
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.4, 0.6, 0.8};
   cfg.directions = {0, -1, 1, 0};
@@ -254,9 +238,19 @@ TEST_CASE("hard-cut AUC integrates the closed ROC polygon", "[cuts]") {
   CHECK(hepcat::hard_cut_auc({1.0}, {0.0}) == Approx(1.0));
 }
 
+TEST_CASE("a cut scan over more features than the backends support fails alike on each", "[cuts]") {
+  const std::string device = GENERATE(from_range(test_devices()));
+  hepcat::Context ctx(device);
+  hepcat::CutScanConfig cfg;
+  cfg.targets = {0.5};
+  CHECK_NOTHROW(hepcat::CutScan(ctx, cfg, gaussian_cut_sample(200, 32, 1, false)));
+  CHECK_THROWS_WITH(hepcat::CutScan(ctx, cfg, gaussian_cut_sample(200, 33, 1, false)),
+                    "cut scan: 33 features, at most 32 supported");
+}
+
 TEST_CASE("cut scan rejects invalid settings and samples", "[cuts]") {
   hepcat::Context ctx("cpu");
-  const hepcat::CutSample s = gaussian_sample(100, 2, 1, false, false);
+  const hepcat::CutSample s = gaussian_cut_sample(100, 2, 1, false);
   const auto make = [&](hepcat::CutScanConfig cfg) { hepcat::CutScan scan(ctx, cfg, s); };
   hepcat::CutScanConfig ok;
   ok.targets = {0.5};
@@ -380,7 +374,7 @@ TEST_CASE("hepcat cuts writes per-target cuts, train/test efficiencies and the A
   const std::string dir = HEPCAT_TEST_TMP;
   const std::string csv = dir + "/cuts_cli.csv", out = dir + "/cuts_cli.json",
                     png = dir + "/cuts_cli.png";
-  const hepcat::CutSample s = gaussian_sample(2000, 3, 21, true, true);
+  const hepcat::CutSample s = gaussian_cut_sample(2000, 3, 21, true, 3.f);
   {
     std::ofstream f(csv);
     f << "a,b,c,w,proc,pt\n";

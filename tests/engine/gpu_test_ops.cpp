@@ -7,19 +7,13 @@
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
+#include "tests/samples.hpp"
 
 TEST_CASE("CPU and CUDA weighted bin sums agree on two million events", "[gpu][ops]") {
   const std::size_t n = 2000000;
-  std::mt19937 rng(5);
-  std::normal_distribution<float> gx(0.f, 1.f);
-  std::uniform_real_distribution<float> gw(-1.f, 3.f);
-  std::vector<float> x(n), w(n);
-  std::vector<std::int32_t> p(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    x[i] = gx(rng);
-    w[i] = gw(rng);
-    p[i] = static_cast<std::int32_t>(rng() % 5);
-  }
+  const hepcat::test::WeightedEvents e = hepcat::test::weighted_events(n, 5, 5);
+  const std::vector<float>&x = e.x, &w = e.w;
+  const std::vector<std::int32_t>& p = e.process;
   hepcat::Context cpu("cpu"), gpu("cuda");
   const hepcat::EventSet on_cpu(cpu, {"x"}, {x}, w, p), on_gpu(gpu, {"x"}, {x}, w, p);
   const auto a = hepcat::weighted_bin_sums(cpu, on_cpu, 0, 40, -3.f, 3.f);

@@ -12,6 +12,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "tests/backends.hpp"
+#include "tests/errors.hpp"
 
 using Catch::Matchers::Contains;
 using hepcat::EventColumns;
@@ -19,24 +20,15 @@ using hepcat::EventSet;
 using hepcat::EventTable;
 using hepcat::test::test_devices;
 
+using hepcat::test::error_of;
+
 namespace {
 
 template <class T>
 std::vector<T> to_host(const hepcat::Context& ctx, const T* ptr, std::size_t n) {
   std::vector<T> out(n);
-  hepcat::detail::copy_to_host(ctx, out.data(), ptr, n * sizeof(T));
+  hepcat::memory::copy_to_host(ctx, out.data(), ptr, n * sizeof(T));
   return out;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const hepcat::Error& e) {
-    return e.what();
-  }
-  FAIL("no hepcat::Error thrown");
-  return "";
 }
 
 EventTable small_table() {

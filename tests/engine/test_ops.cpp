@@ -10,6 +10,7 @@
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
 #include "tests/backends.hpp"
+#include "tests/samples.hpp"
 
 using hepcat::test::test_devices;
 
@@ -20,16 +21,9 @@ TEST_CASE("weighted bin sums equal a naive double-precision histogram, negative 
   const std::size_t n = 100003;  // not a multiple of any block size
   const int n_proc = 3, n_bins = 7;
   const float lo = -1.f, hi = 2.f;
-  std::mt19937 rng(42);
-  std::normal_distribution<float> gx(0.5f, 1.f);
-  std::uniform_real_distribution<float> gw(-0.5f, 2.f);
-  std::vector<float> x(n), w(n);
-  std::vector<std::int32_t> p(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    x[i] = gx(rng);
-    w[i] = gw(rng);
-    p[i] = static_cast<std::int32_t>(i % n_proc);
-  }
+  const hepcat::test::WeightedEvents sample = hepcat::test::weighted_events(n, n_proc, 42);
+  const std::vector<float>&x = sample.x, &w = sample.w;
+  const std::vector<std::int32_t>& p = sample.process;
   std::vector<double> ref_w(n_proc * n_bins, 0.0), ref_w2(n_proc * n_bins, 0.0);
   for (std::size_t i = 0; i < n; ++i) {
     // Independent reference: bin by comparing against each edge, clamped at both ends.

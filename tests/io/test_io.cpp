@@ -17,12 +17,15 @@
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
 
+#include "tests/errors.hpp"
 #include "tests/hdf5_write.hpp"
 #endif
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using hepcat::EventTable;
+
+using hepcat::test::error_of;
 
 namespace {
 
@@ -89,17 +92,6 @@ void require_same_table(const EventTable& got, const EventTable& want) {
       if (!same_bits(got.columns[j][i], want.columns[j][i]))
         FAIL("column " << want.names[j] << " row " << i << ": " << got.columns[j][i]
                        << " != " << want.columns[j][i]);
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const hepcat::Error& e) {
-    return e.what();
-  }
-  FAIL("no hepcat::Error thrown");
-  return "";
 }
 
 std::vector<std::string> table_formats() {

@@ -7,27 +7,15 @@
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/merge.hpp"
+#include "tests/samples.hpp"
 
-namespace {
-
-hepcat::Histogram random_histogram(int n_hyp, int n_bins, std::uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(-0.2, 1.0);
-  hepcat::Histogram h;
-  h.n_hyp = n_hyp;
-  h.n_bins = n_bins;
-  h.counts.resize(static_cast<std::size_t>(n_hyp) * n_bins);
-  for (double& c : h.counts) c = u(rng);
-  return h;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("CPU and GPU nonlocal mergers take the same sequence of merges", "[merge][gpu]") {
   hepcat::Context cpu("cpu"), gpu("cuda");
   for (int n_hyp : {2, 3, 8}) {
     for (auto metric : {hepcat::MergeMetric::determinant, hepcat::MergeMetric::loc_length}) {
-      const hepcat::Histogram hist = random_histogram(n_hyp, 3000, 17 + n_hyp);
+      const hepcat::Histogram hist = hepcat::test::random_histogram(n_hyp, 3000, 17 + n_hyp, -0.2);
       hepcat::MergeOptions o;
       o.metric = metric;
       o.comp_to_first = n_hyp == 8;

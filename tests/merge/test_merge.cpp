@@ -18,25 +18,17 @@
 #include "hepcat/event_set.hpp"
 #include "hepcat/merge.hpp"
 #include "tests/backends.hpp"
+#include "tests/samples.hpp"
 
 using hepcat::test::test_devices;
 using Groups = std::vector<std::vector<int>>;
 
 namespace {
 
+using hepcat::test::random_histogram;
+
 std::vector<double> abs_totals(const hepcat::Histogram& hist);
 double naive_loc(const hepcat::Histogram& hist, const std::vector<double>& total);
-
-hepcat::Histogram random_histogram(int n_hyp, int n_bins, std::uint32_t seed, bool negative) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> u(negative ? -1.0 : 0.0, 1.0);
-  hepcat::Histogram h;
-  h.n_hyp = n_hyp;
-  h.n_bins = n_bins;
-  h.counts.resize(static_cast<std::size_t>(n_hyp) * n_bins);
-  for (double& c : h.counts) c = u(rng);
-  return h;
-}
 
 std::vector<double> random_weights(int n_hyp, std::uint32_t seed) {
   std::mt19937 rng(seed);
@@ -184,7 +176,8 @@ TEST_CASE("both mergers agree with a brute-force greedy on small histograms", "[
     o.metric = trial % 2 ? hepcat::MergeMetric::loc_length : hepcat::MergeMetric::determinant;
     o.comp_to_first = trial % 3 == 1;
     if (trial % 4 >= 2) o.pair_weights = random_weights(n_hyp, 100 + trial);
-    const hepcat::Histogram hist = random_histogram(n_hyp, n_bins, 7 + trial, negative);
+    const hepcat::Histogram hist =
+        random_histogram(n_hyp, n_bins, 7 + trial, negative ? -1.0 : 0.0);
     INFO("trial " << trial << ": " << to_string(o.metric) << ", " << n_hyp << " hypotheses, "
                   << n_bins << " bins -> " << target);
     CHECK(hepcat::merge_nonlocal(ctx, hist, {target}, o).at(0).groups ==
@@ -210,7 +203,7 @@ TEST_CASE("identical bins tie and merge as the lowest index pair first", "[merge
 TEST_CASE("several targets from one run equal separate runs, and LOC never increases", "[merge]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
-  const hepcat::Histogram hist = random_histogram(3, 200, 11, true);
+  const hepcat::Histogram hist = random_histogram(3, 200, 11, -1.0);
   for (auto metric : {hepcat::MergeMetric::determinant, hepcat::MergeMetric::loc_length}) {
     hepcat::MergeOptions o;
     o.metric = metric;
@@ -240,7 +233,7 @@ TEST_CASE("merged counts preserve each hypothesis's total exactly and follow the
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
   // Integer counts (negative ones included): every sum is exact in double.
-  hepcat::Histogram hist = random_histogram(4, 300, 5, true);
+  hepcat::Histogram hist = random_histogram(4, 300, 5, -1.0);
   for (double& c : hist.counts) c = std::round(c * 1000);
   hepcat::MergeOptions o;
   for (const bool local : {false, true}) {
@@ -269,7 +262,7 @@ TEST_CASE("merged counts preserve each hypothesis's total exactly and follow the
 
 TEST_CASE("local merger returns the edges of its merged groups along the chosen axis", "[merge]") {
   hepcat::Context ctx("cpu");
-  hepcat::Histogram hist = random_histogram(2, 6 * 5, 3, false);
+  hepcat::Histogram hist = random_histogram(2, 6 * 5, 3, 0.0);
   hist.edges = {{0, 1, 2, 3, 4, 5, 6}, {0, 0.5, 1, 2, 4, 8}};
   hepcat::MergeOptions o;
   for (int axis : {0, 1}) {
@@ -289,7 +282,7 @@ TEST_CASE("local merger returns the edges of its merged groups along the chosen 
 }
 
 TEST_CASE("ROC curve and AUC equal a naive pairwise computation", "[merge]") {
-  const hepcat::Histogram hist = random_histogram(2, 40, 9, false);
+  const hepcat::Histogram hist = random_histogram(2, 40, 9, 0.0);
   const hepcat::RocCurve roc = hepcat::roc_curve(hist);
   double s_total = 0, b_total = 0;
   for (int i = 0; i < 40; ++i) {
@@ -374,7 +367,7 @@ TEST_CASE("event placement equals a naive edge lookup through the merge map", "[
 
 TEST_CASE("merging rejects out-of-range targets and malformed inputs", "[merge]") {
   hepcat::Context ctx("cpu");
-  const hepcat::Histogram hist = random_histogram(2, 10, 1, false);
+  const hepcat::Histogram hist = random_histogram(2, 10, 1, 0.0);
   CHECK_THROWS_AS(hepcat::merge_nonlocal(ctx, hist, {0}), hepcat::Error);
   CHECK_THROWS_AS(hepcat::merge_nonlocal(ctx, hist, {11}), hepcat::Error);
   CHECK_THROWS_AS(hepcat::merge_nonlocal(ctx, hist, {}), hepcat::Error);

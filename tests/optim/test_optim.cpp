@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <random>
@@ -12,6 +13,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/math/optim.hpp"
 #include "hepcat/optim.hpp"
+#include "host/optim/optim_step.hpp"
 #include "tests/backends.hpp"
 
 using Catch::Matchers::Contains;
@@ -150,35 +152,13 @@ TEST_CASE("the shared update formulas in double match torch.optim to rounding", 
     const OptimizerConfig& k = c.config;
     std::vector<double> p = kInitial, s0(kParams, 0), s1(kParams, 0), s2(kParams, 0);
     for (int t = 0; t < kSteps; ++t) {
-      hepcat::math::StepScalars<double> s;
-      const double lr = learning_rate(c.base_lr, t);
-      s.rule = k.kind == OptimizerKind::sgd    ? hepcat::math::UpdateRule::sgd
-               : k.kind == OptimizerKind::adam ? hepcat::math::UpdateRule::adam
-                                               : hepcat::math::UpdateRule::rmsprop;
-      s.maximize = k.maximize;
-      s.lr = lr;
-      s.weight_decay = k.weight_decay;
-      s.momentum = k.momentum;
-      s.dampening = k.dampening;
-      s.nesterov = k.nesterov;
-      s.first_step = t == 0;
-      s.beta1 = k.beta1;
-      s.beta2 = k.beta2;
-      s.eps = k.eps;
-      s.step_size = lr / (1 - std::pow(k.beta1, t + 1));
-      s.bias2_sqrt = std::sqrt(1 - std::pow(k.beta2, t + 1));
-      s.decoupled = k.decoupled_weight_decay;
-      s.decay_factor = 1 - lr * k.weight_decay;
-      s.alpha = k.alpha;
-      const bool momentum = k.momentum > 0;
-      double* slot0 = k.kind == OptimizerKind::sgd && !momentum ? nullptr : s0.data();
-      double* slot1 = k.kind == OptimizerKind::sgd                    ? nullptr
-                      : k.kind == OptimizerKind::rmsprop && !momentum ? nullptr
-                                                                      : s1.data();
-      double* slot2 = (k.kind == OptimizerKind::adam && k.amsgrad) ||
-                              (k.kind == OptimizerKind::rmsprop && k.centered)
-                          ? s2.data()
-                          : nullptr;
+      // The scalars and slots hepcat::Optimizer hands to the update, in double.
+      const hepcat::math::StepScalars<double> s =
+          hepcat::detail::step_scalars<double>(k, t, learning_rate(c.base_lr, t));
+      const std::array<bool, 3> used = hepcat::detail::used_slots(k);
+      double* slot0 = used[0] ? s0.data() : nullptr;
+      double* slot1 = used[1] ? s1.data() : nullptr;
+      double* slot2 = used[2] ? s2.data() : nullptr;
       std::vector<double> g(kParams);
       for (int i = 0; i < kParams; ++i) g[i] = gradient(t, i);
       for (int i = 0; i < kParams; ++i)

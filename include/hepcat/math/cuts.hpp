@@ -137,6 +137,10 @@ HEPCAT_HD CutFeatureTerms<T> cut_feature_terms(T ys, T yb, T g, T s, T xs) {
   return {ys * om, yb * om, ys * om * xs, yb * om * xs, g * om, g * om * xs};
 }
 
+/// Features a cut scan takes on every backend: the CUDA kernel sizes its per-thread accumulators at
+/// compile time (its largest instance holds 32).
+constexpr int kMaxCutFeatures = 32;
+
 /// Where each per-network sum lives in the accumulator row of one (grid cell, target) slot.
 /// Hard passes fill only the two efficiency sums.
 ///   [0] sum_signal w y            [1] sum_background w y
