@@ -107,7 +107,7 @@ EventTable read_table_rows(const std::string& path, const std::vector<std::strin
 namespace detail {
 
 void check_selection(const std::string& path, const RowSelection& selection, std::size_t rows) {
-  const std::size_t end = selection.end == RowSelection::all ? rows : selection.end;
+  const std::size_t end = selection.end == RowSelection::kAll ? rows : selection.end;
   if (selection.begin > end || end > rows)
     throw Error("'" + path + "': rows " + std::to_string(selection.begin) + " to " +
                 std::to_string(end) + " requested, but the table has " + std::to_string(rows) +

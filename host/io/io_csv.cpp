@@ -221,7 +221,7 @@ EventTable read_csv(const std::string& path, const std::vector<std::string>& col
 
   // A selection of rows parses only their lines; errors still name the line in the file.
   std::string_view body = text.substr(pos);
-  if (selection.begin > 0 || selection.end != RowSelection::all) {
+  if (selection.begin > 0 || selection.end != RowSelection::kAll) {
     std::size_t from = body.size(), to = body.size(), skipped = 0;
     const std::size_t rows =
         walk_rows(body, [&](std::size_t row, std::size_t at, std::size_t lines) {

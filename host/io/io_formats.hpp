@@ -12,9 +12,9 @@ namespace hepcat::detail {
 
 /// Rows [begin, end) of a table; the default selects every row.
 struct RowSelection {
-  static constexpr std::size_t all = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kAll = static_cast<std::size_t>(-1);
   std::size_t begin = 0;
-  std::size_t end = all;
+  std::size_t end = kAll;
 };
 
 /// Throws Error when `selection` is not a range of the table's `rows` rows.

@@ -151,7 +151,7 @@ std::vector<float> read_column(const std::string& path, hid_t group, const std::
   Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
   *rows = column_rows(ds.get(), what);
-  if (selection.begin == 0 && selection.end == RowSelection::all)
+  if (selection.begin == 0 && selection.end == RowSelection::kAll)
     return read_all<float>(ds.get(), H5T_NATIVE_FLOAT, *rows, what);
   check_selection(path, selection, *rows);
   const hsize_t start = selection.begin, count = selection.end - selection.begin;
