@@ -18,6 +18,9 @@ struct Workload {
   /// Builds the inputs for n items on ctx and returns one step. Must leave the step's results
   /// on the backend (the harness synchronises around batches of steps).
   std::function<std::function<void()>(Context& ctx, std::size_t n)> prepare;
+  /// When set, the one size measured instead of the --min..--max sweep (a training step at its
+  /// batch size).
+  std::size_t fixed_n = 0;
 };
 
 /// One training epoch of the cut scan (bench/workloads_cuts.cpp).
@@ -29,6 +32,15 @@ Workload splitfit_step_workload();
 
 /// The exchange between MPI ranks of one binning training step (bench/workloads_comm.cpp).
 Workload rank_exchange_workload();
+/// The mass-asymmetry baseline over events of 10 jets: leading six, all ten
+/// (bench/workloads_assign.cpp).
+Workload assign_baseline_lead6_workload();
+Workload assign_baseline_all_workload();
+/// One ABC training step and ABC inference at the published size
+/// (bench/workloads_assign_model.cpp). The model runs on the host: on a CUDA context they
+/// measure the CPU path.
+Workload assign_train_step_workload();
+Workload assign_inference_workload();
 
 /// Every workload compiled into hepcat-bench, in the order they run.
 std::vector<Workload> all_workloads();

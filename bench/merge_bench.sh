@@ -2,21 +2,26 @@
 # Merge benchmark: `hepcat merge` (nonlocal, loc_length) on seeded random histograms, side by side
 # with the dense-matrix peer (bench/peers/milomerge_peer.py) where that can run. One JSON line per
 # measurement; hepcat lines carry the peer's time and the ratio when both ran.
-#   bench/merge_bench.sh [path/to/hepcat] [--device cpu|cuda|auto] [--no-peer]
+#   bench/merge_bench.sh [path/to/hepcat] [--device cpu|cuda|auto] [--no-peer] [--quick]
+# --quick: the first case alone (a check that the benchmark runs, not a measurement).
+# PYTHON names the interpreter (default /usr/bin/python3, else python3 on PATH).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 hepcat=${1:-$here/../build/hepcat}
 shift || true
 device=auto
 peer=1
+quick=0
 while [ $# -gt 0 ]; do
   case $1 in
     --device) device=$2; shift 2 ;;
     --no-peer) peer=0; shift ;;
+    --quick) quick=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-py=/usr/bin/python3
+py=${PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -25,6 +30,7 @@ cases="2000 2 10 1
 4000 2 150 1
 27000 2 150 0
 27000 8 150 0"
+[ "$quick" = 1 ] && cases=$(echo "$cases" | head -1)
 [ "${HEPCAT_BENCH_LARGE:-0}" = 1 ] && cases="$cases
 100000 2 150 0"
 

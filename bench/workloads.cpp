@@ -104,9 +104,18 @@ Workload gato_step_workload(bool gmm) {
 }  // namespace
 
 std::vector<Workload> all_workloads() {
-  return {bin_sums_workload(),       optimizer_step_workload(), gato_step_workload(true),
-          gato_step_workload(false), cut_scan_workload(),       batched_fits_workload(),
-          splitfit_step_workload(),  rank_exchange_workload()};
+  return {bin_sums_workload(),
+          optimizer_step_workload(),
+          gato_step_workload(true),
+          gato_step_workload(false),
+          cut_scan_workload(),
+          batched_fits_workload(),
+          splitfit_step_workload(),
+          assign_baseline_lead6_workload(),
+          assign_baseline_all_workload(),
+          assign_train_step_workload(),
+          assign_inference_workload(),
+          rank_exchange_workload()};
 }
 
 }  // namespace hepcat::bench

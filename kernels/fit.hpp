@@ -9,12 +9,11 @@
 
 namespace hepcat::cuda {
 
-/// One thread per fit runs the whole Levenberg-Marquardt loop (math::run_fit): no flag or
-/// state crosses to the host between iterations. d_params holds initial values on entry and the
-/// fitted ones on exit (n_fits x n_params); d_variances may be null.
+/// One thread per fit runs the whole Levenberg-Marquardt loop (math::fit_one): no flag or
+/// state crosses to the host between iterations. out.params holds initial values on entry and
+/// the fitted ones on exit (n_fits x n_params); d_variances may be null.
 void launch_batched_fit(const math::FitProblem<double>& problem, const double* d_edges,
                         std::size_t n_fits, const double* d_histograms, const double* d_variances,
-                        double* d_params, double* d_errors, double* d_objective, int* d_state,
-                        int* d_iterations, cudaStream_t stream);
+                        const math::FitOutputs<double>& out, cudaStream_t stream);
 
 }  // namespace hepcat::cuda

@@ -2,6 +2,17 @@
 // (host/merge/merge_cpu.cpp), with score rows computed by many threads and minima found by CUB
 // block reductions. Scores use the shared math without FMA contraction (math::mul_rn), so both
 // backends take the same sequence of merges.
+//
+// The greedy loop stays on the device. An iteration is either a rescan (the selected bin's best
+// partner was stale) or a merge, and which one only the select kernel knows; copying its record
+// to the host to decide costs a synchronisation per iteration, about as long as the iteration's
+// kernels themselves, so a 27k-bin merge would be bound by 27k round trips. Instead every
+// iteration queues the same kernels, and each reads the step record and returns at once when it
+// has nothing to do (the rescan when the bin is fresh, the merge and its rescore when it is
+// stale, all of them once the target is reached). The number of bins and of merges done live in
+// the record too, the merged pairs go to a device log, and the host replays a captured graph of
+// kGraphIterations iterations until as many iterations were queued as merges remain, then reads
+// the record once to learn how many rescans took their place.
 #include <cub/block/block_reduce.cuh>
 
 #include <algorithm>
@@ -18,6 +29,12 @@ namespace {
 constexpr int kThreads = 256;
 constexpr int kSelectThreads = 1024;
 constexpr int kMaxRowBlocks = 1024;
+constexpr int kGraphIterations = 32;
+
+// The step record: selected position, stale flag, pair (lo, hi) or (id, -1), merged position,
+// bins left, merges done, and whether the iteration runs (bins left > target).
+enum StepSlot { kPos, kStale, kLo, kHi, kMergedPos, kBins, kMerges, kActive, kStepSlots };
+static_assert(kBins == kMergeStepBins && kMerges == kMergeStepMerges, "step record layout");
 
 // A bin's partner candidate, ordered by math::partner_better.
 struct Partner {
@@ -51,8 +68,12 @@ __device__ double pair_score(const math::MergeScoreParams<double>& p, const doub
 
 __global__ void merge_init_kernel(math::MergeScoreParams<double> p, double* __restrict__ v,
                                   double* __restrict__ root, int* __restrict__ id,
-                                  int* __restrict__ pos_of, int* __restrict__ stale, int cap,
-                                  int m) {
+                                  int* __restrict__ pos_of, int* __restrict__ stale, int cap, int m,
+                                  int* __restrict__ step) {
+  if (blockIdx.x == 0 && threadIdx.x == 0) {
+    for (int k = 0; k < kStepSlots; ++k) step[k] = 0;  // the host reads the whole record
+    step[kBins] = m;
+  }
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m; i += gridDim.x * blockDim.x) {
     id[i] = pos_of[i] = i;
     stale[i] = 0;
@@ -80,9 +101,14 @@ __global__ void merge_initial_best_kernel(math::MergeScoreParams<double> p,
 __global__ void merge_select_kernel(const double* __restrict__ best_score,
                                     const int* __restrict__ best_partner,
                                     const int* __restrict__ stale, const int* __restrict__ id,
-                                    int m, int* __restrict__ step) {
+                                    int target, int* __restrict__ step) {
   using Reduce = cub::BlockReduce<SelectKey, kSelectThreads>;
   __shared__ typename Reduce::TempStorage temp;
+  const int m = step[kBins];
+  if (m <= target) {
+    if (threadIdx.x == 0) step[kActive] = 0;
+    return;
+  }
   SelectKey key{{DBL_MAX, 0, INT_MAX, INT_MAX}, INT_MAX};
   for (int i = threadIdx.x; i < m; i += blockDim.x) {
     const SelectKey k{math::merge_select_key(best_score[i], stale[i] != 0, id[i], best_partner[i]),
@@ -91,11 +117,18 @@ __global__ void merge_select_kernel(const double* __restrict__ best_score,
   }
   key = Reduce(temp).Reduce(key, SelectMin());
   if (threadIdx.x == 0) {
-    step[0] = key.pos;
-    step[1] = key.key.stale;
-    step[2] = key.key.lo;
-    step[3] = key.key.hi;
+    step[kPos] = key.pos;
+    step[kStale] = key.key.stale;
+    step[kLo] = key.key.lo;
+    step[kHi] = key.key.hi;
+    step[kActive] = 1;
   }
+}
+
+// Whether this iteration rescans (rescore false: the selected bin was stale) or merges and
+// rescores (rescore true: it was fresh).
+__device__ bool row_runs(const int* step, bool rescore) {
+  return step[kActive] && (rescore ? !step[kStale] : step[kStale]);
 }
 
 // Scores bin `pos` (the step's stale bin, or the merged bin when rescoring) against every other
@@ -104,14 +137,15 @@ __global__ void merge_select_kernel(const double* __restrict__ best_score,
 // NonlocalMerger::rescore_against.
 __global__ void merge_row_kernel(math::MergeScoreParams<double> p, const double* __restrict__ v,
                                  const double* __restrict__ root, const int* __restrict__ id,
-                                 int cap, int m, const int* __restrict__ step, int pos_slot,
-                                 bool rescore, double* __restrict__ best_score,
-                                 int* __restrict__ best_partner, int* __restrict__ stale,
-                                 Partner* __restrict__ partials) {
+                                 int cap, const int* __restrict__ step, int pos_slot, bool rescore,
+                                 double* __restrict__ best_score, int* __restrict__ best_partner,
+                                 int* __restrict__ stale, Partner* __restrict__ partials) {
   using Reduce = cub::BlockReduce<Partner, kThreads>;
   __shared__ typename Reduce::TempStorage temp;
+  if (!row_runs(step, rescore)) return;
+  const int m = step[kBins];
   const int pos = step[pos_slot];
-  const int a = step[2], b = step[3];
+  const int a = step[kLo], b = step[kHi];
   Partner local{DBL_MAX, INT_MAX};
   for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < m; j += gridDim.x * blockDim.x) {
     if (j == pos) continue;
@@ -124,11 +158,12 @@ __global__ void merge_row_kernel(math::MergeScoreParams<double> p, const double*
 }
 
 __global__ void merge_finish_kernel(const Partner* __restrict__ partials, int n_partials,
-                                    const int* __restrict__ step, int pos_slot,
+                                    const int* __restrict__ step, int pos_slot, bool rescore,
                                     double* __restrict__ best_score, int* __restrict__ best_partner,
                                     int* __restrict__ stale) {
   using Reduce = cub::BlockReduce<Partner, kThreads>;
   __shared__ typename Reduce::TempStorage temp;
+  if (!row_runs(step, rescore)) return;
   Partner local{DBL_MAX, INT_MAX};
   for (int k = threadIdx.x; k < n_partials; k += blockDim.x)
     local = PartnerMin()(local, partials[k]);
@@ -141,14 +176,16 @@ __global__ void merge_finish_kernel(const Partner* __restrict__ partials, int n_
   }
 }
 
-// One thread: adds bin b into bin a, moves the last position into b's place (the CPU twin's
-// compaction) and records a's position in step[4].
+// One thread, when the selected bin was fresh: adds bin b into bin a, moves the last position
+// into b's place (the CPU twin's compaction), logs the pair, counts the merge and records a's
+// position.
 __global__ void merge_pair_kernel(math::MergeScoreParams<double> p, double* __restrict__ v,
                                   double* __restrict__ root, int* __restrict__ id,
                                   int* __restrict__ pos_of, double* __restrict__ best_score,
                                   int* __restrict__ best_partner, int* __restrict__ stale, int cap,
-                                  int m, int* __restrict__ step) {
-  const int a = step[2], b = step[3];
+                                  int* __restrict__ step, int* __restrict__ pairs) {
+  if (!step[kActive] || step[kStale]) return;
+  const int a = step[kLo], b = step[kHi], m = step[kBins];
   const int pa =
       math::merge_columns(v, p.n_hyp, cap, pos_of[a], pos_of[b], m, [&](int from, int to) {
         root[to] = root[from];
@@ -159,35 +196,53 @@ __global__ void merge_pair_kernel(math::MergeScoreParams<double> p, double* __re
         pos_of[id[to]] = to;
       });
   root[pa] = p.loc_length ? math::loc_root_t(p, v + pa, cap) : 0.0;
-  step[4] = pa;
+  pairs[2 * step[kMerges]] = a;
+  pairs[2 * step[kMerges] + 1] = b;
+  step[kMerges] += 1;
+  step[kBins] = m - 1;
+  step[kMergedPos] = pa;
 }
 
 int row_blocks(int m) {
   return std::max(1, std::min(kMaxRowBlocks, (m + kThreads - 1) / kThreads));
 }
 
-void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
-                int pos_slot, bool rescore, cudaStream_t stream) {
-  const int blocks = row_blocks(m);
+// A row over the bins left (at most cap: blocks past them find no bin and offer no partner).
+void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int pos_slot,
+                bool rescore, cudaStream_t stream) {
+  const int blocks = row_blocks(s.cap);
   auto* partials = static_cast<Partner*>(s.partials);
-  merge_row_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.cap, m, s.step,
-                                                    pos_slot, rescore, s.best_score, s.best_partner,
-                                                    s.stale, partials);
+  merge_row_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.cap, s.step, pos_slot,
+                                                    rescore, s.best_score, s.best_partner, s.stale,
+                                                    partials);
   HEPCAT_LAUNCH_CHECK(stream, "merge_row_kernel");
-  merge_finish_kernel<<<1, kThreads, 0, stream>>>(partials, blocks, s.step, pos_slot, s.best_score,
-                                                  s.best_partner, s.stale);
+  merge_finish_kernel<<<1, kThreads, 0, stream>>>(partials, blocks, s.step, pos_slot, rescore,
+                                                  s.best_score, s.best_partner, s.stale);
   HEPCAT_LAUNCH_CHECK(stream, "merge_finish_kernel");
 }
 
-__global__ void place_events_kernel(const float* __restrict__ features, std::size_t n,
-                                    const int* __restrict__ columns, int n_dims,
-                                    const double* __restrict__ edges,
+// One iteration of the greedy loop: select; rescan if stale; else merge and rescore the merged
+// bin against the bins left.
+void launch_iteration(const MergeDeviceState& s, const math::MergeScoreParams<double>& p,
+                      int target, cudaStream_t stream) {
+  merge_select_kernel<<<1, kSelectThreads, 0, stream>>>(s.best_score, s.best_partner, s.stale, s.id,
+                                                        target, s.step);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_select_kernel");
+  launch_row(s, p, kPos, false, stream);
+  merge_pair_kernel<<<1, 1, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.best_score,
+                                         s.best_partner, s.stale, s.cap, s.step, s.pairs);
+  HEPCAT_LAUNCH_CHECK(stream, "merge_pair_kernel");
+  launch_row(s, p, kMergedPos, true, stream);
+}
+
+__global__ void place_events_kernel(const float* const* __restrict__ columns, std::size_t n,
+                                    int n_dims, const double* __restrict__ edges,
                                     const int* __restrict__ offsets, const int* __restrict__ map,
                                     std::int32_t* __restrict__ out) {
   const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
   for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += stride) {
-    const int b = math::event_flat_bin(features, n, i, columns, n_dims, edges, offsets);
+    const int b = math::event_flat_bin(columns, i, n_dims, edges, offsets);
     out[i] = map ? map[b] : b;
   }
 }
@@ -198,11 +253,15 @@ std::size_t merge_partials_bytes(int) {
   return kMaxRowBlocks * sizeof(Partner);
 }
 
+std::size_t merge_step_ints() {
+  return kStepSlots;
+}
+
 void launch_merge_init(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
                        cudaStream_t stream) {
   const int blocks = (m + kThreads - 1) / kThreads;
   merge_init_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.stale, s.cap,
-                                                     m);
+                                                     m, s.step);
   HEPCAT_LAUNCH_CHECK(stream, "merge_init_kernel");
   // Small blocks: one thread per row, so spread the rows over every multiprocessor.
   constexpr int kRowThreads = 64;
@@ -211,32 +270,40 @@ void launch_merge_init(const MergeDeviceState& s, const math::MergeScoreParams<d
   HEPCAT_LAUNCH_CHECK(stream, "merge_initial_best_kernel");
 }
 
-void launch_merge_select(const MergeDeviceState& s, int m, cudaStream_t stream) {
-  merge_select_kernel<<<1, kSelectThreads, 0, stream>>>(s.best_score, s.best_partner, s.stale, s.id,
-                                                        m, s.step);
-  HEPCAT_LAUNCH_CHECK(stream, "merge_select_kernel");
+void launch_merge_iterations(const MergeDeviceState& s, const math::MergeScoreParams<double>& p,
+                             int target, int count, cudaStream_t stream) {
+  int direct = count;
+#ifndef HEPCAT_SYNC_LAUNCHES
+  // Whole graphs of kGraphIterations iterations (7 kernels each), the rest launched one by one.
+  // A graph launch queues its kernels with less overhead than as many stream launches. Not with
+  // HEPCAT_SYNC_LAUNCHES: a stream cannot synchronise while it is being captured.
+  if (count >= kGraphIterations) {
+    cudaGraph_t graph = nullptr;
+    cudaGraphExec_t exec = nullptr;
+    HEPCAT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+    for (int k = 0; k < kGraphIterations; ++k) launch_iteration(s, p, target, stream);
+    HEPCAT_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
+    const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);
+    HEPCAT_CUDA_CHECK(made);
+    cudaError_t launched = cudaSuccess;
+    for (int k = 0; k + kGraphIterations <= count && launched == cudaSuccess; k += kGraphIterations)
+      launched = cudaGraphLaunch(exec, stream);
+    cudaGraphExecDestroy(exec);  // deferred by the runtime until the launches complete
+    HEPCAT_CUDA_CHECK(launched);
+    direct = count % kGraphIterations;
+  }
+#endif
+  for (int k = 0; k < direct; ++k) launch_iteration(s, p, target, stream);
 }
 
-void launch_merge_rescan(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
-                         cudaStream_t stream) {
-  launch_row(s, p, m, 0, false, stream);
-}
-
-void launch_merge_apply(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
-                        cudaStream_t stream) {
-  merge_pair_kernel<<<1, 1, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.best_score,
-                                         s.best_partner, s.stale, s.cap, m, s.step);
-  HEPCAT_LAUNCH_CHECK(stream, "merge_pair_kernel");
-  launch_row(s, p, m - 1, 4, true, stream);
-}
-
-void launch_place_events(const float* d_features, std::size_t n, const int* d_columns, int n_dims,
+void launch_place_events(const float* const* d_columns, std::size_t n, int n_dims,
                          const double* d_edges, const int* d_offsets, const int* d_map,
                          std::int32_t* d_out, cudaStream_t stream) {
   if (n == 0) return;
   const int blocks = static_cast<int>(std::min<std::size_t>((n + kThreads - 1) / kThreads, 65535));
-  place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_features, n, d_columns, n_dims, d_edges,
-                                                       d_offsets, d_map, d_out);
+  place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_columns, n, n_dims, d_edges, d_offsets,
+                                                       d_map, d_out);
   HEPCAT_LAUNCH_CHECK(stream, "place_events_kernel");
 }
 

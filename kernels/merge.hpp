@@ -1,7 +1,7 @@
 // Launchers of the greedy nonlocal merger on the GPU (twin of host/merge/merge_cpu.cpp), callable
 // from host code compiled by the C++ compiler. All pointers are device pointers; every launcher
-// queues its work on `stream`. The host drives the loop; per merge only the 4-int step record
-// crosses to the host.
+// queues its work on `stream`. The greedy loop runs on the device (kernels/merge.cu says how):
+// the host queues batches of iterations and reads the step record once per batch.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -15,7 +15,9 @@ namespace hepcat::cuda {
 
 /// The merger's device state over `cap` bins: v (n_hyp x cap, hypothesis-major), cached
 /// sqrt(t) per bin, position <-> id maps, each bin's best partner (score, id, stale flag),
-/// per-block partial minima and the step record {pos, stale, lo id, hi id, merged pos}.
+/// per-block partial minima, the step record (merge_step_ints() ints: the selected position and
+/// pair, the merged position, the bins left at step[5] and the merges done at step[6]) and the
+/// log of merged pairs (lo, hi), two ints per merge.
 struct MergeDeviceState {
   double* v = nullptr;
   double* root = nullptr;
@@ -26,26 +28,30 @@ struct MergeDeviceState {
   int* stale = nullptr;
   void* partials = nullptr;
   int* step = nullptr;
+  int* pairs = nullptr;
   int cap = 0;
 };
 
 /// Bytes of the per-block partial minima for rows of up to `cap` bins.
 std::size_t merge_partials_bytes(int cap);
 
-/// Fills ids, positions and sqrt(t), then every bin's exact best partner over all others.
+/// Ints in the step record.
+std::size_t merge_step_ints();
+/// Slots of the step record the host reads: bins left, merges done.
+constexpr int kMergeStepBins = 5, kMergeStepMerges = 6;
+
+/// Fills ids, positions and sqrt(t), every bin's exact best partner over all others, and the
+/// step record (m bins, no merges).
 void launch_merge_init(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
                        cudaStream_t stream);
-/// Writes the step record: the bin with the smallest key (score, stale first, lowest pair).
-void launch_merge_select(const MergeDeviceState& s, int m, cudaStream_t stream);
-/// Rescans the best partner of the stale bin the step record names.
-void launch_merge_rescan(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
-                         cudaStream_t stream);
-/// Merges the step's pair (m bins before), then rescores the merged bin against the m - 1 left.
-void launch_merge_apply(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
-                        cudaStream_t stream);
+/// Queues `count` iterations of the greedy loop, each the CPU twin's select followed by either
+/// the rescan of a stale best partner or one merge (logged) and the rescore of the merged bin.
+/// Iterations once `target` bins are left do nothing.
+void launch_merge_iterations(const MergeDeviceState& s, const math::MergeScoreParams<double>& p,
+                             int target, int count, cudaStream_t stream);
 
-/// out[i] = map[event_flat_bin(i)] (map null: the flat bin) over the column-major features.
-void launch_place_events(const float* d_features, std::size_t n, const int* d_columns, int n_dims,
+/// out[i] = map[event_flat_bin(i)] (map null: the flat bin) over the columns (one per dimension).
+void launch_place_events(const float* const* d_columns, std::size_t n, int n_dims,
                          const double* d_edges, const int* d_offsets, const int* d_map,
                          std::int32_t* d_out, cudaStream_t stream);
 

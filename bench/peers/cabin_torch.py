@@ -9,9 +9,8 @@ import json
 import os
 import time
 
-import numpy as np
-
 try:
+    import numpy as np
     import torch
 except ImportError:  # the runner reports the peer as skipped
     raise SystemExit(1)
@@ -33,11 +32,11 @@ class CutNetwork(torch.nn.Module):
         return torch.sigmoid(STEEPNESS * (x * self.w + self.b)).prod(dim=1)
 
 
-def scan_loss(nets, x, y):
+def scan_loss(nets, x, y, targets=TARGETS):
     m = x.shape[1]
     total = 0.0
     bce = torch.nn.BCELoss()
-    for t, net in zip(TARGETS, nets):
+    for t, net in zip(targets, nets):
         score = net(x)
         eff_s = (score * y).sum() / y.sum()
         eff_b = (score * (1 - y)).sum() / (1 - y).sum()

@@ -49,7 +49,8 @@ def parse_args(description):
     p.add_argument("--min", type=float, default=1e5)
     p.add_argument("--cpu-max", type=float, default=1e6)
     p.add_argument("--gpu-max", type=float, default=1e7)
-    return p.parse_args()
+    # Options meant for hepcat-bench alone (bench/run passes both the same) are ignored.
+    return p.parse_known_args()[0]
 
 
 def torch_backends(args):

@@ -330,9 +330,8 @@ struct SoftBinning::Impl {
 
   math::SoftBinningEvents<float> view() const {
     math::SoftBinningEvents<float> ev;
-    ev.features = events->features();
     ev.n = events->size();
-    for (std::size_t j = 0; j < features.size(); ++j) ev.cols[j] = features[j];
+    for (std::size_t j = 0; j < features.size(); ++j) ev.cols[j] = events->feature(features[j]);
     ev.weights = events->weights();
     ev.process = events->process();
     ev.group = groups.data();

@@ -8,7 +8,7 @@ namespace {
 
 template <class T>
 void gather(const SoftBinningEvents<T>& ev, int dim, std::size_t i, T* x) {
-  for (int j = 0; j < dim; ++j) x[j] = ev.features[static_cast<std::size_t>(ev.cols[j]) * ev.n + i];
+  for (int j = 0; j < dim; ++j) x[j] = ev.cols[j][i];
 }
 
 }  // namespace

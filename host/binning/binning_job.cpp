@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/math/ops.hpp"
@@ -252,9 +253,17 @@ BinningJobResult run_binning_job(Context& ctx, const EventTable& train, const Ev
   return r;
 }
 
+void check_gato_study_memory(const GatoStudyConfig& config) {
+  // Per scenario: the toy table, the event set and the train/test copies of it.
+  require_host_memory(
+      "the toy study with " + std::to_string(config.events) + " events per scenario",
+      3 * 9.0 * sizeof(float) * static_cast<double>(config.events));
+}
+
 std::vector<GatoStudyRow> run_gato_study(Context& ctx, const GatoStudyConfig& config,
                                          const std::function<void(const GatoStudyRow&)>& on_row,
                                          const std::function<void(const EpochRecord&)>& progress) {
+  check_gato_study_memory(config);
   std::vector<GatoStudyRow> rows;
   for (int scenario : config.scenarios) {
     GatoToyConfig toy;

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <numeric>
 
+#include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/math/gato_toy.hpp"
+#include "hepcat/math/linalg.hpp"
 
 namespace hepcat {
 
@@ -96,6 +98,9 @@ std::vector<std::int64_t> gato_toy_counts(std::int64_t events) {
 
 EventTable generate_gato_toy(const GatoToyConfig& config) {
   check_config(config);
+  // Nine float columns; refused before anything is allocated when it cannot fit.
+  require_host_memory("the gato toy with " + std::to_string(config.events) + " events",
+                      9.0 * sizeof(float) * static_cast<double>(config.events));
   const std::vector<ToyProcess> procs = gato_toy_processes(config.scenario);
   const std::vector<std::int64_t> counts = gato_toy_counts(config.events);
 
@@ -113,10 +118,10 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
     end += counts[k];
     block_end[k] = end;
   }
-  double cov[kGatoToyDim * kGatoToyDim], chol[kGatoToyDim * kGatoToyDim];
+  double chol[kGatoToyDim * kGatoToyDim];  // the covariance, factored in place
   for (int a = 0; a < kGatoToyDim; ++a)
-    for (int c = 0; c < kGatoToyDim; ++c) cov[a * kGatoToyDim + c] = a == c ? 1.0 : 0.2;
-  math::cholesky(kGatoToyDim, cov, chol);
+    for (int c = 0; c < kGatoToyDim; ++c) chol[a * kGatoToyDim + c] = a == c ? 1.0 : 0.2;
+  math::cholesky(kGatoToyDim, chol, kGatoToyDim);
   const double log_norm = math::mvn_log_normaliser(kGatoToyDim, chol);
 
   const auto n = static_cast<std::uint64_t>(config.events);

@@ -16,6 +16,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -24,10 +25,10 @@ namespace {
 struct BinOptions {
   CommonOptions common;
   std::string input;
-  std::string features = "s1,s2";
+  std::vector<std::string> features{"s1", "s2"};
   std::string weight = "weight";
   std::string process = "process";
-  std::string signals = "0,1";
+  std::vector<int> signals{0, 1};
   std::string model = "gmm";
   int bins = 5;
   std::string means = "auto";
@@ -48,28 +49,10 @@ struct BinOptions {
   std::string out;
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream ss(text);
-  for (std::string item; std::getline(ss, item, ',');)
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
-std::vector<int> parse_ids(const std::string& text) {
-  std::vector<int> ids;
-  for (const std::string& item : split(text)) {
-    std::size_t used = 0;
-    int v = -1;
-    try {
-      v = std::stoi(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != item.size() || v < 0)
-      throw Error("--signals: '" + item + "' is not a process id (non-negative integer)");
-    ids.push_back(v);
-  }
+std::vector<int> check_ids(const std::vector<int>& ids) {
+  for (int v : ids)
+    if (v < 0)
+      throw Error("--signals: " + std::to_string(v) + " is not a process id (ids are >= 0)");
   if (ids.empty()) throw Error("--signals: at least one signal process id is needed");
   return ids;
 }
@@ -98,18 +81,16 @@ BinningObjectiveSettings objective_settings(const BinOptions& o) {
   return s;
 }
 
-// Progress line on stderr (terminals only): epoch, loss, Z and the time left.
-std::function<void(const EpochRecord&)> progress_printer(int epochs, const std::string& label) {
+// The progress line (terminals only): epoch, loss and Z, one line per training run.
+std::function<void(const EpochRecord&)> progress_printer(int epochs) {
   if (!stderr_is_terminal()) return {};
-  auto start = std::make_shared<std::chrono::steady_clock::time_point>();
+  auto line = std::make_shared<std::unique_ptr<Progress>>();
   return [=](const EpochRecord& r) {
-    if (r.epoch == 0) *start = std::chrono::steady_clock::now();
-    const double spent =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
-    const double left = spent / (r.epoch + 1) * (epochs - r.epoch - 1);
-    std::fprintf(stderr, "\r%sepoch %d/%d  loss %.5g  Z %.4f  %.1f s left   ", label.c_str(),
-                 r.epoch + 1, epochs, r.loss, r.combined, left);
-    if (r.epoch + 1 == epochs) std::fprintf(stderr, "\n");
+    if (r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs);
+    char measure[64];
+    std::snprintf(measure, sizeof measure, "loss %.5g  Z %.4f", r.loss, r.combined);
+    (*line)->update(r.epoch + 1, measure);
+    if (r.epoch + 1 == epochs) line->reset();
   };
 }
 
@@ -193,6 +174,7 @@ void run_study(const BinOptions& o, Context& ctx) {
   c.objective = objective_settings(o);
   c.training = training_config(o);
   c.test_fraction = o.test_fraction;
+  check_gato_study_memory(c);
   std::cout << "GATO toy study: " << c.events << " events per scenario, " << o.epochs
             << " epochs, GMM, test fraction " << o.test_fraction << ", device " << ctx.device_name()
             << "\n";
@@ -203,7 +185,7 @@ void run_study(const BinOptions& o, Context& ctx) {
           std::fprintf(stderr, "scenario %d %s %d bins: Z test %.4f (baseline %.4f)\n", r.scenario,
                        r.task.c_str(), r.bins, r.test_z, r.baseline_test_z);
       },
-      progress_printer(o.epochs, ""));
+      progress_printer(o.epochs));
   std::cout << format_study_table(rows);
   if (!o.out.empty()) {
     nlohmann::json j = nlohmann::json::array();
@@ -230,15 +212,16 @@ void run_study(const BinOptions& o, Context& ctx) {
 
 void run_bin(const BinOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
+  if (!o.out.empty() && output_rank()) check_output(o.out);
   if (o.input.empty()) {
     run_study(o, ctx);
     return;
   }
   BinningJobConfig job;
-  job.features = split(o.features);
+  job.features = o.features;
   job.weight = o.weight;
   job.process = o.process;
-  job.signals = parse_ids(o.signals);
+  job.signals = check_ids(o.signals);
   job.model = o.model;
   job.bins = o.bins;
   job.means = o.means;
@@ -251,14 +234,23 @@ void run_bin(const BinOptions& o) {
   if (!job.process.empty()) columns.push_back(job.process);
   BinningJobResult r;
   if (world().size() == 1) {
-    r = run_binning_job(ctx, read_table(o.input, columns), job, progress_printer(o.epochs, ""));
+    const EventTable table = read_table(o.input, columns);
+    require_rows(table, o.input);
+    for (const std::string& c : columns) require_finite(table, o.input, c);
+    r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
   } else {
-    // Each rank reads only its shards of the train and test samples.
-    const BinningJobShards s =
-        binning_job_shards(count_table_rows(o.input, columns), job.test_fraction);
-    r = run_binning_job(ctx, read_table_rows(o.input, columns, s.train.begin, s.train.end),
-                        read_table_rows(o.input, columns, s.test.begin, s.test.end), job,
-                        progress_printer(o.epochs, ""));
+    // Each rank reads only its shards of the train and test samples; the checks name rows of
+    // the whole file.
+    const std::size_t rows = count_table_rows(o.input, columns);
+    require_rows(rows, o.input);
+    const BinningJobShards s = binning_job_shards(rows, job.test_fraction);
+    const EventTable train = read_table_rows(o.input, columns, s.train.begin, s.train.end);
+    const EventTable test = read_table_rows(o.input, columns, s.test.begin, s.test.end);
+    for (const std::string& c : columns) {
+      require_finite(train, o.input, c, s.train.begin);
+      require_finite(test, o.input, c, s.test.begin);
+    }
+    r = run_binning_job(ctx, train, test, job, progress_printer(o.epochs));
   }
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
@@ -283,13 +275,11 @@ void add_bin_command(CLI::App& app) {
       "run the toy study and print its table");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input", o->input, "events: CSV or HDF5 (file.h5[:/group])");
-  cmd->add_option("--features", o->features, "comma-separated feature columns")
-      ->capture_default_str();
+  add_list_option(*cmd, "--features", o->features, "feature columns")->capture_default_str();
   cmd->add_option("--weight", o->weight, "weight column (empty: unit weights)")
       ->capture_default_str();
   cmd->add_option("--process", o->process, "process-id column")->capture_default_str();
-  cmd->add_option("--signals", o->signals, "comma-separated signal process ids")
-      ->capture_default_str();
+  add_list_option(*cmd, "--signals", o->signals, "signal process ids")->capture_default_str();
   cmd->add_option("--model", o->model, "gmm or sigmoid")->capture_default_str();
   cmd->add_option("--bins", o->bins, "GMM components, or bins per variable (sigmoid)")
       ->capture_default_str();

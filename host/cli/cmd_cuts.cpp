@@ -3,8 +3,6 @@
 // training and test rows, and the ROC AUC as JSON.
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,12 +14,14 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/checkpoint.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/optim.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -49,33 +49,49 @@ struct CutsOptions {
   std::vector<double> grid_edges;
   std::string out = "cuts.json";
   std::string plot;
+  std::string checkpoint, resume;
+  int checkpoint_every = 100;
 };
 
-// scripts/plot_cuts.py: $HEPCAT_PLOT_CUTS, else beside an installed tool (share/hepcat) or a build
-// directory inside the source tree (scripts/).
-std::filesystem::path plot_script() {
-  if (const char* env = std::getenv("HEPCAT_PLOT_CUTS")) return env;
-  std::error_code ec;
-  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  for (const char* rel : {"../share/hepcat/plot_cuts.py", "../scripts/plot_cuts.py"}) {
-    const std::filesystem::path candidate = exe.parent_path() / rel;
-    if (!ec && std::filesystem::exists(candidate)) return candidate;
-  }
-  throw Error("--plot: scripts/plot_cuts.py not found (set HEPCAT_PLOT_CUTS to its path)");
+template <class T>
+std::string joined(const std::vector<T>& values) {
+  std::ostringstream s;
+  s.precision(17);
+  for (std::size_t k = 0; k < values.size(); ++k) s << (k ? "," : "") << values[k];
+  return s.str();
 }
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
+// Everything the trained cuts depend on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(
+    const CutsOptions& o, const std::vector<std::string>& features) {
+  const auto num = [](double v) { return joined(std::vector<double>{v}); };
+  return {{"input", o.input + " " + file_fingerprint(o.input)},
+          {"--features", joined(features)},
+          {"--label", o.label},
+          {"--process", o.process},
+          {"--signals", joined(o.signals)},
+          {"--weight", o.weight},
+          {"--targets", joined(o.targets)},
+          {"--train-fraction", num(o.train_fraction)},
+          {"--directions", o.directions},
+          {"--learn-directions", o.learn_directions ? "yes" : "no"},
+          {"--steepness", num(o.steepness)},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--optimizer", o.optimizer},
+          {"--lr", o.lr},
+          {"loss weights", joined(std::vector<double>{o.loss.alpha, o.loss.beta, o.loss.gamma,
+                                                      o.loss.delta, o.loss.epsilon, o.loss.rho})},
+          {"--weighted-standardisation", o.weighted_standardisation ? "yes" : "no"},
+          {"--grid-variable", o.grid_variable},
+          {"--grid-edges", joined(o.grid_edges)}};
 }
 
-void plot(const std::string& json, const std::string& png) {
-  const std::string python = access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-  const std::string cmd = python + " " + shell_quote(plot_script().string()) + " " +
-                          shell_quote(json) + " " + shell_quote(png) + " > /dev/null";
-  if (std::system(cmd.c_str()) != 0)
-    throw Error("--plot: " + cmd + " failed (needs matplotlib); the results are in " + json);
+// Columns that describe events rather than measure them: the ones named by --label, --process,
+// --weight and --grid-variable, and, when those options are not given, columns with the usual
+// names "label", "process" and "weight". They are never default features.
+bool is_bookkeeping_column(const std::string& name, const CutsOptions& o) {
+  return name == o.label || name == o.process || name == o.weight || name == o.grid_variable ||
+         name == "label" || name == "process" || name == "weight";
 }
 
 std::vector<int> parse_directions(const std::string& text, std::size_t n_features) {
@@ -119,24 +135,34 @@ void run_cuts(const CutsOptions& o) {
     throw Error("--train-fraction must be in (0, 1], got " + std::to_string(o.train_fraction));
   if (o.grid_variable.empty() != o.grid_edges.empty())
     throw Error("--grid-variable and --grid-edges go together");
+  if (o.epochs < 1) throw Error("--epochs must be at least 1, got " + std::to_string(o.epochs));
   Context ctx(o.common.device, o.common.verbose);
+  check_output(o.out);
+  if (!o.plot.empty()) check_plot("plot_cuts.py", o.plot);
+  if (!o.checkpoint.empty()) check_output(o.checkpoint);
+  if (o.checkpoint_every < 1)
+    throw Error("--checkpoint-every must be at least 1, got " + std::to_string(o.checkpoint_every));
 
   EventTable table = read_table(o.input);
+  require_rows(table, o.input);
   std::vector<std::string> features = o.features;
   if (features.empty())
     for (const std::string& name : table.names)
-      if (name != o.label && name != o.process && name != o.weight && name != o.grid_variable)
-        features.push_back(name);
-  if (features.empty()) throw Error(o.input + ": no feature columns left");
+      if (!is_bookkeeping_column(name, o)) features.push_back(name);
+  if (features.empty()) throw Error("'" + o.input + "': no feature columns left");
+
+  const std::string& class_column = o.label.empty() ? o.process : o.label;
+  for (const std::string& f : features) require_finite(table, o.input, f);
+  require_finite(table, o.input, class_column);
+  if (!o.weight.empty()) require_finite(table, o.input, o.weight);
+  if (!o.grid_variable.empty()) require_finite(table, o.input, o.grid_variable);
+  if (!o.label.empty()) require_binary(table, o.input, o.label);
 
   CutSample all;
   for (const std::string& f : features) all.features.push_back(table.column(f));
-  const std::vector<float>& cls = table.column(o.label.empty() ? o.process : o.label);
+  const std::vector<float>& cls = table.column(class_column);
   for (std::size_t i = 0; i < cls.size(); ++i) {
     if (!o.label.empty()) {
-      if (cls[i] != 0.f && cls[i] != 1.f)
-        throw Error("--label column '" + o.label + "' holds " + std::to_string(cls[i]) +
-                    " in row " + std::to_string(i) + " (expected 0 or 1)");
       all.signal.push_back(cls[i] == 1.f ? 1 : 0);
     } else {
       const bool sig = std::find(o.signals.begin(), o.signals.end(),
@@ -160,21 +186,46 @@ void run_cuts(const CutsOptions& o) {
   cfg.loss = o.loss;
   cfg.weighted_standardisation = o.weighted_standardisation;
   cfg.grid_edges = o.grid_edges;
-  if (o.epochs < 1) throw Error("--epochs must be at least 1, got " + std::to_string(o.epochs));
   const OptimizerConfig opt = OptimizerConfig::parse(o.optimizer);
   const Schedule lr = Schedule::parse(o.lr, o.epochs);
 
   CutScan scan(ctx, cfg, train);
-  const bool show = stderr_is_terminal() || o.common.verbose;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto progress = [&](int epoch, const CutLossTerms& loss) {
-    const int every = std::max(1, o.epochs / 10);
-    if (!show || ((epoch + 1) % every != 0 && epoch + 1 != o.epochs)) return;
-    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cerr << "epoch " << epoch + 1 << "/" << o.epochs << "  loss " << loss.total() << "  ETA "
-              << el / (epoch + 1) * (o.epochs - epoch - 1) << " s\n";
-  };
-  const CutLossTerms loss = scan.train(o.epochs, opt, lr, progress);
+  // The loop of CutScan::train, with checkpoints: a resumed run takes exactly the steps the
+  // interrupted one had left.
+  Optimizer optimizer(ctx, opt, scan.layout().size());
+  CutLossTerms loss;
+  int first_epoch = 0;
+  const auto settings = run_settings(o, features);
+  if (!o.resume.empty()) {
+    const Checkpoint c = read_checkpoint(o.resume);
+    check_resumable(c, o.resume, "cuts", settings);
+    if (c.parameters.size() != scan.params().size() || c.last_loss.size() != 5 ||
+        c.epoch > o.epochs)
+      throw Error("checkpoint '" + o.resume + "' does not fit this cut scan");
+    scan.params().upload(ctx, c.parameters);
+    optimizer.restore(c.optimizer_state, c.optimizer_steps);
+    first_epoch = static_cast<int>(c.epoch);
+    loss = {c.last_loss[0], c.last_loss[1], c.last_loss[2], c.last_loss[3], c.last_loss[4]};
+  }
+  {
+    Progress progress("epoch", o.epochs, o.common.verbose, first_epoch);
+    for (int e = first_epoch; e < o.epochs; ++e) {
+      loss = scan.step(optimizer, lr.at(e));
+      progress.update(e + 1, "loss " + std::to_string(loss.total()));
+      if (!o.checkpoint.empty() && ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs)) {
+        Checkpoint c;
+        c.command = "cuts";
+        c.settings = settings;
+        c.epoch = e + 1;
+        c.parameters = scan.params().to_host(ctx);
+        c.optimizer_steps = optimizer.steps();
+        c.optimizer_state = optimizer.state();
+        c.last_loss = {loss.efficiency, loss.background, loss.cut_size, loss.bce, loss.smoothness};
+        write_checkpoint(o.checkpoint, c);
+      }
+    }
+  }
   ctx.synchronize();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -251,12 +302,15 @@ void run_cuts(const CutsOptions& o) {
   j["device"] = ctx.device_name();
   j["backend"] = to_string(ctx.backend());
   write_text_atomic(o.out, j.dump(1) + "\n");
+  std::cout << "features: ";
+  for (std::size_t k = 0; k < features.size(); ++k) std::cout << (k ? ", " : "") << features[k];
+  std::cout << "\n";
   std::cout << "trained " << cuts.size() << " cut sets on " << train.size() << " events in "
             << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "
             << j["auc"].get<double>() << " (" << j["auc_sample"].get<std::string>() << "); wrote "
             << o.out << "\n";
   if (!o.plot.empty()) {
-    plot(o.out, o.plot);
+    run_plot("plot_cuts.py", o.out, o.plot);
     std::cout << "plotted cuts and ROC points to " << o.plot << "\n";
   }
 }
@@ -268,18 +322,17 @@ void add_cuts_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "cuts",
       "learn rectangular cuts at signal-efficiency working points by gradient (CABIN, "
-      "SCIENCE.md section 3)");
+      "docs/cuts.md)");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input", o->input, "events: .csv or .h5/.hdf5 (file.h5:/group)")->required();
-  cmd->add_option("--features", o->features,
-                  "feature columns (default: every column not named by another option)")
-      ->delimiter(',');
+  add_list_option(*cmd, "--features", o->features,
+                  "feature columns (default: every column except the label, process, weight and "
+                  "grid columns)");
   cmd->add_option("--label", o->label, "column with 1 for signal, 0 for background");
   cmd->add_option("--process", o->process, "process id column (with --signals)");
-  cmd->add_option("--signals", o->signals, "process ids that are signal, e.g. 0,1")->delimiter(',');
+  add_list_option(*cmd, "--signals", o->signals, "process ids that are signal, e.g. 0,1");
   cmd->add_option("--weight", o->weight, "event weight column (default: unit weights)");
-  cmd->add_option("--targets", o->targets, "target signal efficiencies")
-      ->delimiter(',')
+  add_list_option(*cmd, "--targets", o->targets, "target signal efficiencies")
       ->capture_default_str();
   cmd->add_option("--train-fraction", o->train_fraction,
                   "the first rows, in file order, that train; the rest test")
@@ -307,12 +360,20 @@ void add_cuts_command(CLI::App& app) {
                 "standardise with weighted means and widths (default: unweighted)");
   cmd->add_option("--grid-variable", o->grid_variable,
                   "column whose bins each get their own scan (cut grid)");
-  cmd->add_option("--grid-edges", o->grid_edges, "bin edges of the grid variable, e.g. 0,50,100")
-      ->delimiter(',');
+  add_list_option(*cmd, "--grid-edges", o->grid_edges,
+                  "bin edges of the grid variable, e.g. 0,50,100");
   cmd->add_option("--out", o->out, "output JSON")->capture_default_str();
   cmd->add_option("--plot", o->plot,
                   "also plot the cuts versus target efficiency and the ROC points to this image "
                   "(scripts/plot_cuts.py, matplotlib)");
+  cmd->add_option("--checkpoint", o->checkpoint,
+                  "save the training state to this file every --checkpoint-every epochs "
+                  "(atomically) and at the end");
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "epochs between checkpoints")
+      ->capture_default_str();
+  cmd->add_option("--resume", o->resume,
+                  "continue the run saved in this checkpoint (same inputs and settings); the "
+                  "result equals that of an uninterrupted run");
   cmd->callback([o] { run_cuts(*o); });
 }
 

@@ -33,6 +33,10 @@ struct FitOptions {
   double scale = 0;
   int max_iterations = 100;
   double tolerance = 1e-8;
+  double errordef = 1;
+  int starts = 1;
+  std::vector<std::string> minos;
+  bool significance = false;
 };
 
 std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
@@ -128,28 +132,6 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
 }
 
-// Starting values when --init is not given: a flat background at the mean density, a signal
-// yield of 5% of the entries (zero would leave the peak's position without effect), the peak
-// at the centre of the range with a width of 1/20 of it.
-std::vector<double> default_init(const ModelSpec& m, const FitConfig& c,
-                                 const std::vector<double>& first) {
-  if (m.background == Background::power_law || m.background == Background::dijet)
-    throw Error("--init is required for the " + model_name(m) + " model");
-  double total = 0;
-  for (double h : first) total += h;
-  const double lo = c.edges.front(), hi = c.edges.back();
-  const double density = std::max(total, 1.0) / (hi - lo);
-  std::vector<double> p(math::background_parameter_count(m), 0.0);
-  if (m.background == Background::bernstein)
-    std::fill(p.begin(), p.end(), density);
-  else if (!p.empty())
-    p[0] = density;
-  const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
-  const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
-  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
-  return p;
-}
-
 void run_fit(const FitOptions& o) {
   require_one_process("fit");
   FitConfig config;
@@ -166,20 +148,54 @@ void run_fit(const FitOptions& o) {
   config.upper = o.upper;
   config.max_iterations = o.max_iterations;
   config.tolerance = o.tolerance;
+  config.errordef = o.errordef;
+  config.starts = o.starts;
   const std::vector<std::string> names = parameter_names(config.model);
+  auto list_names = [&] {
+    std::string text;
+    for (const std::string& n : names) text += (text.empty() ? "" : ",") + n;
+    return text;
+  };
+  for (const auto& [option, values] : {std::pair{"--init", &o.init}, std::pair{"--lower", &o.lower},
+                                       std::pair{"--upper", &o.upper}})
+    if (!values->empty() && values->size() != names.size())
+      throw Error(std::string(option) + " has " + std::to_string(values->size()) +
+                  " values; model " + model_name(config.model) + " has " +
+                  std::to_string(names.size()) + " parameters: " + list_names());
+  std::size_t negative = 0;
+  for (double h : hists) negative += h < 0;
+  if (negative > 0 && config.estimator == Estimator::poisson)
+    throw Error("fit input '" + o.input + "' has " + std::to_string(negative) +
+                " negative bin contents; the poisson estimator needs counts >= 0 (use variance "
+                "with per-bin variances for weighted histograms)");
+  if (negative > 0 && config.estimator != Estimator::variance)
+    std::cerr << "hepcat: warning: " << negative << " negative bin contents; the "
+              << to_string(config.estimator)
+              << (config.estimator == Estimator::neyman ? " estimator gives them variance 1"
+                                                        : " estimator is not a chi2 for them")
+              << " (the variance estimator takes per-bin variances)\n";
   if (!o.fix.empty()) {
     config.fixed.assign(names.size(), false);
     for (const std::string& f : o.fix) {
       const auto it = std::find(names.begin(), names.end(), f);
       if (it == names.end())
-        throw Error("--fix: no parameter '" + f + "' in model " + model_name(config.model));
+        throw Error("--fix: no parameter '" + f + "' in model " + model_name(config.model) +
+                    " (parameters: " + list_names() + ")");
       config.fixed[it - names.begin()] = true;
     }
   }
+  for (const std::string& f : o.minos) {
+    const auto it = std::find(names.begin(), names.end(), f);
+    if (it == names.end())
+      throw Error("--minos: no parameter '" + f + "' in model " + model_name(config.model) +
+                  " (parameters: " + list_names() + ")");
+    config.minos.push_back(static_cast<int>(it - names.begin()));
+  }
+  config.significance = o.significance;
   const std::size_t nb = config.edges.size() - 1;
   const std::vector<double> init =
-      o.init.empty() ? default_init(config.model, config,
-                                    std::vector<double>(hists.begin(), hists.begin() + nb))
+      o.init.empty() ? default_initial_parameters(
+                           config, std::vector<double>(hists.begin(), hists.begin() + nb))
                      : o.init;
   Context ctx(o.common.device, o.common.verbose);
   const FitResults r = fit_histograms(ctx, config, hists, init, variances);
@@ -191,6 +207,7 @@ void run_fit(const FitOptions& o) {
   out["device"] = ctx.device_name();
   out["parameter_names"] = names;
   out["edges"] = config.edges;
+  out["errordef"] = config.errordef;
   std::size_t converged = 0;
   const int n_free =
       config.fixed.empty()
@@ -209,10 +226,37 @@ void run_fit(const FitOptions& o) {
         bin_expectations(config, std::vector<double>(r.parameters.begin() + f * r.n_params,
                                                      r.parameters.begin() + (f + 1) * r.n_params));
     fit["errors"] = errors;
+    nlohmann::json cov = nlohmann::json::array(), corr = nlohmann::json::array(),
+                   at_limit = nlohmann::json::array();
+    const std::vector<double> c = r.correlation(f);
+    for (int k = 0; k < r.n_params; ++k) {
+      nlohmann::json crow = nlohmann::json::array(), rrow = nlohmann::json::array();
+      for (int l = 0; l < r.n_params; ++l) {
+        crow.push_back(number(r.covariance[(f * r.n_params + k) * r.n_params + l]));
+        rrow.push_back(number(c[k * r.n_params + l]));
+      }
+      cov.push_back(crow);
+      corr.push_back(rrow);
+      if (r.at_limit[f * r.n_params + k]) at_limit.push_back(names[k]);
+    }
+    fit["covariance"] = cov;
+    fit["correlation"] = corr;
     fit["objective"] = number(r.objective[f]);
     fit["ndf"] = static_cast<int>(nb) - n_free;
+    fit["edm"] = number(r.edm[f]);
+    fit["valid"] = r.valid[f] != 0;
+    fit["at_limit"] = at_limit;
     fit["state"] = to_string(r.states[f]);
     fit["iterations"] = r.iterations[f];
+    fit["evaluations"] = r.evaluations[f];
+    if (!o.minos.empty()) {
+      nlohmann::json intervals;
+      for (std::size_t m = 0; m < o.minos.size(); ++m)
+        intervals[o.minos[m]] = {number(r.minos[(f * o.minos.size() + m) * 2]),
+                                 number(r.minos[(f * o.minos.size() + m) * 2 + 1])};
+      fit["minos"] = intervals;
+    }
+    if (o.significance) fit["significance"] = number(r.significance[f]);
     converged += r.states[f] == FitState::converged;
     out["fits"].push_back(fit);
   }
@@ -247,14 +291,40 @@ void add_fit_command(CLI::App& app) {
                   "integral (Simpson's rule over each bin) or centre (density at the centre "
                   "times the width)")
       ->capture_default_str();
-  cmd->add_option("--init", o->init, "initial parameters (default: flat background, no signal)")
+  cmd->add_option("--init", o->init,
+                  "initial values, one per parameter in the model's order (default: flat "
+                  "background, small signal). Parameters: background b0..bk (poly<k>, "
+                  "bernstein<k>), b0,b1 (exp, powerlaw), b0..b3 (dijet); then signal "
+                  "yield,mean,width (+gauss) or yield,mean,width,alpha,n (+cb); e.g. poly2+gauss "
+                  "is b0,b1,b2,yield,mean,width")
       ->delimiter(',');
-  cmd->add_option("--fix", o->fix, "parameters held at their initial values, by name")
+  cmd->add_option("--fix", o->fix,
+                  "parameters held at their --init values, by name (e.g. mean,width)")
       ->delimiter(',');
-  cmd->add_option("--lower", o->lower, "lower bounds, one per parameter")->delimiter(',');
-  cmd->add_option("--upper", o->upper, "upper bounds, one per parameter")->delimiter(',');
+  cmd->add_option("--lower", o->lower, "lower bounds, one per parameter in --init's order")
+      ->delimiter(',');
+  cmd->add_option("--upper", o->upper, "upper bounds, one per parameter in --init's order")
+      ->delimiter(',');
+  cmd->add_option("--errordef", o->errordef,
+                  "objective change defining one standard deviation for the errors and "
+                  "covariance (objectives are on the chi2 scale, Poisson as the deviance: 1 is "
+                  "MINUIT's errordef 1 for chi2 and 0.5 for -lnL)")
+      ->capture_default_str();
+  cmd->add_option("--starts", o->starts,
+                  "starting points per fit, the signal's mean spread over its range; the lowest "
+                  "minimum is kept")
+      ->capture_default_str();
+  cmd->add_option("--minos", o->minos,
+                  "free parameters given profile-likelihood (MINOS) intervals, by name: the "
+                  "offsets (lower, upper) where the profiled objective rises by errordef")
+      ->delimiter(',');
+  cmd->add_flag("--significance", o->significance,
+                "likelihood-ratio significance of the signal per fit: sign(yield) sqrt(objective "
+                "with yield 0 - objective)");
   cmd->add_option("--scale", o->scale, "x scale of the power-law and dijet shapes (z = x/scale)");
-  cmd->add_option("--max-iterations", o->max_iterations)->capture_default_str();
+  cmd->add_option("--max-iterations", o->max_iterations,
+                  "Levenberg-Marquardt steps per fit before it stops as max_iterations")
+      ->capture_default_str();
   cmd->add_option("--tolerance", o->tolerance,
                   "stop when the objective is within this of its "
                   "minimum")

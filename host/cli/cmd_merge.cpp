@@ -1,8 +1,8 @@
 // hepcat merge: minimal-loss bin merging (SCIENCE.md section 2) of a fine histogram given as JSON
 // or filled from events, to one or several target numbers of bins.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -17,6 +17,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/merge.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -69,50 +70,6 @@ std::vector<double> parse_edges(const std::string& text) {
   return e;
 }
 
-// The fixtures' schema (shared/fixtures/README.md); target and metric fill in what the command
-// line left open.
-Histogram read_histogram_json(const std::string& path, MergeCliOptions& o,
-                              std::vector<double>& pair_weights) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open histogram file '" + path + "'");
-  json doc;
-  try {
-    doc = json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "' is not valid JSON: " + e.what());
-  }
-  try {
-    Histogram h;
-    const auto counts = doc.at("counts").get<std::vector<std::vector<double>>>();
-    if (counts.empty()) throw Error("'" + path + "': counts is empty");
-    h.n_hyp = static_cast<int>(counts.size());
-    h.n_bins = static_cast<int>(counts[0].size());
-    for (std::size_t k = 0; k < counts.size(); ++k) {
-      if (counts[k].size() != counts[0].size())
-        throw Error("'" + path + "': counts row " + std::to_string(k) + " has " +
-                    std::to_string(counts[k].size()) + " bins, row 0 has " +
-                    std::to_string(counts[0].size()));
-      h.counts.insert(h.counts.end(), counts[k].begin(), counts[k].end());
-    }
-    if (doc.contains("edges")) {
-      const json& e = doc.at("edges");
-      if (!e.empty() && e.at(0).is_array())
-        h.edges = e.get<std::vector<std::vector<double>>>();
-      else
-        h.edges = {e.get<std::vector<double>>()};
-    }
-    if (doc.contains("pair_weights"))
-      for (const auto& row : doc.at("pair_weights").get<std::vector<std::vector<double>>>())
-        pair_weights.insert(pair_weights.end(), row.begin(), row.end());
-    if (o.targets.empty() && doc.contains("target")) o.targets = {doc.at("target").get<int>()};
-    if (o.metric.empty() && doc.contains("metric")) o.metric = doc.at("metric").get<std::string>();
-    h.validate("'" + path + "'");
-    return h;
-  } catch (const json::exception& e) {
-    throw Error("'" + path + "': " + e.what());
-  }
-}
-
 Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   if (o.features.empty()) throw Error("--events needs --features");
   if (o.edges.size() != o.features.size())
@@ -122,6 +79,8 @@ Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   if (!o.process.empty()) columns.push_back(o.process);
   if (!o.weight.empty()) columns.push_back(o.weight);
   const EventTable table = read_table(o.events, columns);
+  require_rows(table, o.events);
+  for (const std::string& c : columns) require_finite(table, o.events, c);
   EventColumns ec;
   ec.features = o.features;
   ec.process = o.process;
@@ -134,7 +93,10 @@ Histogram histogram_from_events(Context& ctx, const MergeCliOptions& o) {
   return fill_histogram(ctx, events, features, edges);
 }
 
-json binning_json(const MergedBinning& m, int n_hyp, bool local) {
+// Negative entries (interference terms, negative event weights) are merged like any other: LOC
+// uses each hypothesis' sum of |counts|. The share of separation kept compares against the LOC
+// of identical hypotheses, which is not a lower bound once entries can cancel, so it is left out.
+json binning_json(const MergedBinning& m, int n_hyp, bool local, bool negative_counts) {
   json j;
   j["n_bins"] = m.n_bins;
   j["groups"] = m.groups;
@@ -147,7 +109,7 @@ json binning_json(const MergedBinning& m, int n_hyp, bool local) {
   j["loc"] = {{"before", s.before},
               {"after", s.after},
               {"retained", s.retained},
-              {"separation_retained", s.separation}};
+              {"separation_retained", negative_counts ? json() : json(s.separation)}};
   if (local) j["edges"] = m.edges;
   return j;
 }
@@ -159,21 +121,27 @@ void run_merge(MergeCliOptions o) {
   if (o.merger != "nonlocal" && o.merger != "local")
     throw Error("--merger must be nonlocal or local, got '" + o.merger + "'");
   Context ctx(o.common.device, o.common.verbose);
+  if (!o.out.empty()) check_output(o.out);
 
   MergeOptions options;
   Histogram hist;
   if (!o.input.empty()) {
-    hist = read_histogram_json(o.input, o, options.pair_weights);
+    HistogramFile file = read_histogram_json(o.input);
+    hist = std::move(file.histogram);
+    options.pair_weights = std::move(file.pair_weights);
+    if (o.targets.empty() && file.target) o.targets = {*file.target};
+    if (o.metric.empty()) o.metric = file.metric;
   } else {
     hist = histogram_from_events(ctx, o);
   }
   if (o.targets.empty()) throw Error("no --target given (and none in the input)");
   options.metric = parse_merge_metric(o.metric.empty() ? "loc_length" : o.metric);
   options.comp_to_first = o.comp_to_first;
-  const bool show = stderr_is_terminal();
-  if (show)
-    options.progress = [](long done, long total) {
-      std::cerr << "\rmerging: " << done << " / " << total << " merges" << std::flush;
+  std::unique_ptr<Progress> line;
+  if (stderr_is_terminal())
+    options.progress = [&line](long done, long total) {
+      if (!line) line = std::make_unique<Progress>("merge", total);
+      line->update(done);
     };
 
   const auto start = std::chrono::steady_clock::now();
@@ -182,10 +150,13 @@ void run_merge(MergeCliOptions o) {
                           : merge_nonlocal(ctx, hist, o.targets, options);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (show) std::cerr << "\n";
+  line.reset();
 
   const bool local = o.merger == "local";
-  json doc = binning_json(binnings.front(), hist.n_hyp, local);
+  const auto negative = static_cast<long>(
+      std::count_if(hist.counts.begin(), hist.counts.end(), [](double c) { return c < 0; }));
+  json doc = binning_json(binnings.front(), hist.n_hyp, local, negative > 0);
+  doc["negative_counts"] = negative;
   doc["merger"] = o.merger;
   doc["metric"] = to_string(options.metric);
   doc["comp_to_first"] = o.comp_to_first;
@@ -197,13 +168,17 @@ void run_merge(MergeCliOptions o) {
   if (binnings.size() > 1) {
     doc["binnings"] = json::array();
     for (const MergedBinning& m : binnings)
-      doc["binnings"].push_back(binning_json(m, hist.n_hyp, local));
+      doc["binnings"].push_back(binning_json(m, hist.n_hyp, local, negative > 0));
   }
   const std::string text = doc.dump() + "\n";
   if (o.out.empty())
     std::cout << text;
   else
     write_text_atomic(o.out, text);
+  if (negative > 0)
+    std::cerr << "hepcat: note: " << negative
+              << " negative counts merged as signed entries; LOC uses sum |counts| per "
+                 "hypothesis and separation_retained is not reported (docs/merging.md)\n";
   if (o.common.verbose)
     std::cerr << "merged " << hist.n_bins << " bins to " << binnings.front().n_bins << " in "
               << seconds << " s on " << ctx.device_name() << ", LOC retained "
@@ -221,11 +196,12 @@ void add_merge_command(CLI::App& app) {
                   "histogram JSON: counts (hypotheses x bins), optional pair_weights, metric, "
                   "target, edges");
   cmd->add_option("--events", o->events, "event file (.csv or .h5) to fill the fine histogram");
-  cmd->add_option("--features", o->features, "feature columns, one per dimension")->delimiter(',');
+  add_list_option(*cmd, "--features", o->features, "feature columns, one per dimension");
   cmd->add_option("--process", o->process, "process id column: one hypothesis per process");
   cmd->add_option("--weight", o->weight, "event weight column (default: unit weights)");
   cmd->add_option("--edges", o->edges, "per feature: lo:hi:n or e0,e1,... (repeat in order)");
-  cmd->add_option("--target", o->targets, "number of bins after merging (repeatable)");
+  add_list_option(*cmd, "--target", o->targets,
+                  "numbers of bins after merging, e.g. 3,2 (the first is the main result)");
   cmd->add_option("--metric", o->metric,
                   "determinant or loc_length (default: the input's, "
                   "else loc_length)");

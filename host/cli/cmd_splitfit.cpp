@@ -15,6 +15,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/splitfit.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -76,15 +77,47 @@ void run_splitfit(SplitFitOptions& o) {
   if (o.score_column.empty() && o.features.empty())
     throw Error("give --features to train a score, or --score-column to evaluate one");
   Context ctx(o.common.device, o.common.verbose);
-  // Under mpirun each rank reads only its shard of each table.
-  auto read = [](const std::string& path) {
-    if (world().size() == 1) return read_table(path);
-    const RowRange mine = my_rows(count_table_rows(path));
-    return read_table_rows(path, {}, mine.begin, mine.end);
+  if (output_rank()) check_output(o.out);
+  // Under mpirun each rank reads only its shard of each table; `first` is the row of the file
+  // that the shard starts at, `rows` the whole file's row count.
+  struct Shard {
+    EventTable table;
+    std::size_t first = 0, rows = 0;
   };
-  const EventTable table = read(o.input);
-  const EventTable test_table = o.test.empty() ? EventTable{} : read(o.test);
+  auto read = [](const std::string& path) {
+    Shard s;
+    if (world().size() == 1) {
+      s.table = read_table(path);
+      s.rows = s.table.rows();
+      return s;
+    }
+    s.rows = count_table_rows(path);
+    const RowRange mine = my_rows(s.rows);
+    s.table = read_table_rows(path, {}, mine.begin, mine.end);
+    s.first = mine.begin;
+    return s;
+  };
+  const Shard input = read(o.input);
+  const Shard test_input = o.test.empty() ? Shard{} : read(o.test);
+  const EventTable& table = input.table;
+  const EventTable& test_table = test_input.table;
   const EventTable& test = o.test.empty() ? table : test_table;
+  // Every column used is checked where it is read, naming the file line.
+  const bool training = o.score_column.empty();
+  auto validate = [&](const Shard& shard, const std::string& path, bool trains) {
+    const EventTable& t = shard.table;
+    require_rows(shard.rows, path);
+    std::vector<std::string> used{o.mass};
+    if (training)
+      used.insert(used.end(), o.features.begin(), o.features.end());
+    else
+      used.push_back(o.score_column);
+    if (!o.weight.empty()) used.push_back(o.weight);
+    for (const std::string& c : used) require_finite(t, path, c, shard.first);
+    if (trains && o.supervised) require_binary(t, path, o.label, shard.first);
+  };
+  validate(input, o.input, training);
+  if (!o.test.empty()) validate(test_input, o.test, false);
   auto columns = [&](const EventTable& t) {
     std::vector<std::vector<float>> x;
     for (const auto& f : o.features) x.push_back(t.column(f));
@@ -112,6 +145,10 @@ void run_splitfit(SplitFitOptions& o) {
                                                 o.common.seed));
     };
     if (!o.init_model.empty()) out["significance_before"] = evaluate(m);
+    Progress line("step", o.training.steps);
+    o.training.progress = [&line](int step, double loss) {
+      line.update(step, "loss " + std::to_string(loss));
+    };
     const std::vector<double> history =
         o.supervised
             ? train_supervised(ctx, m, x, table.column(o.label), weights_of(table), o.training)
@@ -133,15 +170,15 @@ void run_splitfit(SplitFitOptions& o) {
 
 void add_splitfit_command(CLI::App& app) {
   auto o = std::make_shared<SplitFitOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "splitfit",
-      "train a logistic score with the Split-N-Fit loss (SCIENCE.md section 4) and report the "
-      "median pseudo-experiment significance of the score > 0 selection");
+  CLI::App* cmd =
+      app.add_subcommand("splitfit",
+                         "train a logistic score with the Split-N-Fit loss and report the "
+                         "median pseudo-experiment significance of the score > 0 selection");
   add_common_options(*cmd, o->common);
   cmd->add_option("--input,-i", o->input, "events table (.csv or .h5)")->required();
   cmd->add_option("--test", o->test, "independent table for the significance (default: input)");
   cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
-  cmd->add_option("--features", o->features, "feature columns of the score")->delimiter(',');
+  add_list_option(*cmd, "--features", o->features, "feature columns of the score");
   cmd->add_option("--mass", o->mass, "fit variable column")->capture_default_str();
   cmd->add_option("--weight", o->weight, "weight column (default: unit weights)");
   cmd->add_option("--label", o->label, "label column for --supervised")->capture_default_str();
@@ -158,8 +195,12 @@ void add_splitfit_command(CLI::App& app) {
   cmd->add_option("--hi", o->config.hi, "fit range high edge")->capture_default_str();
   cmd->add_option("--background", o->config.background, "poly<k>, bernstein<k> or exp")
       ->capture_default_str();
-  cmd->add_option("--signal-mean", o->config.signal_mean)->capture_default_str();
-  cmd->add_option("--signal-width", o->config.signal_width)->capture_default_str();
+  cmd->add_option("--signal-mean", o->config.signal_mean,
+                  "mean of the Gaussian signal in the S+B fits (held fixed)")
+      ->capture_default_str();
+  cmd->add_option("--signal-width", o->config.signal_width,
+                  "width of the Gaussian signal in the S+B fits (held fixed)")
+      ->capture_default_str();
   cmd->add_option("--estimator", o->estimator, "neyman, pearson or poisson")->capture_default_str();
   cmd->add_option("--lambda", o->config.lambda, "fit-quality penalty weight")
       ->capture_default_str();

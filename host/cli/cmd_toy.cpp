@@ -82,10 +82,10 @@ void run_toy(const ToyOptions& o) {
 
 void add_toy_command(CLI::App& app) {
   auto o = std::make_shared<ToyOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "toy",
-      "generate a toy dataset (gato: SCIENCE.md section 1, three Gaussian features, "
-      "2 signals, 5 backgrounds)");
+  CLI::App* cmd =
+      app.add_subcommand("toy",
+                         "generate a toy dataset (gato: docs/binning.md, three Gaussian features, "
+                         "2 signals, 5 backgrounds)");
   add_common_options(*cmd, o->common);
   cmd->add_option("--study", o->study,
                   "which study's toy: gato, or splitfit (diphoton-like mass in [90, 160] with "

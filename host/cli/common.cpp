@@ -13,6 +13,32 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command.add_flag("--verbose,-v", options.verbose, "report the device and progress details");
 }
 
+void reject_repeated_options(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* command = nullptr;
+  int first = 1;
+  for (; first < argc; ++first) {
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->get_name() == argv[first]) command = sub;
+    if (command) break;
+  }
+  if (!command) return;
+  for (const CLI::Option* opt : command->get_options()) {
+    if (opt->get_items_expected_max() != 1) continue;  // flags and list options may repeat
+    int count = 0;
+    for (int i = first + 1; i < argc; ++i) {
+      const std::string arg = argv[i];
+      if (arg == "--") break;
+      for (const std::string& name : opt->get_lnames())
+        if (arg == "--" + name || arg.rfind("--" + name + "=", 0) == 0) ++count;
+      for (const std::string& name : opt->get_snames())
+        if (arg == "-" + name) ++count;
+    }
+    if (count > 1)
+      throw Error(opt->get_name() + " was given " + std::to_string(count) +
+                  " times; it takes one value, give it once");
+  }
+}
+
 bool stderr_is_terminal() {
   return output_rank() && isatty(STDERR_FILENO) != 0;
 }

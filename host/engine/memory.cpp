@@ -1,5 +1,10 @@
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "hepcat/buffer.hpp"
@@ -8,6 +13,33 @@
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/cuda_check.hpp"
 #endif
+
+namespace hepcat {
+
+std::uint64_t available_host_memory() {
+  std::ifstream in("/proc/meminfo");
+  for (std::string key; in >> key;) {
+    std::uint64_t kib = 0;
+    in >> kib;
+    if (key == "MemAvailable:") return kib * 1024;
+    in.ignore(1 << 10, '\n');
+  }
+  const long pages = ::sysconf(_SC_AVPHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * page : UINT64_MAX;
+}
+
+void require_host_memory(const std::string& what, double bytes) {
+  const double available = static_cast<double>(available_host_memory());
+  if (!(bytes <= available)) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  " needs about %.3g GiB of memory, but only %.3g GiB are available",
+                  bytes / 1073741824.0, available / 1073741824.0);
+    throw Error(what + text);
+  }
+}
+
+}  // namespace hepcat
 
 namespace hepcat::memory {
 

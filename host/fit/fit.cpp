@@ -1,5 +1,6 @@
 #include "hepcat/fit.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -187,8 +188,37 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
   }
   if (c.max_iterations < 1) throw Error("fit: max_iterations must be at least 1");
   if (!(c.tolerance > 0)) throw Error("fit: tolerance must be positive");
+  if (!(c.errordef > 0) || !std::isfinite(c.errordef))
+    throw Error("fit: errordef must be positive and finite");
+  if (c.starts < 1 || c.starts > 1000) throw Error("fit: starts must be 1 to 1000");
   P.max_iterations = c.max_iterations;
   P.tolerance = c.tolerance;
+  P.errordef = c.errordef;
+  P.edm_max = 2e-4 * c.errordef;
+  P.starts = c.starts;
+  if (c.minos.size() > static_cast<std::size_t>(math::kMaxFitParams))
+    throw Error("fit: at most 16 MINOS parameters");
+  for (int i : c.minos) {
+    bool free = false;
+    for (int k = 0; k < P.n_free; ++k) free = free || P.free_index[k] == i;
+    if (!free)
+      throw Error("fit: MINOS parameter " + std::to_string(i) + " is not a free parameter of '" +
+                  model_name(P.model) + "'");
+    P.minos_index[P.n_minos++] = i;
+  }
+  if (c.significance && P.model.signal == Signal::none)
+    throw Error("fit: the significance needs a model with a signal");
+  P.significance = c.significance;
+  // Linear in every free parameter: polynomial and Bernstein coefficients and the yields.
+  const int nbg = math::background_parameter_count(P.model);
+  P.linear = true;
+  for (int k = 0; k < P.n_free; ++k) {
+    const int i = P.free_index[k];
+    const bool linear_background =
+        i < nbg && (P.model.background == Background::polynomial ||
+                    P.model.background == Background::bernstein || i == 0);
+    if (!linear_background && i != nbg) P.linear = false;
+  }
   return P;
 }
 
@@ -204,11 +234,61 @@ std::vector<double> bin_expectations(const FitConfig& config, const std::vector<
   return mu;
 }
 
+std::vector<double> FitResults::correlation(std::size_t f) const {
+  if (f >= n_fits)
+    throw Error("FitResults::correlation: fit " + std::to_string(f) + " of " +
+                std::to_string(n_fits));
+  const std::size_t np = n_params;
+  std::vector<double> c(np * np, 0.0);
+  const double* v = covariance.data() + f * np * np;
+  for (std::size_t i = 0; i < np; ++i)
+    for (std::size_t j = 0; j < np; ++j)
+      if (v[i * np + i] > 0 && v[j * np + j] > 0)
+        c[i * np + j] = v[i * np + j] / std::sqrt(v[i * np + i] * v[j * np + j]);
+  return c;
+}
+
+void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
+                               const double* d_histograms, const double* d_variances,
+                               double* d_params, double* d_errors, double* d_objective,
+                               int* d_state, int* d_iterations) {
+  math::FitOutputs<double> out{d_params, d_errors, d_objective, d_state, d_iterations};
+  fit_histograms_on_backend(ctx, config, n_fits, d_histograms, d_variances, out);
+}
+
+namespace {
+
+// For a model linear in its free parameters whose fixed parameters have the same values in every
+// fit, the expectation is mu_j = c_j + sum_k B_jk theta_k with c and B the same for the whole
+// batch: computed once here, they spare every fit its model evaluations. Empty otherwise.
+std::vector<double> linear_basis(const math::FitProblem<double>& P, const double* edges,
+                                 std::size_t n_fits, const double* params) {
+  if (!P.linear || P.n_free == 0 || n_fits == 0) return {};
+  const std::size_t np = P.n_params;
+  std::vector<bool> is_free(np, false);
+  for (int k = 0; k < P.n_free; ++k) is_free[P.free_index[k]] = true;
+  for (std::size_t f = 1; f < n_fits; ++f)
+    for (std::size_t i = 0; i < np; ++i)
+      if (!is_free[i] && params[f * np + i] != params[i]) return {};
+  using S = math::Dual<double, math::kMaxFitParams>;
+  S q[math::kMaxFitParams];
+  for (std::size_t i = 0; i < np; ++i) q[i] = S(is_free[i] ? 0.0 : params[i]);
+  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = 1;
+  const int w = P.n_free + 1;
+  std::vector<double> basis(static_cast<std::size_t>(P.n_bins) * w);
+  math::for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+    basis[j * w] = mu.v;
+    for (int k = 0; k < P.n_free; ++k) basis[j * w + 1 + k] = mu.d[k];
+  });
+  return basis;
+}
+
+}  // namespace
+
 void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
                                std::size_t n_fits, const double* d_histograms,
-                               const double* d_variances, double* d_params, double* d_errors,
-                               double* d_objective, int* d_state, int* d_iterations) {
-  const math::FitProblem<double> P = make_fit_problem(config);
+                               const double* d_variances, const math::FitOutputs<double>& out) {
+  math::FitProblem<double> P = make_fit_problem(config);
   if (P.estimator == Estimator::variance && d_variances == nullptr)
     throw Error("fit: the variance estimator needs per-bin variances");
   const double* variances = P.estimator == Estimator::variance ? d_variances : nullptr;
@@ -217,14 +297,14 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
     auto* d_edges = static_cast<double*>(ctx.scratch(config.edges.size() * sizeof(double)));
     memory::copy_to_backend(ctx, d_edges, config.edges.data(),
                             config.edges.size() * sizeof(double));
-    cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, d_params, d_errors,
-                             d_objective, d_state, d_iterations,
+    cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, out,
                              static_cast<cudaStream_t>(ctx.stream()));
     return;
   }
 #endif
-  cpu::batched_fit(P, config.edges.data(), n_fits, d_histograms, variances, d_params, d_errors,
-                   d_objective, d_state, d_iterations);
+  const std::vector<double> basis = linear_basis(P, config.edges.data(), n_fits, out.params);
+  if (!basis.empty()) P.basis = basis.data();
+  cpu::batched_fit(P, config.edges.data(), n_fits, d_histograms, variances, out);
 }
 
 FitResults fit_histograms(Context& ctx, const FitConfig& config,
@@ -237,13 +317,20 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
                 " values is not a multiple of " + std::to_string(nb) + " bins");
   const std::size_t n_fits = histograms.size() / nb;
   if (initial.size() != np && initial.size() != n_fits * np)
-    throw Error("fit: initial parameters have " + std::to_string(initial.size()) +
-                " values; expected " + std::to_string(np) + " or " + std::to_string(n_fits * np));
+    throw Error(
+        "fit: initial parameters have " + std::to_string(initial.size()) + " values; expected " +
+        std::to_string(np) + " (one per parameter of model '" + model_name(P.model) + "')" +
+        (n_fits > 1 ? " or " + std::to_string(n_fits * np) + " (one set per fit)" : std::string()));
   if (P.estimator == Estimator::variance && variances.size() != histograms.size())
     throw Error("fit: variances have " + std::to_string(variances.size()) +
                 " values; the histograms " + std::to_string(histograms.size()));
-  for (double v : histograms)
+  for (double v : histograms) {
     if (!std::isfinite(v)) throw Error("fit: histogram contents must be finite");
+    if (v < 0 && P.estimator == Estimator::poisson)
+      throw Error(
+          "fit: the poisson estimator needs bin contents >= 0; weighted histograms with "
+          "negative entries take the variance estimator");
+  }
   FitResults r;
   r.n_fits = n_fits;
   r.n_params = P.n_params;
@@ -251,30 +338,77 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
   for (std::size_t f = 0; f < n_fits; ++f)
     for (std::size_t i = 0; i < np; ++i)
       r.parameters[f * np + i] = initial.size() == np ? initial[i] : initial[f * np + i];
-  std::vector<int> state(n_fits);
+  std::vector<int> state(n_fits), valid(n_fits), at_limit(n_fits);
   r.errors.resize(n_fits * np);
   r.objective.resize(n_fits);
   r.iterations.resize(n_fits);
+  r.covariance.resize(n_fits * np * np);
+  r.edm.resize(n_fits);
+  r.evaluations.resize(n_fits);
+  r.errordef = config.errordef;
+  r.ndf = P.n_bins - P.n_free;
+  const std::size_t nm = config.minos.size();
+  r.minos.resize(n_fits * nm * 2);
+  if (config.significance) r.significance.resize(n_fits);
   if (ctx.is_cuda()) {
     Buffer<double> h(ctx, histograms), p(ctx, r.parameters), e(ctx, n_fits * np), o(ctx, n_fits);
     Buffer<double> v(ctx, P.estimator == Estimator::variance ? variances : std::vector<double>{});
-    Buffer<int> s(ctx, n_fits), it(ctx, n_fits);
-    fit_histograms_on_backend(ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
-                              p.data(), e.data(), o.data(), s.data(), it.data());
+    Buffer<double> cov(ctx, n_fits * np * np), edm(ctx, n_fits), mi(ctx, n_fits * nm * 2),
+        z(ctx, config.significance ? n_fits : 0);
+    Buffer<int> s(ctx, n_fits), it(ctx, n_fits), ev(ctx, n_fits), va(ctx, n_fits), lim(ctx, n_fits);
+    fit_histograms_on_backend(
+        ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
+        {p.data(), e.data(), o.data(), s.data(), it.data(), cov.data(), edm.data(), ev.data(),
+         va.data(), lim.data(), nm ? mi.data() : nullptr, z.empty() ? nullptr : z.data()});
     r.parameters = p.to_host(ctx);
     r.errors = e.to_host(ctx);
     r.objective = o.to_host(ctx);
     state = s.to_host(ctx);
     r.iterations = it.to_host(ctx);
+    r.covariance = cov.to_host(ctx);
+    r.edm = edm.to_host(ctx);
+    r.evaluations = ev.to_host(ctx);
+    valid = va.to_host(ctx);
+    at_limit = lim.to_host(ctx);
+    r.minos = mi.to_host(ctx);
+    if (config.significance) r.significance = z.to_host(ctx);
   } else {
-    fit_histograms_on_backend(ctx, config, n_fits, histograms.data(),
-                              variances.empty() ? nullptr : variances.data(), r.parameters.data(),
-                              r.errors.data(), r.objective.data(), state.data(),
-                              r.iterations.data());
+    fit_histograms_on_backend(
+        ctx, config, n_fits, histograms.data(), variances.empty() ? nullptr : variances.data(),
+        {r.parameters.data(), r.errors.data(), r.objective.data(), state.data(),
+         r.iterations.data(), r.covariance.data(), r.edm.data(), r.evaluations.data(), valid.data(),
+         at_limit.data(), nm ? r.minos.data() : nullptr,
+         config.significance ? r.significance.data() : nullptr});
+  }
+  r.valid.resize(n_fits);
+  r.at_limit.resize(n_fits * np);
+  for (std::size_t f = 0; f < n_fits; ++f) {
+    r.valid[f] = static_cast<std::uint8_t>(valid[f]);
+    for (std::size_t i = 0; i < np; ++i) r.at_limit[f * np + i] = (at_limit[f] >> i) & 1;
   }
   r.states.resize(n_fits);
   for (std::size_t f = 0; f < n_fits; ++f) r.states[f] = static_cast<FitState>(state[f]);
   return r;
+}
+
+std::vector<double> default_initial_parameters(const FitConfig& config,
+                                               const std::vector<double>& histogram) {
+  const ModelSpec& m = config.model;
+  if (m.background == Background::power_law || m.background == Background::dijet)
+    throw Error("initial parameters are required for the " + model_name(m) + " model");
+  double total = 0;
+  for (double h : histogram) total += h;
+  const double lo = config.edges.front(), hi = config.edges.back();
+  const double density = std::max(total, 1.0) / (hi - lo);
+  std::vector<double> p(math::background_parameter_count(m), 0.0);
+  if (m.background == Background::bernstein)
+    std::fill(p.begin(), p.end(), density);
+  else if (!p.empty())
+    p[0] = density;
+  const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
+  const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
+  for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
+  return p;
 }
 
 }  // namespace hepcat

@@ -10,38 +10,27 @@ namespace {
 
 template <int N>
 void fit_all(const math::FitProblem<double>& P, const double* edges, std::size_t n_fits,
-             const double* histograms, const double* variances, double* params, double* errors,
-             double* objective, int* state, int* iterations) {
-  const std::size_t nb = static_cast<std::size_t>(P.n_bins), np = P.n_params;
+             const double* histograms, const double* variances,
+             const math::FitOutputs<double>& out) {
   // Fits are independent and each is computed by one thread start to end, so the dynamic
   // schedule (fits near a bound or a singular point take longer) keeps results deterministic.
 #pragma omp parallel for schedule(dynamic, 16) num_threads(max_threads())
-  for (std::int64_t f = 0; f < static_cast<std::int64_t>(n_fits); ++f) {
-    const std::size_t i = static_cast<std::size_t>(f);
-    const math::FitOutcome<double> r =
-        math::run_fit<N>(P, edges, histograms + i * nb, variances ? variances + i * nb : nullptr,
-                         params + i * np, errors + i * np);
-    objective[i] = r.objective;
-    state[i] = static_cast<int>(r.state);
-    iterations[i] = r.iterations;
-  }
+  for (std::int64_t f = 0; f < static_cast<std::int64_t>(n_fits); ++f)
+    math::fit_one<N>(P, edges, histograms, variances, out, static_cast<std::size_t>(f));
 }
 
 }  // namespace
 
 void batched_fit(const math::FitProblem<double>& problem, const double* edges, std::size_t n_fits,
-                 const double* histograms, const double* variances, double* params, double* errors,
-                 double* objective, int* state, int* iterations) {
+                 const double* histograms, const double* variances,
+                 const math::FitOutputs<double>& out) {
   switch (math::dual_width(problem.n_free)) {
     case 4:
-      return fit_all<4>(problem, edges, n_fits, histograms, variances, params, errors, objective,
-                        state, iterations);
+      return fit_all<4>(problem, edges, n_fits, histograms, variances, out);
     case 8:
-      return fit_all<8>(problem, edges, n_fits, histograms, variances, params, errors, objective,
-                        state, iterations);
+      return fit_all<8>(problem, edges, n_fits, histograms, variances, out);
     default:
-      return fit_all<16>(problem, edges, n_fits, histograms, variances, params, errors, objective,
-                         state, iterations);
+      return fit_all<16>(problem, edges, n_fits, histograms, variances, out);
   }
 }
 

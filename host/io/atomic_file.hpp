@@ -15,6 +15,10 @@ namespace hepcat::detail {
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temp_path)>& write);
 
+/// Installs handlers for SIGINT, SIGTERM and SIGHUP that delete the temporaries being written
+/// at that moment, then let the signal end the process as it would have.
+void remove_temporaries_on_signals();
+
 /// Throws Error naming `path` unless its directory exists and `path` is not a directory.
 void check_output_path(const std::string& path);
 

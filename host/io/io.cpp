@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 
@@ -130,7 +132,36 @@ Array read_hdf5_array(const std::string& path, const std::string& dataset, int r
   return detail::read_hdf5_array(t.file, t.group, dataset, rank);
 }
 
+void remove_temporaries_on_signals() {
+  detail::remove_temporaries_on_signals();
+}
+
+void check_output(const std::string& path) {
+  detail::check_output_path(path);
+}
+
+std::string describe_row(const std::string& path, std::size_t row) {
+  const Target t = parse_target(path);
+  if (t.format == Format::hdf5) return "'" + t.file + "' row " + std::to_string(row + 1);
+  std::ifstream in(t.file);
+  std::size_t line = 0, data_rows = 0;
+  bool header = false;
+  for (std::string text; std::getline(in, text);) {
+    ++line;
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    if (!header) {
+      header = true;
+      continue;
+    }
+    if (data_rows++ == row) return "'" + t.file + "' line " + std::to_string(line);
+  }
+  return "'" + t.file + "' row " + std::to_string(row + 1);
+}
+
 void check_table_output(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error("cannot write '" + path + "': it is a directory");
   const Target t = parse_target(path);
   if (t.format == Format::hdf5 && !hdf5_available())
     throw Error("cannot write '" + t.file + "': this build of hepcat has no HDF5 support");

@@ -116,16 +116,22 @@ MergedBinning binning_after(const Histogram& hist, const std::vector<MergePair>&
 }
 
 #ifdef HEPCAT_HAVE_CUDA
-// The GPU loop: device-resident state, and per merge one select kernel whose 5-int step record
-// comes back to the host (to learn the pair, or that a stale bin needs rescanning first).
+// The GPU loop: device-resident state and a device-resident greedy loop. Each round queues
+// iterations, at most as many as merges remain (an iteration merges unless it rescans a stale
+// bin), then reads the bins left: one synchronisation per round, not per merge. A round captures
+// and instantiates a graph (about a millisecond of host time while the device waits), so rounds are
+// at least 1024 iterations long, or 1/200 of the merges when that is longer: progress comes at
+// most 200 times, and less often than from the CPU loop for merges under 200k bins.
 std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist, int target,
                                             const std::vector<double>& host_params,
                                             math::MergeScoreParams<double> p,
                                             const std::function<void(long, long)>& progress) {
   const int n = hist.n_bins;
+  const long total = n - target;
   auto stream = static_cast<cudaStream_t>(ctx.stream());
   Buffer<double> v(ctx, hist.counts), root(ctx, n), best_score(ctx, n), params(ctx, host_params);
-  Buffer<int> id(ctx, n), pos_of(ctx, n), best_partner(ctx, n), stale(ctx, n), step(ctx, 5);
+  Buffer<int> id(ctx, n), pos_of(ctx, n), best_partner(ctx, n), stale(ctx, n),
+      step(ctx, cuda::merge_step_ints()), pairs(ctx, 2 * static_cast<std::size_t>(total));
   Buffer<char> partials(ctx, cuda::merge_partials_bytes(n));
   p.w = params.data();
   p.c = params.data() + static_cast<std::size_t>(hist.n_hyp) * hist.n_hyp;
@@ -139,26 +145,23 @@ std::vector<MergePair> cuda_nonlocal_merges(Context& ctx, const Histogram& hist,
   s.stale = stale.data();
   s.partials = partials.data();
   s.step = step.data();
+  s.pairs = pairs.data();
   s.cap = n;
   cuda::launch_merge_init(s, p, n, stream);
-  std::vector<MergePair> merges;
-  const long total = n - target;
-  const long every = std::max(1L, total / 200);
-  int h_step[4];
-  for (int m = n; m > target;) {
-    cuda::launch_merge_select(s, m, stream);
-    memory::copy_to_host(ctx, h_step, s.step, sizeof(h_step));
-    if (h_step[1]) {
-      cuda::launch_merge_rescan(s, p, m, stream);
-      continue;
-    }
-    cuda::launch_merge_apply(s, p, m, stream);
-    merges.emplace_back(h_step[2], h_step[3]);
-    --m;
-    if (progress && static_cast<long>(merges.size()) % every == 0)
-      progress(static_cast<long>(merges.size()), total);
+  const long every = std::max(1024L, total / 200);
+  std::vector<int> record(cuda::merge_step_ints());
+  for (long left = total; left > 0;) {
+    const int count = static_cast<int>(std::min(left, every));
+    cuda::launch_merge_iterations(s, p, target, count, stream);
+    memory::copy_to_host(ctx, record.data(), s.step, record.size() * sizeof(int));
+    left = record[cuda::kMergeStepBins] - target;
+    if (progress) progress(record[cuda::kMergeStepMerges], total);
   }
-  ctx.synchronize();
+  std::vector<int> flat(2 * static_cast<std::size_t>(total));
+  memory::copy_to_host(ctx, flat.data(), s.pairs, flat.size() * sizeof(int));
+  std::vector<MergePair> merges;
+  merges.reserve(total);
+  for (long k = 0; k < total; ++k) merges.emplace_back(flat[2 * k], flat[2 * k + 1]);
   return merges;
 }
 #endif
@@ -415,21 +418,23 @@ std::vector<std::int32_t> place_events(Context& ctx, const std::vector<int>& map
     offsets.push_back(static_cast<int>(flat.size()));
   }
   const int n_dims = static_cast<int>(edges.size());
+  std::vector<const float*> columns;
+  for (int f : features) columns.push_back(events.feature(f));
   std::vector<std::int32_t> out(events.size());
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    const Buffer<int> d_columns(ctx, features), d_offsets(ctx, offsets), d_map(ctx, map);
+    const Buffer<const float*> d_columns(ctx, columns);
+    const Buffer<int> d_offsets(ctx, offsets), d_map(ctx, map);
     const Buffer<double> d_edges(ctx, flat);
     Buffer<std::int32_t> d_out(ctx, out.size());
-    cuda::launch_place_events(events.features(), events.size(), d_columns.data(), n_dims,
-                              d_edges.data(), d_offsets.data(),
-                              map.empty() ? nullptr : d_map.data(), d_out.data(),
+    cuda::launch_place_events(d_columns.data(), events.size(), n_dims, d_edges.data(),
+                              d_offsets.data(), map.empty() ? nullptr : d_map.data(), d_out.data(),
                               static_cast<cudaStream_t>(ctx.stream()));
     return d_out.to_host(ctx);
   }
 #endif
-  cpu::place_events(events.features(), events.size(), features.data(), n_dims, flat.data(),
-                    offsets.data(), map.empty() ? nullptr : map.data(), out.data());
+  cpu::place_events(columns.data(), events.size(), n_dims, flat.data(), offsets.data(),
+                    map.empty() ? nullptr : map.data(), out.data());
   return out;
 }
 

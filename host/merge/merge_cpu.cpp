@@ -251,10 +251,10 @@ std::vector<MergePair> nonlocal_merges(const double* counts, int n_hyp, int n_bi
 
 namespace hepcat::cpu {
 
-void place_events(const float* features, std::size_t n, const int* columns, int n_dims,
-                  const double* edges, const int* offsets, const int* map, std::int32_t* out) {
+void place_events(const float* const* columns, std::size_t n, int n_dims, const double* edges,
+                  const int* offsets, const int* map, std::int32_t* out) {
   for_each_index(n, [&](std::size_t i) {
-    const int b = math::event_flat_bin(features, n, i, columns, n_dims, edges, offsets);
+    const int b = math::event_flat_bin(columns, i, n_dims, edges, offsets);
     out[i] = map ? map[b] : b;
   });
 }

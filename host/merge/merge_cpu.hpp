@@ -26,9 +26,9 @@ std::vector<MergePair> nonlocal_merges(const double* counts, int n_hyp, int n_bi
 
 namespace hepcat::cpu {
 
-/// out[i] = map[event_flat_bin(i)] (map null: the flat bin itself) for the n events of the
-/// column-major `features`.
-void place_events(const float* features, std::size_t n, const int* columns, int n_dims,
-                  const double* edges, const int* offsets, const int* map, std::int32_t* out);
+/// out[i] = map[event_flat_bin(i)] (map null: the flat bin itself) for the n events of
+/// `columns` (one per dimension).
+void place_events(const float* const* columns, std::size_t n, int n_dims, const double* edges,
+                  const int* offsets, const int* map, std::int32_t* out);
 
 }  // namespace hepcat::cpu

@@ -239,6 +239,17 @@ void Optimizer::reset() {
 long Optimizer::steps() const {
   return impl_->steps;
 }
+std::vector<float> Optimizer::state() const {
+  return impl_->state.to_host(*impl_->ctx);
+}
+void Optimizer::restore(const std::vector<float>& state, long steps) {
+  if (state.size() != impl_->state.size() || steps < 0)
+    throw Error("optimizer restore: the saved state holds " + std::to_string(state.size()) +
+                " values after " + std::to_string(steps) + " steps, this optimizer needs " +
+                std::to_string(impl_->state.size()));
+  impl_->state.upload(*impl_->ctx, state.data(), state.size());
+  impl_->steps = steps;
+}
 std::size_t Optimizer::size() const {
   return impl_->n;
 }

@@ -105,8 +105,8 @@ SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& c,
       std::vector<double> errors(params.size());
       double objective;
       int state, iterations;
-      cpu::batched_fit(P, fc.edges.data(), 1, h.data(), nullptr, params.data(), errors.data(),
-                       &objective, &state, &iterations);
+      cpu::batched_fit(P, fc.edges.data(), 1, h.data(), nullptr,
+                       {params.data(), errors.data(), &objective, &state, &iterations});
       const int k = 2 * region + hyp;  // S+B pass, B pass, S+B fail, B fail
       r.states[k] = static_cast<FitState>(state);
       dh_fit[k].resize(nb);

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string>
 
+#include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/math/random.hpp"
 #include "hepcat/toy.hpp"
@@ -24,7 +25,11 @@ EventTable generate_splitfit_toy(const SplitFitToyConfig& c) {
     throw Error("splitfit toy: event counts must be non-negative and not both zero (got " +
                 std::to_string(c.background_events) + " background, " +
                 std::to_string(c.signal_events) + " signal)");
+  if (c.background_events > INT64_MAX - c.signal_events)
+    throw Error("splitfit toy: too many events");
   const std::int64_t n = c.background_events + c.signal_events;
+  require_host_memory("the splitfit toy with " + std::to_string(n) + " events",
+                      7.0 * sizeof(float) * static_cast<double>(n));
   std::vector<float> mass(n), weight(n, 1.f), label(n);
   std::vector<std::vector<float>> f(kFeatures, std::vector<float>(n));
   // Truncated exponential by inversion: m = lo - decay ln(1 - u (1 - e^{-(hi-lo)/decay})).

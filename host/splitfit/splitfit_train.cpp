@@ -19,10 +19,23 @@ namespace {
 void check_features(const std::vector<std::vector<float>>& features, std::size_t n,
                     const char* what) {
   if (features.empty()) throw Error(std::string(what) + ": no feature columns");
-  for (const auto& f : features)
+  for (std::size_t j = 0; j < features.size(); ++j) {
+    const auto& f = features[j];
     if (f.size() != n)
       throw Error(std::string(what) + ": feature columns and events differ in length (" +
                   std::to_string(f.size()) + " vs " + std::to_string(n) + ")");
+    for (std::size_t i = 0; i < n; ++i)
+      if (!std::isfinite(f[i]))
+        throw Error(std::string(what) + ": feature " + std::to_string(j) +
+                    " has a non-finite value at event " + std::to_string(i));
+  }
+}
+
+void check_finite(const std::vector<float>& values, const char* what, const char* name) {
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i]))
+      throw Error(std::string(what) + ": " + name + " has a non-finite value at event " +
+                  std::to_string(i));
 }
 
 void check_model(const LinearScore& m, std::size_t d, const char* what) {
@@ -61,6 +74,7 @@ std::vector<double> optimise(Context& ctx, LinearScore& m, const std::vector<std
   std::vector<double> history, c;
   for (int step = 0; step < t.steps; ++step) {
     history.push_back(loss_and_coefficients(c));
+    if (t.progress) t.progress(step + 1, history.back());
     grads.upload(ctx, parameter_gradient(m, x, c));
     opt.step(params, grads, t.learning_rate);
     host = params.to_host(ctx);
@@ -115,6 +129,10 @@ std::vector<double> train_supervised(Context& ctx, LinearScore& m,
   check_model(m, x.size(), "train_supervised");
   if (!weights.empty() && weights.size() != n)
     throw Error("train_supervised: weights and labels differ in length");
+  check_finite(weights, "train_supervised", "weight");
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels[i] != 0.f && labels[i] != 1.f)
+      throw Error("train_supervised: label of event " + std::to_string(i) + " is not 0 or 1");
   // Classes weighted to equal totals, so a rare signal is not ignored; the loss is the mean
   // weighted cross-entropy.
   double total[2];
@@ -145,6 +163,8 @@ std::vector<double> train_splitfit(Context& ctx, LinearScore& m,
                                    const ScoreTraining& t) {
   check_features(x, mass.size(), "train_splitfit");
   check_model(m, x.size(), "train_splitfit");
+  check_finite(mass, "train_splitfit", "mass");
+  check_finite(weights, "train_splitfit", "weight");
   std::vector<float> grad;
   return optimise(ctx, m, x, t, [&](std::vector<double>& c) {
     const SplitFitResult r = splitfit_loss(ctx, config, mass, weights, linear_scores(m, x), &grad);

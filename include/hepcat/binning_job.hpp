@@ -117,6 +117,10 @@ struct HEPCAT_API GatoStudyRow {
   double seconds = 0;
 };
 
+/// Throws Error naming the size and the memory it needs when the study's events cannot fit in
+/// the host memory available (run_gato_study checks this first).
+HEPCAT_API void check_gato_study_memory(const GatoStudyConfig& config);
+
 /// Runs the study; `on_row` is called after each row (for progress).
 HEPCAT_API std::vector<GatoStudyRow> run_gato_study(
     Context& ctx, const GatoStudyConfig& config,

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -10,6 +12,13 @@
 #include "hepcat/context.hpp"
 
 namespace hepcat {
+
+/// Host memory the system can still hand out without swapping (MemAvailable), in bytes.
+HEPCAT_API std::uint64_t available_host_memory();
+
+/// Throws Error "<what> needs about N GiB of memory, but only M GiB are available" when `bytes`
+/// exceeds available_host_memory(); lets a command refuse an absurd size before allocating.
+HEPCAT_API void require_host_memory(const std::string& what, double bytes);
 
 /// Byte-level storage and copies on a backend, under Buffer<T>.
 namespace memory {

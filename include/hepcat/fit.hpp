@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -44,18 +45,40 @@ struct HEPCAT_API FitConfig {
   std::vector<bool> fixed;    ///< per parameter; empty means all free
   int max_iterations = 100;
   double tolerance = 1e-8;  ///< stop when the objective is within this of its minimum
+  /// Objective change that defines one standard deviation: 1 on hepcat's chi2 scale (the
+  /// Poisson estimator is the deviance 2 (lnL_sat - lnL), so 1 here is MINUIT's 0.5 on -lnL).
+  double errordef = 1;
+  int starts = 1;             ///< starting points per fit (the signal's mean spread over its range)
+  std::vector<int> minos;     ///< free parameters (indices) given profile-likelihood intervals
+  bool significance = false;  ///< likelihood-ratio significance of the signal (needs one)
   int n_bins() const { return static_cast<int>(edges.size()) - 1; }
 };
 
 /// Per-fit results, fits in order; parameters and errors are n_fits x n_params row-major.
+/// H is the exact Hessian of the objective at the fitted point, over the free parameters.
 struct HEPCAT_API FitResults {
   std::size_t n_fits = 0;
   int n_params = 0;
   std::vector<double> parameters;
-  std::vector<double> errors;     ///< sqrt(diag(2 H^-1)); 0 for fixed, NaN when singular
+  std::vector<double> errors;     ///< sqrt(diag V); 0 for fixed, NaN when H is singular
   std::vector<double> objective;  ///< chi2 (or Poisson deviance) at the fitted parameters
   std::vector<FitState> states;
   std::vector<int> iterations;
+  /// V = 2 errordef H^-1, n_fits x n_params x n_params (fixed rows and columns 0)
+  std::vector<double> covariance;
+  std::vector<double> edm;             ///< g^T H^-1 g / 2, MINUIT's estimated distance
+  std::vector<int> evaluations;        ///< objective evaluations, final Hessian included
+  std::vector<std::uint8_t> valid;     ///< converged, EDM <= 2e-4 errordef, H positive definite
+  std::vector<std::uint8_t> at_limit;  ///< n_fits x n_params: free parameter ends on a bound
+  /// Profile-likelihood intervals, n_fits x minos.size() x (lower, upper) as offsets from the
+  /// fitted value (lower <= 0 <= upper), in the order of FitConfig::minos; NaN where not found.
+  std::vector<double> minos;
+  /// sign(yield) sqrt(objective with the signal's yield at 0 - objective), per fit when asked.
+  std::vector<double> significance;
+  double errordef = 1;  ///< as in the configuration
+  int ndf = 0;          ///< bins minus free parameters
+  /// Correlation matrix of fit f (n_params x n_params; 0 rows for fixed parameters).
+  HEPCAT_API std::vector<double> correlation(std::size_t f) const;
 };
 
 /// Fits n_fits histograms (n_fits x n_bins, row-major) on the host. `initial` holds n_params
@@ -65,6 +88,12 @@ HEPCAT_API FitResults fit_histograms(Context& ctx, const FitConfig& config,
                                      const std::vector<double>& histograms,
                                      const std::vector<double>& initial,
                                      const std::vector<double>& variances = {});
+
+/// The same on arrays already on the context's backend (device pointers on CUDA), every
+/// per-fit output of math::FitOutputs (null optional ones are skipped).
+HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
+                                          const double* d_histograms, const double* d_variances,
+                                          const math::FitOutputs<double>& out);
 
 /// The same on arrays already on the context's backend (device pointers on CUDA).
 /// d_params holds the initial values (n_fits x n_params) and receives the fitted ones;
@@ -77,6 +106,13 @@ HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config,
 /// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
 HEPCAT_API std::vector<double> bin_expectations(const FitConfig& config,
                                                 const std::vector<double>& params);
+
+/// Starting values when none are given (what `hepcat fit` and hepcat.fit use): a flat
+/// background at the histogram's mean density, a signal yield of 5% of its entries (zero would
+/// leave the peak's position without effect), the peak at the centre of the range with a width
+/// of 1/20 of it. Throws Error for the power-law and dijet shapes, which need explicit values.
+HEPCAT_API std::vector<double> default_initial_parameters(const FitConfig& config,
+                                                          const std::vector<double>& histogram);
 
 /// Validates a configuration and turns it into the per-batch problem the fit loop runs.
 HEPCAT_API math::FitProblem<double> make_fit_problem(const FitConfig& config);

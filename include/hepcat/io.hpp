@@ -72,6 +72,20 @@ HEPCAT_API std::vector<std::string> list_hdf5_datasets(const std::string& path);
 /// another rank, and the no-HDF5-support Error in builds without HDF5.
 HEPCAT_API Array read_hdf5_array(const std::string& path, const std::string& dataset, int rank = 0);
 
+/// Throws the Error write_text_atomic would throw before writing anything for `path`: an empty
+/// path, a directory that does not exist, a directory without write permission, or a path that
+/// is itself a directory. Lets a command fail before long work whose output could not be written.
+HEPCAT_API void check_output(const std::string& path);
+
+/// Where row `row` (0-based, in read_table's order) of the table read from `path` sits in that
+/// file, for error messages: "'file.csv' line 12" (counting the header and skipping blank lines
+/// as the reader does) or "'file.h5' row 10".
+HEPCAT_API std::string describe_row(const std::string& path, std::size_t row);
+
+/// Makes SIGINT, SIGTERM and SIGHUP delete the temporary files of writes in progress before
+/// the signal ends the process (a program calls it once at start; the hepcat tool does).
+HEPCAT_API void remove_temporaries_on_signals();
+
 /// Writes text (JSON results) atomically.
 HEPCAT_API void write_text_atomic(const std::string& path, const std::string& text);
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,21 @@ struct HEPCAT_API Histogram {
   /// Throws Error naming `what` and the problem: sizes, non-finite entries, unsorted edges.
   void validate(const std::string& what = "histogram") const;
 };
+
+/// A histogram file as hepcat merge reads it: JSON with "counts" (hypotheses x bins), and
+/// optionally "edges" (one list, or one per dimension), "pair_weights" (n_hyp x n_hyp),
+/// "target" and "metric".
+struct HistogramFile {
+  Histogram histogram;
+  std::vector<double> pair_weights;  ///< row-major, empty when absent
+  std::optional<int> target;
+  std::string metric;  ///< empty when absent
+};
+
+/// Reads and validates a histogram file. Throws Error naming `path` for an unreadable file,
+/// invalid JSON, a missing or mistyped field, ragged or non-finite counts, edges that do not
+/// match, or a hypothesis without a non-zero entry.
+HEPCAT_API HistogramFile read_histogram_json(const std::string& path);
 
 enum class MergeMetric { determinant, loc_length };
 HEPCAT_API const char* to_string(MergeMetric metric);

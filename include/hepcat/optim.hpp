@@ -95,6 +95,11 @@ class HEPCAT_API Optimizer {
   void reset();
   /// Steps taken since construction or the last reset.
   long steps() const;
+  /// The state buffers (moments, momentum) back to back, copied to the host: with steps() all a
+  /// checkpoint needs to continue the same run.
+  std::vector<float> state() const;
+  /// Restores what state() returned and the step count; throws Error when the sizes differ.
+  void restore(const std::vector<float>& state, long steps);
   std::size_t size() const;
   const OptimizerConfig& config() const;
 

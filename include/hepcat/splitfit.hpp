@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,8 @@ struct HEPCAT_API ScoreTraining {
   std::string optimizer = "adam";  ///< as OptimizerConfig::parse
   double learning_rate = 0.05;
   int steps = 200;  ///< full-batch steps
+  /// Called after every step with the steps done and that step's loss, when set.
+  std::function<void(int, double)> progress;
 };
 
 /// Supervised training of the score by weighted binary cross-entropy against `labels` (1

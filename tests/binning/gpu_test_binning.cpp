@@ -10,6 +10,7 @@
 #include "hepcat/binning.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
+#include "tests/gpu/sizes.hpp"
 
 namespace {
 
@@ -45,7 +46,8 @@ std::vector<float> random_params(const hepcat::BinningModel& m, unsigned seed) {
 
 TEST_CASE("CPU and GPU agree on soft memberships, per-bin sums, loss, gradients and hard yields",
           "[binning][gpu]") {
-  const std::size_t n = 200003;  // not a multiple of a warp or block
+  // Not a multiple of a warp or block.
+  const std::size_t n = hepcat::test::sized<std::size_t>(200003, 5003);
   const Sample s = make_sample(n, 2, 5);
   hepcat::BinningObjective obj;
   obj.signals = {0, 1};
@@ -94,5 +96,46 @@ TEST_CASE("CPU and GPU agree on soft memberships, per-bin sums, loss, gradients 
     // per bin with a tolerance of a few events' weight.
     for (std::size_t c = 0; c < cpu.hard.sum_w.size(); ++c)
       CHECK(gpu.hard.sum_w[c] == Approx(cpu.hard.sum_w[c]).margin(3.0));
+  }
+}
+
+TEST_CASE("CPU and GPU per-bin sums agree for every shared-memory table layout of pass 1",
+          "[binning][gpu]") {
+  // Pass 1 keeps 2 x groups x K cells per thread in shared memory; the width sets the layout:
+  // 128 cells (96 threads, one column each), 384 (32 threads) and 640 (256 threads over 16
+  // columns, added with shared atomics).
+  const std::size_t n = hepcat::test::sized<std::size_t>(100003, 3001);
+  const Sample s = make_sample(n, 3, 11);
+  struct Shape {
+    hepcat::BinningModel model;
+    std::vector<int> features, signals;
+  };
+  const std::vector<Shape> shapes{
+      {hepcat::BinningModel::gmm(16, 3, hepcat::MeanParametrisation::box, {0, 0, 0},
+                                 {0.5, 0.5, 0.5}, 0.1),
+       {0, 1, 2},
+       {0, 1, 2}},
+      {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 1}, {0, 1}},
+      {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 2}, {0, 1, 2, 3}}};
+  for (const Shape& shape : shapes) {
+    INFO(shape.model.name() << " with " << shape.model.n_bins() << " bins and "
+                            << shape.signals.size() + 1 << " groups");
+    hepcat::BinningObjective obj;
+    obj.signals = shape.signals;
+    const std::vector<float> start = random_params(shape.model, 12);
+    const double sharpness = shape.model.is_gmm() ? 1.0 / 0.3 : 30.0;
+    auto sums = [&](const std::string& device) {
+      hepcat::Context ctx(device);
+      hepcat::EventSet events(ctx, {"a", "b", "c"}, s.features, s.weights, s.process);
+      hepcat::SoftBinning sb(ctx, events, shape.features, shape.model, obj);
+      return sb.step(hepcat::Buffer<float>(ctx, start), sharpness, nullptr).sums;
+    };
+    const std::vector<double> cpu = sums("cpu"), gpu = sums("cuda");
+    REQUIRE(gpu.size() == cpu.size());
+    REQUIRE(cpu.size() == 2 * (shape.signals.size() + 1) * shape.model.n_bins());
+    // Float sums of about a hundred events per thread, then per block, in another order than
+    // the CPU's: 1e-4 relative, and a few events' weight near empty cells.
+    for (std::size_t c = 0; c < cpu.size(); ++c)
+      CHECK(gpu[c] == Approx(cpu[c]).epsilon(1e-4).margin(1e-2));
   }
 }

@@ -33,9 +33,8 @@ struct HostEvents {
 
   hepcat::math::SoftBinningEvents<double> view() const {
     hepcat::math::SoftBinningEvents<double> ev;
-    ev.features = features.data();
     ev.n = n;
-    for (int j = 0; j < dim; ++j) ev.cols[j] = j;
+    for (int j = 0; j < dim; ++j) ev.cols[j] = features.data() + static_cast<std::size_t>(j) * n;
     ev.weights = weights.data();
     ev.process = process.data();
     ev.group = groups.data();

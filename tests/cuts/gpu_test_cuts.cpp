@@ -8,17 +8,18 @@
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/optim.hpp"
+#include "tests/gpu/sizes.hpp"
 #include "tests/samples.hpp"
-
-namespace {}  // namespace
 
 TEST_CASE("CPU and CUDA cut scans agree on loss, gradient, training and hard efficiencies",
           "[gpu][cuts]") {
   const bool learned = GENERATE(false, true);
   const bool grid = GENERATE(false, true);
   const int m = GENERATE(3, 10, 20);
-  const hepcat::CutSample train = hepcat::test::gaussian_cut_sample(200003, m, 7, true, 1.f),
-                          test = hepcat::test::gaussian_cut_sample(50001, m, 8, true, 1.f);
+  const hepcat::CutSample train = hepcat::test::gaussian_cut_sample(
+                              hepcat::test::sized(200003, 4003), m, 7, true, 1.f),
+                          test = hepcat::test::gaussian_cut_sample(hepcat::test::sized(50001, 1001),
+                                                                   m, 8, true, 1.f);
   hepcat::CutScanConfig cfg;
   cfg.targets = {0.2, 0.4, 0.5, 0.6, 0.75, 0.9, 0.95};
   cfg.learn_directions = learned;

@@ -277,6 +277,9 @@ namespace {
 // The fixture's CSV: a header, then numbers; the last column is the label.
 hepcat::CutSample read_fixture_csv(const std::string& path) {
   std::ifstream in(path);
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
   REQUIRE(in.good());
   std::string line;
   std::getline(in, line);
@@ -306,7 +309,12 @@ TEST_CASE("efficiency scan on the CABIN fixture reaches each target and matches 
   const std::string dir = std::string(HEPCAT_FIXTURES_DIR) + "/cuts/";
   const hepcat::CutSample all = read_fixture_csv(dir + "toy_seed3.csv");
   nlohmann::json published;
-  std::ifstream(dir + "cabin_seed3.json") >> published;
+  std::ifstream published_file(dir + "cabin_seed3.json");
+  INFO("fixture " << dir
+                  << "cabin_seed3.json (the reference fixtures; configure with "
+                     "-DHEPCAT_FIXTURES_DIR=<path to shared/fixtures>)");
+  REQUIRE(published_file.good());
+  published_file >> published;
   const std::size_t n_train = published.at("n_train").get<std::size_t>();
   REQUIRE(n_train == all.size() * 8 / 10);
   hepcat::CutScanConfig cfg;  // published settings: default loss weights, steepness 15, auto

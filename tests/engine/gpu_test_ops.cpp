@@ -7,10 +7,11 @@
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
+#include "tests/gpu/sizes.hpp"
 #include "tests/samples.hpp"
 
-TEST_CASE("CPU and CUDA weighted bin sums agree on two million events", "[gpu][ops]") {
-  const std::size_t n = 2000000;
+TEST_CASE("CPU and CUDA weighted bin sums agree on a large event sample", "[gpu][ops]") {
+  const std::size_t n = hepcat::test::sized<std::size_t>(2000000, 40009);
   const hepcat::test::WeightedEvents e = hepcat::test::weighted_events(n, 5, 5);
   const std::vector<float>&x = e.x, &w = e.w;
   const std::vector<std::int32_t>& p = e.process;

@@ -7,8 +7,10 @@
 #include "hepcat/context.hpp"
 #include "hepcat/fit.hpp"
 #include "hepcat/splitfit.hpp"
+#include "tests/gpu/sizes.hpp"
 
-TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states", "[gpu][fit]") {
+TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives, states and covariances",
+          "[gpu][fit]") {
   hepcat::Context cpu("cpu"), gpu("cuda");
   hepcat::SplitFitConfig seed;
   std::vector<double> mean(40);
@@ -18,7 +20,7 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
                       300 / (2.5066282746 * 1.7) * std::exp(-0.5 * (x - 125) * (x - 125) / 2.89));
   }
   std::mt19937_64 rng(4);
-  const int n = 5000;
+  const int n = hepcat::test::sized(5000, 200);
   std::vector<double> h(n * 40);
   for (std::size_t i = 0; i < h.size(); ++i)
     h[i] = std::poisson_distribution<int>(mean[i % 40])(rng);
@@ -39,6 +41,7 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
       for (int f = 0; f < n; ++f) {
         INFO(hepcat::to_string(est) << " fit " << f);
         CHECK(a.states[f] == b.states[f]);
+        CHECK(a.valid[f] == b.valid[f]);
         // Same double-precision code; only FMA contraction and libm differ: 1e-9 relative.
         CHECK(b.objective[f] == Approx(a.objective[f]).epsilon(1e-9));
         for (int k = 0; k < a.n_params; ++k)
@@ -46,14 +49,20 @@ TEST_CASE("CPU and CUDA batched fits agree on parameters, objectives and states"
                 Approx(a.parameters[f * a.n_params + k])
                     .epsilon(1e-6)
                     .margin(1e-6 * a.errors[f * a.n_params + k]));
+        const int np = a.n_params;
+        for (int k = 0; k < np; ++k)
+          for (int l = 0; l < np; ++l)
+            CHECK(b.covariance[(f * np + k) * np + l] ==
+                  Approx(a.covariance[(f * np + k) * np + l])
+                      .margin(1e-6 * a.errors[f * np + k] * a.errors[f * np + l]));
       }
     }
   }
 }
 
-TEST_CASE("CPU and CUDA Split-N-Fit losses and per-event gradients agree on a million events",
+TEST_CASE("CPU and CUDA Split-N-Fit losses and per-event gradients agree on a large event sample",
           "[gpu][splitfit]") {
-  const std::size_t n = 1000000;
+  const std::size_t n = hepcat::test::sized<std::size_t>(1000000, 20011);
   std::mt19937_64 rng(9);
   std::exponential_distribution<float> bkg(1.f / 35.f);
   std::normal_distribution<float> sig(125.f, 1.7f), noise(0.f, 1.f);

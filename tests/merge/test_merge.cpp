@@ -126,7 +126,11 @@ TEST_CASE("nonlocal merger reproduces every published MiLoMerge fixture partitio
   const std::string device = GENERATE(from_range(test_devices()));
   const std::string file = GENERATE(std::string("milomerge_1.0.1_seed1.json"),
                                     std::string("milomerge_1.2.0_seed1.json"));
-  std::ifstream in(std::string(HEPCAT_FIXTURES_DIR) + "/merge/" + file);
+  const std::string path = std::string(HEPCAT_FIXTURES_DIR) + "/merge/" + file;
+  std::ifstream in(path);
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
   REQUIRE(in.good());
   const nlohmann::json doc = nlohmann::json::parse(in);
   hepcat::Context ctx(device);
@@ -388,7 +392,12 @@ TEST_CASE("merging rejects out-of-range targets and malformed inputs", "[merge]"
 TEST_CASE("hepcat merge reproduces a fixture from JSON and merges a histogram filled from events",
           "[merge][cli]") {
   const std::string tmp = HEPCAT_TEST_TMP;
-  std::ifstream in(std::string(HEPCAT_FIXTURES_DIR) + "/merge/milomerge_1.0.1_seed1.json");
+  const std::string path = std::string(HEPCAT_FIXTURES_DIR) + "/merge/milomerge_1.0.1_seed1.json";
+  std::ifstream in(path);
+  INFO("fixture " << path
+                  << " (the reference fixtures; configure with -DHEPCAT_FIXTURES_DIR=<path to "
+                     "shared/fixtures>)");
+  REQUIRE(in.good());
   const nlohmann::json c = nlohmann::json::parse(in).at("cases").at(1);
   std::ofstream(tmp + "/merge_case.json") << c.dump();
   const std::string out = tmp + "/merge_out.json";

@@ -9,6 +9,7 @@
 #include "hepcat/buffer.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/optim.hpp"
+#include "tests/gpu/sizes.hpp"
 
 using hepcat::OptimizerConfig;
 using hepcat::OptimizerKind;
@@ -44,7 +45,7 @@ std::vector<OptimizerConfig> configurations() {
 
 TEST_CASE("CPU and CUDA optimisers give the same parameters after 100 steps", "[optim][gpu]") {
   hepcat::Context cpu("cpu"), gpu("cuda");
-  const std::size_t n = 100003;
+  const std::size_t n = hepcat::test::sized<std::size_t>(100003, 4099);
   const int steps = 100;
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> unit(-1.f, 1.f);

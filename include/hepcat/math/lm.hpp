@@ -1,29 +1,40 @@
 // One binned fit by Levenberg-Marquardt, written once for the CPU loop and the CUDA kernel
-// (one fit per thread). SCIENCE.md section 4.
+// (one fit per thread). docs/fits.md describes the method.
 //
-// The objective is a sum over bins of a per-bin term v(h, mu) of the content h and the model's
-// expectation mu. Every estimator supplies v, dv/dmu and a non-negative curvature c ~ d2v/dmu2,
-// so the gradient is g = sum dv/dmu J and the Gauss-Newton / Fisher-scoring Hessian is
-// H = sum c J J^T, with J = dmu/dtheta from dual numbers. The objective is on the chi2 scale
-// (the Poisson estimator is the deviance, 2 (lnL_saturated - lnL)), so sqrt of a difference of
-// objectives is a significance for every estimator and the covariance is 2 H^-1.
+// The objective O is a sum over bins of a per-bin term v(h, mu) of the content h and the model's
+// expectation mu. Every estimator supplies v, dv/dmu, its exact d2v/dmu2 and a non-negative
+// Fisher curvature c ~ E[d2v/dmu2], so the gradient is g = sum dv/dmu J and the Gauss-Newton /
+// Fisher-scoring matrix is H_GN = sum c J J^T, with J = dmu/dtheta from dual numbers. The
+// objective is on the chi2 scale (the Poisson estimator is the deviance, 2 (lnL_saturated - lnL)),
+// so sqrt of a difference of objectives is a significance for every estimator.
 //
-// Step: (H + lambda diag H) delta = -g over the free parameters not held at a bound by their
-// gradient (projected active set); the trial point is clamped into the box. A step that does not
-// increase the objective is accepted (lambda / 10), otherwise lambda * 10. Lambda starts at
-// 1e-9, i.e. at the Gauss-Newton step: binned fits of smooth models are close to linear least
-// squares (the seed's S+B with fixed peak is linear in its free parameters and converges in one
-// step), and a rejected step costs one evaluation. The fit has converged
-// when the Newton decrement g^T H^-1 g (twice the decrease the quadratic model still predicts)
-// is below 2 * tolerance, i.e. the objective is within `tolerance` of its minimum.
+// Step (Marquardt scaling, D = diag H_GN): (H_GN + lambda D) v = -g over the free parameters not
+// held at a bound by their gradient (projected active set). Damping follows Nielsen: a step
+// with gain ratio rho (actual over predicted decrease) > 0 is taken and lambda is multiplied by
+// max(1/3, 1 - (2 rho - 1)^3); otherwise lambda grows by nu, and nu doubles. When a free
+// parameter enters the model nonlinearly the step carries geodesic acceleration (Transtrum and
+// Sethna): a = -(H_GN + lambda D)^-1 sum c J (v^T d2mu v), taken as v + a/2, and a step with
+// 2 |a| > 0.75 |v| (D-norm) is refused as leaving the region where the model is nearly linear.
+// That bounds the first step from a flat start, which a pure Gauss-Newton step would throw into
+// another basin; lambda starts at 1e-3 then. A model linear in its free parameters (polynomial
+// coefficients and yields) starts at lambda = 1e-9, the Gauss-Newton step, and converges in one.
+// The trial point is clamped into the box. The fit has converged when the Newton decrement
+// g^T H_GN^-1 g is below 2 * tolerance, i.e. the objective is within `tolerance` of its minimum.
+//
+// At the end the exact Hessian H of O (second derivatives of the model through second-order
+// dual numbers) gives what MINUIT's HESSE gives: covariance V = 2 up H^-1 (up = errordef, 1 on
+// the chi2 scale), EDM = g^T H^-1 g / 2, and `valid` = converged, EDM <= edm_max and H positive
+// definite.
 #pragma once
 
 #include <cmath>
+#include <cstddef>
 #include <limits>
 
 #include "hepcat/math/dual.hpp"
 #include "hepcat/math/fit_models.hpp"
 #include "hepcat/math/hd.hpp"
+#include "hepcat/math/linalg.hpp"
 
 namespace hepcat::math {
 
@@ -41,10 +52,11 @@ enum class FitState : int {
   stalled = 3,         ///< no step decreases the objective, at the precision of the scalar
 };
 
-/// One bin's contribution: value, d/dmu, curvature in mu (>= 0), and d/dh at fixed mu.
+/// One bin's contribution: value, d/dmu, exact d2/dmu2, Fisher curvature in mu (>= 0), and d/dh
+/// at fixed mu.
 template <class T>
 struct BinTerm {
-  T value, d_mu, curvature, d_h;
+  T value, d_mu, d2_mu, curvature, d_h;
 };
 
 /// Expectations below this are clamped: the Pearson and Poisson terms are undefined at mu <= 0
@@ -66,6 +78,7 @@ HEPCAT_HD BinTerm<T> estimator_term(Estimator e, T h, T mu, T var) {
       b.value = r * r / v;
       b.d_mu = T(-2) * r / v;
       b.curvature = T(2) / v;
+      b.d2_mu = b.curvature;
       // var = max(h, 1) moves with h above 1; given variances are held fixed.
       b.d_h = T(2) * r / v - (e == Estimator::neyman && h > T(1) ? b.value / v : T(0));
       return b;
@@ -76,6 +89,7 @@ HEPCAT_HD BinTerm<T> estimator_term(Estimator e, T h, T mu, T var) {
       b.value = r * r / m;
       b.d_mu = mu > min_expectation<T>() ? T(1) - h * h / (m * m) : T(0);
       b.curvature = T(2) / m;  // Fisher scoring: the expected curvature at h = mu
+      b.d2_mu = mu > min_expectation<T>() ? T(2) * h * h / (m * m * m) : T(0);
       b.d_h = T(2) * r / m;
       return b;
     }
@@ -91,6 +105,7 @@ HEPCAT_HD BinTerm<T> estimator_term(Estimator e, T h, T mu, T var) {
                             : T(2) * m;
       b.d_mu = mu > min_expectation<T>() ? T(2) * (T(1) - h / m) : T(0);
       b.curvature = T(2) / m;
+      b.d2_mu = mu > min_expectation<T>() ? T(2) * h / (m * m) : T(0);
       b.d_h = T(2) * std::log(hl / m);
       return b;
     }
@@ -111,6 +126,17 @@ struct FitProblem {
   T upper[kMaxFitParams] = {};
   int max_iterations = 100;
   T tolerance = T(1e-8);
+  T errordef = T(1);    ///< objective change defining one standard deviation (chi2 scale)
+  T edm_max = T(2e-4);  ///< `valid` needs EDM at most this (MINUIT's 0.002 * 0.1 * errordef)
+  bool linear = false;  ///< the model is linear in every free parameter
+  int starts = 1;       ///< starting points per fit (see run_fit_starts)
+  /// For a linear model with the same fixed values in every fit (set by the host, else null):
+  /// n_bins rows of n_free + 1 values, the expectation with the free parameters at 0, then
+  /// d mu / d theta_k. The fit then needs no model evaluation.
+  const T* basis = nullptr;
+  int n_minos = 0;                      ///< parameters with profile-likelihood intervals
+  int minos_index[kMaxFitParams] = {};  ///< their indices
+  bool significance = false;            ///< also fit without the signal (see fit_one)
 };
 
 /// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
@@ -134,27 +160,49 @@ HEPCAT_HD void for_each_bin_expectation(const FitProblem<T>& P, const T* edges, 
   }
 }
 
-/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major).
-/// Returns false when the objective is not finite. `edges` has n_bins + 1 entries.
-template <int N, class T>
-HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                             const T* params, T* objective, T* g, T* H) {
+/// Calls visit(j, mu_j, d_j) for every bin with the expectation and its derivatives d_j[k] in
+/// the free parameters: from P.basis when the batch has one (a model linear in its free
+/// parameters, the same fixed values in every fit), else through dual numbers.
+template <int N, class T, class F>
+HEPCAT_HD void for_each_bin_jacobian(const FitProblem<T>& P, const T* edges, const T* params,
+                                     F&& visit) {
+  if (P.basis) {
+    const int w = P.n_free + 1;
+    for (int j = 0; j < P.n_bins; ++j) {
+      const T* b = P.basis + j * w;
+      T mu = b[0];
+      for (int k = 0; k < P.n_free; ++k) mu += b[k + 1] * params[P.free_index[k]];
+      visit(j, mu, b + 1);
+    }
+    return;
+  }
   using S = Dual<T, N>;
   S q[kMaxFitParams];
   for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
   for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) { visit(j, mu.v, mu.d); });
+}
+
+/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major):
+/// the Gauss-Newton / Fisher-scoring H = sum c J J^T, or with `exact` sum d2v/dmu2 J J^T, which
+/// is the exact Hessian of a model linear in its free parameters. Returns false when the
+/// objective is not finite. `edges` has n_bins + 1 entries.
+template <int N, class T>
+HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                             const T* params, T* objective, T* g, T* H, bool exact = false) {
   for (int k = 0; k < N; ++k) {
     g[k] = T(0);
     for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
   }
   T total = T(0);
-  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
-    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
+  for_each_bin_jacobian<N>(P, edges, params, [&](int j, T mu, const T* d) {
+    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
     total += t.value;
+    const T c = exact ? t.d2_mu : t.curvature;
     for (int k = 0; k < P.n_free; ++k) {
-      g[k] += t.d_mu * mu.d[k];
-      const T ck = t.curvature * mu.d[k];
-      for (int l = 0; l <= k; ++l) H[k * N + l] += ck * mu.d[l];
+      g[k] += t.d_mu * d[k];
+      const T ck = c * d[k];
+      for (int l = 0; l <= k; ++l) H[k * N + l] += ck * d[l];
     }
   });
   *objective = total;
@@ -177,43 +225,6 @@ HEPCAT_HD T objective_gradient_in_h(const FitProblem<T>& P, const T* edges, cons
   return total;
 }
 
-/// In-place Cholesky factor (lower triangle) of the n x n leading block of a (stride N).
-/// False when a pivot is not positive relative to its diagonal, i.e. the matrix is not
-/// numerically positive definite.
-template <int N, class T>
-HEPCAT_HD bool cholesky(T* a, int n) {
-  const T eps = T(64) * std::numeric_limits<T>::epsilon();
-  for (int j = 0; j < n; ++j) {
-    T d = a[j * N + j];
-    const T scale = d;
-    for (int k = 0; k < j; ++k) d -= a[j * N + k] * a[j * N + k];
-    if (!(d > eps * scale) || !std::isfinite(d)) return false;
-    const T root = std::sqrt(d);
-    a[j * N + j] = root;
-    for (int i = j + 1; i < n; ++i) {
-      T s = a[i * N + j];
-      for (int k = 0; k < j; ++k) s -= a[i * N + k] * a[j * N + k];
-      a[i * N + j] = s / root;
-    }
-  }
-  return true;
-}
-
-/// Solves L L^T x = b in place (b becomes x) with the factor from cholesky().
-template <int N, class T>
-HEPCAT_HD void cholesky_solve(const T* L, int n, T* b) {
-  for (int i = 0; i < n; ++i) {
-    T s = b[i];
-    for (int k = 0; k < i; ++k) s -= L[i * N + k] * b[k];
-    b[i] = s / L[i * N + i];
-  }
-  for (int i = n - 1; i >= 0; --i) {
-    T s = b[i];
-    for (int k = i + 1; k < n; ++k) s -= L[k * N + i] * b[k];
-    b[i] = s / L[i * N + i];
-  }
-}
-
 /// Copies the rows/columns `idx[0..m)` of the symmetric matrix (lower triangle of H) into a,
 /// adding lambda * diagonal.
 template <int N, class T>
@@ -226,33 +237,95 @@ HEPCAT_HD void gather_system(const T* H, const int* idx, int m, T lambda, T* a) 
     }
 }
 
-/// What one fit returns.
+/// Objective, gradient and exact Hessian (full symmetric N x N over the free parameters) from
+/// second-order dual numbers: H = sum d2v/dmu2 J J^T + dv/dmu d2mu/dtheta2. Returns false when
+/// the objective is not finite.
+template <int N, class T>
+HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                                 const T* params, T* objective, T* g, T* H) {
+  using S = Dual2<T, N>;
+  S q[kMaxFitParams];
+  for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
+  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  for (int k = 0; k < N; ++k) {
+    g[k] = T(0);
+    for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
+  }
+  T total = T(0);
+  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
+    total += t.value;
+    for (int k = 0; k < P.n_free; ++k) {
+      g[k] += t.d_mu * mu.d[k];
+      const T ck = t.d2_mu * mu.d[k];
+      for (int l = 0; l <= k; ++l)
+        H[k * N + l] += ck * mu.d[l] + t.d_mu * mu.h[k * (k + 1) / 2 + l];
+    }
+  });
+  for (int k = 0; k < P.n_free; ++k)
+    for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
+  *objective = total;
+  return std::isfinite(total);
+}
+
+/// The right-hand side of geodesic acceleration for the step `dir` (n_params values, 0 for
+/// fixed parameters): r_k = sum_j c_j dmu_j/dtheta_k (dir^T d2mu_j/dtheta2 dir) over the free
+/// slots k, c_j the Fisher curvature, all at `params`.
+template <int N, class T>
+HEPCAT_HD void fit_acceleration_rhs(const FitProblem<T>& P, const T* edges, const T* h,
+                                    const T* var, const T* params, const T* dir, T* r) {
+  using S = DualDir<T, N>;
+  S q[kMaxFitParams];
+  for (int i = 0; i < P.n_params; ++i) {
+    q[i] = S(params[i]);
+    q[i].u.d[0] = dir[i];
+  }
+  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].j.d[k] = T(1);
+  for (int k = 0; k < N; ++k) r[k] = T(0);
+  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.j.v, var ? var[j] : T(0));
+    const T w = t.curvature * mu.u.h[0];
+    for (int k = 0; k < P.n_free; ++k) r[k] += w * mu.j.d[k];
+  });
+}
+
+/// What one fit returns besides its parameters, errors and covariance.
 template <class T>
 struct FitOutcome {
-  T objective;
-  FitState state;
-  int iterations;
+  T objective;      ///< at the fitted parameters
+  T edm;            ///< estimated distance to the minimum, g^T H^-1 g / 2 (exact H)
+  FitState state;   ///< how the minimisation ended
+  int iterations;   ///< Levenberg-Marquardt steps tried
+  int evaluations;  ///< objective evaluations (with gradient) including the final Hessian
+  bool valid;       ///< converged, EDM <= edm_max and the Hessian positive definite
+  int at_limit;     ///< bit i set when free parameter i ends on one of its bounds
 };
 
 /// Runs one fit from `params` (all n_params values; fixed ones are kept), leaving the fitted
-/// values there and the uncertainties (sqrt of diag 2 H^-1; 0 for fixed parameters, NaN when H
-/// is singular) in `errors`.
+/// values there, the uncertainties sqrt(diag V) in `errors` (0 for fixed parameters, NaN when
+/// the Hessian is not positive definite) and, when `covariance` is not null, the n_params x
+/// n_params covariance V = 2 errordef H^-1 there (rows and columns of fixed parameters 0).
 template <int N, class T>
 HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                                T* params, T* errors) {
-  constexpr T kLambdaStart = T(1e-9), kLambdaMin = T(1e-12), kLambdaMax = T(1e16);
-  T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {};
+                                T* params, T* errors, T* covariance) {
+  constexpr T kLambdaMin = T(1e-12), kLambdaMax = T(1e16), kMaxAcceleration = T(0.75);
+  T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {}, dir[kMaxFitParams] = {};
   for (int i = 0; i < P.n_params; ++i) {
     const T v = params[i];
     p[i] = v < P.lower[i] ? P.lower[i] : v > P.upper[i] ? P.upper[i] : v;
   }
-  T O, g[N], H[N * N], O2, g2[N], H2[N * N], a[N * N], step[N];
+  T O, g[N], H[N * N], O2, g2[N], H2[N * N], a[N * N], step[N], acc[N];
   int idx[N];
-  FitOutcome<T> out{T(0), FitState::singular, 0};
+  FitOutcome<T> out{T(0), T(0), FitState::singular, 0, 1, false, 0};
   bool ok = fit_objective<N>(P, edges, h, var, p, &O, g, H);
-  T lambda = kLambdaStart;
+  T lambda = P.linear ? T(1e-9) : T(1e-3), nu = T(2);
   bool converged = false, stalled = false;
   int it = 0;
+  auto refuse = [&] {
+    lambda *= nu;
+    nu *= T(2);
+    return lambda > kLambdaMax;
+  };
   while (ok && it < P.max_iterations) {
     // Free parameters not pinned at a bound by their gradient, and with some effect on the
     // model here: a peak's position has none while its yield is 0, and moves once it is not.
@@ -268,9 +341,9 @@ HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T*
       break;
     }
     gather_system<N>(H, idx, m, T(0), a);
-    if (cholesky<N>(a, m)) {
+    if (cholesky(m, a, N)) {
       for (int r = 0; r < m; ++r) step[r] = g[idx[r]];
-      cholesky_solve<N>(a, m, step);
+      cholesky_solve(m, a, N, step);
       T decrement = T(0);
       for (int r = 0; r < m; ++r) decrement += g[idx[r]] * step[r];
       // The floor keeps the test meaningful when tolerance is below the objective's rounding.
@@ -282,58 +355,285 @@ HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T*
     }
     ++it;
     gather_system<N>(H, idx, m, lambda, a);
-    if (!cholesky<N>(a, m)) {
-      lambda *= T(10);
-      if (lambda > kLambdaMax) break;
+    if (!cholesky(m, a, N)) {
+      if (refuse()) break;
       continue;
     }
     for (int r = 0; r < m; ++r) step[r] = -g[idx[r]];
-    cholesky_solve<N>(a, m, step);
+    cholesky_solve(m, a, N, step);
+    T predicted = T(0), v_norm = T(0);
+    for (int r = 0; r < m; ++r) {
+      T hv = T(0);
+      for (int c = 0; c < m; ++c) {
+        const int i = idx[r], j = idx[c];
+        hv += (i >= j ? H[i * N + j] : H[j * N + i]) * step[c];
+      }
+      const T d = H[idx[r] * N + idx[r]] * step[r] * step[r];
+      predicted += T(0.5) * step[r] * hv + lambda * d;
+      v_norm += d;
+    }
+    for (int r = 0; r < m; ++r) acc[r] = T(0);
+    if (!P.linear) {
+      for (int i = 0; i < P.n_params; ++i) dir[i] = T(0);
+      for (int r = 0; r < m; ++r) dir[P.free_index[idx[r]]] = step[r];
+      T rhs[N];
+      fit_acceleration_rhs<N>(P, edges, h, var, p, dir, rhs);
+      ++out.evaluations;
+      for (int r = 0; r < m; ++r) acc[r] = -rhs[idx[r]];
+      cholesky_solve(m, a, N, acc);
+      T a_norm = T(0);
+      for (int r = 0; r < m; ++r) a_norm += H[idx[r] * N + idx[r]] * acc[r] * acc[r];
+      if (!(T(4) * a_norm <= kMaxAcceleration * kMaxAcceleration * v_norm)) {
+        if (refuse()) {
+          stalled = true;
+          break;
+        }
+        continue;
+      }
+    }
     for (int i = 0; i < P.n_params; ++i) trial[i] = p[i];
     for (int r = 0; r < m; ++r) {
       const int i = P.free_index[idx[r]];
-      const T v = p[i] + step[r];
+      const T v = p[i] + step[r] + T(0.5) * acc[r];
       trial[i] = v < P.lower[i] ? P.lower[i] : v > P.upper[i] ? P.upper[i] : v;
     }
+    ++out.evaluations;
     if (fit_objective<N>(P, edges, h, var, trial, &O2, g2, H2) && O2 <= O) {
+      const T rho = predicted > T(0) ? (O - O2) / predicted : T(1);
       for (int i = 0; i < P.n_params; ++i) p[i] = trial[i];
       O = O2;
       for (int k = 0; k < N; ++k) g[k] = g2[k];
       for (int k = 0; k < N * N; ++k) H[k] = H2[k];
-      lambda = lambda * T(0.1) > kLambdaMin ? lambda * T(0.1) : kLambdaMin;
-    } else {
-      lambda *= T(10);
-      if (lambda > kLambdaMax) {
-        stalled = true;
-        break;
-      }
+      const T s = T(2) * rho - T(1), shrink = T(1) - s * s * s;
+      lambda *= shrink > T(1) / T(3) ? shrink : T(1) / T(3);
+      lambda = lambda > kLambdaMin ? lambda : kLambdaMin;
+      nu = T(2);
+    } else if (refuse()) {
+      stalled = true;
+      break;
     }
   }
-  out.objective = ok ? O : std::numeric_limits<T>::quiet_NaN();
   out.iterations = it;
   for (int i = 0; i < P.n_params; ++i) {
     params[i] = p[i];
     errors[i] = T(0);
   }
-  // Covariance 2 H^-1 over all free parameters (bound or not), column by column.
+  if (covariance)
+    for (int i = 0; i < P.n_params * P.n_params; ++i) covariance[i] = T(0);
+  // HESSE: the exact Hessian at the end, inverted over all free parameters (bound or not).
   bool positive = ok;
+  T edm = T(0);
   if (ok && P.n_free > 0) {
-    for (int k = 0; k < P.n_free; ++k) idx[k] = k;
-    gather_system<N>(H, idx, P.n_free, T(0), a);
-    positive = cholesky<N>(a, P.n_free);
+    // A linear model has no second derivatives of mu: with the Neyman or variance chi2 the
+    // Gauss-Newton matrix at the last point is already exact, the others weigh by d2v/dmu2.
+    const bool chi2 = P.estimator == Estimator::neyman || P.estimator == Estimator::variance;
+    if (!P.linear) {
+      ++out.evaluations;
+      ok = fit_exact_hessian<N>(P, edges, h, var, p, &O, g, H);
+    } else if (!chi2) {
+      ++out.evaluations;
+      ok = fit_objective<N>(P, edges, h, var, p, &O, g, H, true);
+    }
+    for (int k = 0; k < P.n_free; ++k)
+      for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
+    for (int k = 0; k < N * N; ++k) a[k] = H[k];
+    positive = ok && cholesky(P.n_free, a, N);
     for (int k = 0; k < P.n_free; ++k) {
+      const int i = P.free_index[k];
+      if (p[i] - P.lower[i] <= T(1e-10) * (std::abs(p[i]) + T(1)) ||
+          P.upper[i] - p[i] <= T(1e-10) * (std::abs(p[i]) + T(1)))
+        out.at_limit |= 1 << i;
+    }
+    for (int k = 0; k < P.n_free; ++k) {
+      const int i = P.free_index[k];
+      if (!positive) {
+        errors[i] = std::numeric_limits<T>::quiet_NaN();
+        continue;
+      }
       T e[N];
       for (int r = 0; r < P.n_free; ++r) e[r] = r == k ? T(1) : T(0);
-      if (positive) cholesky_solve<N>(a, P.n_free, e);
-      errors[P.free_index[k]] =
-          positive ? std::sqrt(T(2) * e[k]) : std::numeric_limits<T>::quiet_NaN();
+      cholesky_solve(P.n_free, a, N, e);
+      errors[i] = std::sqrt(T(2) * P.errordef * e[k]);
+      if (covariance)
+        for (int r = 0; r < P.n_free; ++r)
+          covariance[i * P.n_params + P.free_index[r]] = T(2) * P.errordef * e[r];
+      // EDM over the parameters free to move: one held at a bound keeps its outward gradient.
+      if (out.at_limit >> i & 1) continue;
+      for (int r = 0; r < P.n_free; ++r)
+        if (!(out.at_limit >> P.free_index[r] & 1)) edm += T(0.5) * g[k] * e[r] * g[r];
     }
   }
+  out.objective = ok ? O : std::numeric_limits<T>::quiet_NaN();
+  out.edm = positive ? edm : std::numeric_limits<T>::quiet_NaN();
   out.state = !positive   ? FitState::singular
               : converged ? FitState::converged
               : stalled   ? FitState::stalled
                           : FitState::max_iterations;
+  out.valid = out.state == FitState::converged && out.edm <= P.edm_max;
   return out;
+}
+
+/// The parameter spread over the starting points of run_fit_starts: the signal's mean when it
+/// is free, else -1.
+template <class T>
+HEPCAT_HD int start_parameter(const FitProblem<T>& P) {
+  if (P.model.signal == Signal::none) return -1;
+  const int mean = background_parameter_count(P.model) + 1;
+  for (int k = 0; k < P.n_free; ++k)
+    if (P.free_index[k] == mean) return mean;
+  return -1;
+}
+
+/// run_fit from P.starts starting points, keeping the lowest objective (the earliest on a tie):
+/// the given values, then the same with the signal's mean at lo + (hi - lo) k / starts for
+/// k = 1 .. starts - 1, [lo, hi] its bounds within the histogram's range. Iterations and
+/// evaluations are those of the kept fit. One start, or no free mean, is run_fit itself.
+template <int N, class T>
+HEPCAT_HD FitOutcome<T> run_fit_starts(const FitProblem<T>& P, const T* edges, const T* h,
+                                       const T* var, T* params, T* errors, T* covariance) {
+  const int s = start_parameter(P);
+  if (P.starts <= 1 || s < 0) return run_fit<N>(P, edges, h, var, params, errors, covariance);
+  const T x_lo = T(P.model.x_lo), x_hi = T(P.model.x_hi);
+  const T lo = P.lower[s] > x_lo ? P.lower[s] : x_lo, hi = P.upper[s] < x_hi ? P.upper[s] : x_hi;
+  T p[kMaxFitParams], e[kMaxFitParams];
+  int best = -1;
+  T best_objective = T(0);
+  for (int k = 0; k < P.starts; ++k) {
+    for (int i = 0; i < P.n_params; ++i) p[i] = params[i];
+    if (k > 0) p[s] = lo + (hi - lo) * T(k) / T(P.starts);
+    const FitOutcome<T> r = run_fit<N>(P, edges, h, var, p, e, static_cast<T*>(nullptr));
+    if (std::isfinite(r.objective) && (best < 0 || r.objective < best_objective)) {
+      best = k;
+      best_objective = r.objective;
+    }
+  }
+  if (best > 0) params[s] = lo + (hi - lo) * T(best) / T(P.starts);
+  return run_fit<N>(P, edges, h, var, params, errors, covariance);
+}
+
+/// `P` without parameter `drop` (and without the model-evaluation shortcut, whose columns are
+/// those of P's free set): the problem a profile or a background-only fit solves.
+template <class T>
+HEPCAT_HD FitProblem<T> without_parameter(const FitProblem<T>& P, int drop) {
+  FitProblem<T> Q = P;
+  Q.basis = nullptr;
+  Q.n_free = 0;
+  for (int k = 0; k < P.n_free; ++k)
+    if (P.free_index[k] != drop) Q.free_index[Q.n_free++] = P.free_index[k];
+  Q.starts = 1;
+  Q.n_minos = 0;
+  Q.significance = false;
+  return Q;
+}
+
+/// MINOS-like profile-likelihood interval of parameter i around the minimum `best` (all
+/// n_params values, objective `minimum`, HESSE error `error`): the values where the objective
+/// minimised over the other free parameters is minimum + errordef. Each side is found by the
+/// secant method on sqrt(profile - minimum), which is nearly linear in the parameter, starting
+/// one HESSE error out; each profile point is a fit started from the previous one. Writes the
+/// offsets from best[i] (lower <= 0 <= upper); a side stopped by a bound gives the bound, one
+/// that does not converge in 30 profile fits NaN.
+template <int N, class T>
+HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                         const T* best, T minimum, T error, int i, T* lower, T* upper) {
+  FitProblem<T> Q = without_parameter(P, i);
+  Q.tolerance = P.tolerance < T(1e-10) ? P.tolerance : T(1e-10);
+  const T target = std::sqrt(P.errordef);
+  T p[kMaxFitParams], e[kMaxFitParams];
+  for (int side = 0; side < 2; ++side) {
+    const T sign = side == 0 ? T(-1) : T(1);
+    const T bound = side == 0 ? P.lower[i] : P.upper[i];
+    T result = std::numeric_limits<T>::quiet_NaN();
+    T t0 = T(0), s0 = T(0), t1 = sign * error;  // offsets from best[i] and sqrt(profile rise)
+    for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
+    for (int iter = 0; iter < 30 && std::isfinite(t1); ++iter) {
+      bool at_bound = false;
+      if (sign * (best[i] + t1) >= sign * bound) {
+        t1 = bound - best[i];
+        at_bound = true;
+      }
+      p[i] = best[i] + t1;
+      const FitOutcome<T> r = run_fit<N>(Q, edges, h, var, p, e, static_cast<T*>(nullptr));
+      if (!std::isfinite(r.objective)) break;
+      const T rise = r.objective - minimum;
+      const T s1 = std::sqrt(rise > T(0) ? rise : T(0));
+      if (at_bound && s1 <= target) {
+        result = t1;
+        break;
+      }
+      if (std::abs(s1 - target) <= T(1e-7) * target) {
+        result = t1;
+        break;
+      }
+      const T t2 = s1 != s0 ? t1 + (target - s1) * (t1 - t0) / (s1 - s0) : t1 * T(2);
+      t0 = t1;
+      s0 = s1;
+      // Stay on this side and move at most a factor 4 per step.
+      t1 = sign * t2 <= T(0) ? t1 / T(4) : std::abs(t2) > T(4) * std::abs(t1) ? T(4) * t1 : t2;
+    }
+    *(side == 0 ? lower : upper) = result;
+  }
+}
+
+/// Per-fit output arrays of a batch (fit i at i x its size); the ones after `iterations` may be
+/// null and are then not written. at_limit holds run_fit's bit mask.
+template <class T>
+struct FitOutputs {
+  T* params;  ///< n_params per fit: initial values on entry, fitted ones on exit
+  T* errors;
+  T* objective;
+  int* state;
+  int* iterations;
+  T* covariance = nullptr;  ///< n_params x n_params per fit
+  T* edm = nullptr;
+  int* evaluations = nullptr;
+  int* valid = nullptr;
+  int* at_limit = nullptr;
+  T* minos = nullptr;         ///< n_minos x (lower, upper) per fit
+  T* significance = nullptr;  ///< signed sqrt(objective without signal - objective)
+};
+
+/// Fit number i of a batch (n_bins values per histogram), results into `o`.
+template <int N, class T>
+HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histograms,
+                       const T* variances, const FitOutputs<T>& o, std::size_t i) {
+  const std::size_t nb = static_cast<std::size_t>(P.n_bins), np = P.n_params;
+  const FitOutcome<T> r = run_fit_starts<N>(
+      P, edges, histograms + i * nb, variances ? variances + i * nb : nullptr, o.params + i * np,
+      o.errors + i * np, o.covariance ? o.covariance + i * np * np : nullptr);
+  o.objective[i] = r.objective;
+  o.state[i] = static_cast<int>(r.state);
+  o.iterations[i] = r.iterations;
+  if (o.edm) o.edm[i] = r.edm;
+  if (o.evaluations) o.evaluations[i] = r.evaluations;
+  if (o.valid) o.valid[i] = r.valid ? 1 : 0;
+  if (o.at_limit) o.at_limit[i] = r.at_limit;
+  const T* best = o.params + i * np;
+  const T* hist = histograms + i * nb;
+  const T* v = variances ? variances + i * nb : nullptr;
+  if (o.minos)
+    for (int m = 0; m < P.n_minos; ++m) {
+      const int k = P.minos_index[m];
+      T* out = o.minos + (i * P.n_minos + m) * 2;
+      if (std::isfinite(r.objective) && o.errors[i * np + k] > T(0))
+        run_minos<N>(P, edges, hist, v, best, r.objective, o.errors[i * np + k], k, out, out + 1);
+      else
+        out[0] = out[1] = std::numeric_limits<T>::quiet_NaN();
+    }
+  // The likelihood ratio of signal plus background against background alone: the signal's
+  // yield fixed at 0 (its shape parameters then have no effect and are fixed too).
+  if (o.significance && P.significance) {
+    const int nb_params = background_parameter_count(P.model);
+    FitProblem<T> Q = without_parameter(P, nb_params);
+    for (int k = nb_params + 1; k < P.n_params; ++k) Q = without_parameter(Q, k);
+    T p[kMaxFitParams], e[kMaxFitParams];
+    for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
+    p[nb_params] = T(0);
+    const FitOutcome<T> b = run_fit<N>(Q, edges, hist, v, p, e, static_cast<T*>(nullptr));
+    const T rise = b.objective - r.objective;
+    o.significance[i] =
+        (best[nb_params] < T(0) ? T(-1) : T(1)) * std::sqrt(rise > T(0) ? rise : T(0));
+  }
 }
 
 /// The Dual width used for `n_free` free parameters: 4, 8 or 16.

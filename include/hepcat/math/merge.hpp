@@ -205,16 +205,15 @@ HEPCAT_HD int edge_bin(T x, const E* edges, int n_edges) {
   return lo;
 }
 
-/// Flattened (C order) bin of event i: dimension d reads feature column columns[d] of the
-/// column-major `features` (n events per column) and bins it with edges[offsets[d],
-/// offsets[d + 1]).
+/// Flattened (C order) bin of event i: dimension d reads columns[d][i] and bins it with
+/// edges[offsets[d], offsets[d + 1]).
 template <class E>
-HEPCAT_HD int event_flat_bin(const float* features, std::size_t n, std::size_t i,
-                             const int* columns, int n_dims, const E* edges, const int* offsets) {
+HEPCAT_HD int event_flat_bin(const float* const* columns, std::size_t i, int n_dims, const E* edges,
+                             const int* offsets) {
   int b = 0;
   for (int d = 0; d < n_dims; ++d) {
     const int n_edges = offsets[d + 1] - offsets[d];
-    const float x = features[static_cast<std::size_t>(columns[d]) * n + i];
+    const float x = columns[d][i];
     b = b * (n_edges - 1) + edge_bin(x, edges + offsets[d], n_edges);
   }
   return b;

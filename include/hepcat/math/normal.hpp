@@ -1,7 +1,7 @@
-// Multivariate normal densities from a Cholesky factor, written once for the GMM categories of
-// the binning (packed factor) and the toy study's exact likelihoods (dense factor). Densities are
-// evaluated in log space: far from a mean the density underflows long before its logarithm loses
-// precision.
+// Multivariate normal densities from a Cholesky factor (math/linalg.hpp), written once for the GMM
+// categories of the binning (packed factor) and the toy study's exact likelihoods (dense factor).
+// Densities are evaluated in log space: far from a mean the density underflows long before its
+// logarithm loses precision.
 #pragma once
 
 #include <cmath>
@@ -86,27 +86,6 @@ template <class T, class X>
 HEPCAT_HD T mvn_log_density(int d, const X* x, std::size_t x_stride, const T* mu, const T* L,
                             T* z) {
   return mvn_log_normaliser(d, L) - T(0.5) * mvn_mahalanobis_sq(d, x, x_stride, mu, L, z);
-}
-
-/// Cholesky factor of a symmetric positive-definite d x d matrix A (row-major): writes the lower
-/// triangular L with A = L L^T (upper triangle set to 0). Returns false when A is not positive
-/// definite.
-template <class T>
-HEPCAT_HD bool cholesky(int d, const T* A, T* L) {
-  for (int a = 0; a < d; ++a) {
-    for (int c = 0; c <= a; ++c) {
-      T s = A[a * d + c];
-      for (int k = 0; k < c; ++k) s -= L[a * d + k] * L[c * d + k];
-      if (a == c) {
-        if (!(s > T(0))) return false;
-        L[a * d + a] = std::sqrt(s);
-      } else {
-        L[a * d + c] = s / L[c * d + c];
-      }
-    }
-    for (int c = a + 1; c < d; ++c) L[a * d + c] = T(0);
-  }
-  return true;
 }
 
 }  // namespace hepcat::math

@@ -332,14 +332,13 @@ struct SoftModel {
   }
 };
 
-/// Events as the soft-binning loops read them (backend pointers): feature j of event i is
-/// features[cols[j] * n + i]; group[process[i]] is the event's sum group (signals, then the
-/// background; see bin_sum_index).
+/// Events as the soft-binning loops read them (backend pointers): model dimension j of event i
+/// is cols[j][i] (each column n values, wherever it lives); group[process[i]] is the event's sum
+/// group (signals, then the background; see bin_sum_index).
 template <class T>
 struct SoftBinningEvents {
-  const T* features = nullptr;
+  const T* cols[kMaxGmmDim] = {};
   unsigned long long n = 0;
-  int cols[kMaxGmmDim] = {};
   const T* weights = nullptr;
   const int* process = nullptr;
   const int* group = nullptr;

@@ -1,0 +1,200 @@
+// Unsupervised training of the ABC model (SCIENCE.md section 5): Adam through the engine's
+// Optimizer over the one parameter buffer, the published learning-rate schedule, gradient-norm
+// clipping, attention dropout from counter-based random numbers, early stopping on a validation
+// split. Scratch memory is one batch's forward cache.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "hepcat/assign.hpp"
+#include "hepcat/buffer.hpp"
+#include "hepcat/error.hpp"
+#include "hepcat/math/random.hpp"
+#include "host/assign/model_network.hpp"
+
+namespace hepcat {
+
+double assign_learning_rate(double lr, long step, long total) {
+  const long n = static_cast<long>(0.02 * static_cast<double>(total));
+  if (n <= 0) return lr;
+  if (step < n) return lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(n));
+  return lr * std::pow(0.95, static_cast<double>(step / n));
+}
+
+namespace {
+
+// A permutation of 0..n-1 from (seed, stream): Fisher-Yates with counter-based draws.
+std::vector<std::size_t> permutation(std::size_t n, std::uint64_t seed, std::uint32_t stream) {
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), std::size_t(0));
+  for (std::size_t i = n; i > 1; --i) {
+    const math::Philox4x32 w = math::random_words(seed, i, stream);
+    const std::uint64_t r = (static_cast<std::uint64_t>(w.v[0]) << 32) | w.v[1];
+    std::swap(idx[i - 1], idx[r % i]);
+  }
+  return idx;
+}
+
+void gather(const std::vector<float>& x, const std::vector<std::size_t>& order, std::size_t begin,
+            std::size_t count, std::size_t jets, std::vector<float>& out) {
+  const std::size_t w = jets * 5;
+  out.resize(count * w);
+  for (std::size_t i = 0; i < count; ++i)
+    std::copy_n(x.begin() + order[begin + i] * w, w, out.begin() + i * w);
+}
+
+void validate(const AssignTrainConfig& c, std::size_t events) {
+  auto require = [](bool ok, const std::string& what) {
+    if (!ok) throw Error("assign train: " + what);
+  };
+  require(c.epochs > 0, "epochs must be positive");
+  require(c.batch_size > 0, "batch size must be positive");
+  require(std::isfinite(c.learning_rate) && c.learning_rate > 0,
+          "learning rate must be finite and positive");
+  require(std::isfinite(c.clip_norm) && c.clip_norm >= 0, "clip norm must be finite and >= 0");
+  require(c.validation_fraction > 0 && c.validation_fraction < 1,
+          "validation fraction must be in (0, 1)");
+  require(c.patience > 0, "patience must be positive");
+  const auto n_val = static_cast<std::size_t>(std::llround(c.validation_fraction * events));
+  require(n_val >= 1 && events - n_val >= 1,
+          "need at least one training and one validation event, got " + std::to_string(events) +
+              " events");
+}
+
+}  // namespace
+
+AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, std::size_t events,
+                               std::size_t jets, const AssignTrainConfig& config, Context& ctx,
+                               const std::function<void(const AssignEpoch&)>& progress) {
+  validate(config, events);
+  if (x.size() != events * jets * 5)
+    throw Error("assign train: the input holds " + std::to_string(x.size()) +
+                " values, expected events x jets x 5 = " + std::to_string(events * jets * 5));
+  if (ctx.backend() != Backend::cpu)
+    throw Error(
+        "assign train: the CUDA backend of the assignment model is not available yet; "
+        "use --device cpu");
+
+  const std::vector<std::size_t> order = permutation(events, config.seed, 0xab0001u);
+  const auto n_val = static_cast<std::size_t>(std::llround(config.validation_fraction * events));
+  const std::size_t n_train = events - n_val;
+  std::vector<std::size_t> train(order.begin(), order.begin() + n_train);
+  const std::vector<std::size_t> val(order.begin() + n_train, order.end());
+
+  // Fixed input statistics from the training part, over every slot (padding included, as the
+  // published BatchNorm's running statistics were).
+  {
+    std::vector<double> mean(5, 0.0), var(5, 0.0);
+    const double n = static_cast<double>(n_train * jets);
+    for (std::size_t i : train)
+      for (std::size_t j = 0; j < jets; ++j)
+        for (int f = 0; f < 5; ++f) mean[f] += x[(i * jets + j) * 5 + f];
+    for (double& m : mean) m /= n;
+    for (std::size_t i : train)
+      for (std::size_t j = 0; j < jets; ++j)
+        for (int f = 0; f < 5; ++f) {
+          const double d = x[(i * jets + j) * 5 + f] - mean[f];
+          var[f] += d * d;
+        }
+    for (double& v : var) v /= n;
+    model.set_normalisation(mean, var);
+  }
+
+  const assign::Architecture arch(model);
+  const std::size_t n_params = model.parameters().size();
+  Buffer<float> params(ctx, model.parameters());
+  Buffer<float> grads(ctx, n_params);
+  OptimizerConfig adam;  // torch.optim.Adam defaults, weight decay 0
+  Optimizer optimizer(ctx, adam, n_params);
+
+  const std::size_t steps_per_epoch = (n_train + config.batch_size - 1) / config.batch_size;
+  const long total_steps = static_cast<long>(steps_per_epoch) * config.epochs;
+  assign::ForwardCache<float> cache;
+  std::vector<float> batch, grad;
+  assign::Dropout dropout;
+  dropout.on = config.dropout && model.config().attn_dropout > 0;
+  dropout.seed = config.seed;
+  dropout.p = model.config().attn_dropout;
+
+  // Mean per-event loss over the validation part, soft choice without dropout.
+  const auto validation_loss = [&] {
+    double sum = 0;
+    for (std::size_t begin = 0; begin < n_val; begin += config.batch_size) {
+      const std::size_t count = std::min(config.batch_size, n_val - begin);
+      gather(x, val, begin, count, jets, batch);
+      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss,
+                      assign::Dropout{}, config.seed ^ 0xfeedULL, cache, nullptr);
+      sum += cache.loss * static_cast<double>(count);
+    }
+    return sum / static_cast<double>(n_val);
+  };
+
+  AssignTrainResult result;
+  result.initial_validation_loss = validation_loss();
+  std::vector<float> best = model.parameters();
+  double best_val = INFINITY;
+  int since_best = 0;
+  long step = 0;
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<std::size_t> shuffle =
+        permutation(n_train, config.seed, 0xab1000u + static_cast<std::uint32_t>(epoch));
+    std::vector<std::size_t> epoch_order(n_train);
+    for (std::size_t i = 0; i < n_train; ++i) epoch_order[i] = train[shuffle[i]];
+    double train_sum = 0;
+    double lr = 0;
+    for (std::size_t s = 0; s < steps_per_epoch; ++s, ++step) {
+      const std::size_t begin = s * config.batch_size;
+      const std::size_t count = std::min(config.batch_size, n_train - begin);
+      gather(x, epoch_order, begin, count, jets, batch);
+      dropout.stream = static_cast<std::uint32_t>(step);
+      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss, dropout,
+                      config.seed ^ (static_cast<std::uint64_t>(step) << 20), cache, nullptr);
+      grad.assign(n_params, 0.0f);
+      assign::backward(arch, params.data(), config.loss, cache, grad.data());
+      train_sum += cache.loss * static_cast<double>(count);
+      if (config.clip_norm > 0) {
+        double norm2 = 0;
+        for (float g : grad) norm2 += static_cast<double>(g) * g;
+        const double coef = config.clip_norm / (std::sqrt(norm2) + 1e-6);
+        if (coef < 1)
+          for (float& g : grad) g = static_cast<float>(g * coef);
+      }
+      grads.upload(ctx, grad);
+      lr = assign_learning_rate(config.learning_rate, step, total_steps);
+      optimizer.step(params, grads, lr);
+    }
+    AssignEpoch rec;
+    rec.epoch = epoch;
+    rec.train_loss = train_sum / static_cast<double>(n_train);
+    rec.validation_loss = validation_loss();
+    rec.learning_rate = lr;
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.epochs.push_back(rec);
+    if (progress) progress(rec);
+    if (rec.validation_loss < best_val) {
+      best_val = rec.validation_loss;
+      best = params.to_host(ctx);
+      result.best_epoch = epoch;
+      if (!config.checkpoint.empty()) {
+        AssignModel snapshot = model;
+        snapshot.parameters() = best;
+        snapshot.save(config.checkpoint);
+      }
+      since_best = 0;
+    } else if (++since_best >= config.patience) {
+      result.stopped_early = epoch < config.epochs;
+      break;
+    }
+  }
+  result.steps = step;
+  result.best_validation_loss = best_val;
+  model.parameters() = best;
+  return result;
+}
+
+}  // namespace hepcat

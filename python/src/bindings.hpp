@@ -1,0 +1,11 @@
+// The parts of the _hepcat module, one function per source file.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace hepcat::python {
+
+void bind_binning(pybind11::module_& m);  ///< Events, Trainer, the whole binning job
+void bind_methods(pybind11::module_& m);  ///< merge, cuts, fits, Split-N-Fit
+
+}  // namespace hepcat::python

@@ -1,0 +1,133 @@
+// Checkpoint and resume: a run killed with SIGKILL and resumed ends exactly as an uninterrupted
+// run, and a resume with other inputs or settings is refused.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "hepcat/checkpoint.hpp"
+#include "hepcat/error.hpp"
+#include "tests/cli/cli_run.hpp"
+
+#ifdef HEPCAT_CLI
+
+using namespace hepcat_test;
+
+namespace {
+
+std::vector<std::string> words(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> out;
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// The result without its timing field.
+nlohmann::json result(const fs::path& file) {
+  nlohmann::json j;
+  std::ifstream(file) >> j;
+  j.erase("seconds");
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("checkpoints hold exact values and refuse other settings", "[checkpoint]") {
+  const fs::path dir = scratch_dir("checkpoint_format");
+  hepcat::Checkpoint c;
+  c.command = "cuts";
+  c.settings = {{"input", "x.csv 0123/10"}, {"--epochs", "10"}};
+  c.epoch = 7;
+  c.parameters = {0.1f, -3.4028235e38f, 1.17549435e-38f, 1e-45f, 0.0f};
+  c.optimizer_steps = 7;
+  c.optimizer_state = {1.0f / 3.0f, 2.5e-7f};
+  c.rng_counter = 18446744073709551615ull;
+  c.last_loss = {0.1, 1.0 / 3.0, 5e-324};
+  const std::string path = (dir / "out" / "c.json").string();
+  hepcat::write_checkpoint(path, c);
+  const hepcat::Checkpoint r = hepcat::read_checkpoint(path);
+  CHECK(r.parameters == c.parameters);  // bit-exact, subnormals included
+  CHECK(r.optimizer_state == c.optimizer_state);
+  CHECK(r.last_loss == c.last_loss);
+  CHECK(r.rng_counter == c.rng_counter);
+  CHECK(r.epoch == 7);
+  CHECK_NOTHROW(hepcat::check_resumable(r, path, "cuts", c.settings));
+  CHECK_THROWS_WITH(
+      hepcat::check_resumable(r, path, "cuts", {{"input", "x.csv 0123/10"}, {"--epochs", "20"}}),
+      Catch::Contains("--epochs was '10' in the interrupted run and is '20' now"));
+  CHECK_THROWS_WITH(hepcat::check_resumable(r, path, "splitfit", c.settings),
+                    Catch::Contains("written by hepcat cuts"));
+  write_text(dir / "bad.json", "{\"counts\": []}");
+  CHECK_THROWS_WITH(hepcat::read_checkpoint((dir / "bad.json").string()),
+                    Catch::Contains("is not a hepcat checkpoint"));
+}
+
+TEST_CASE("hepcat cuts killed with SIGKILL and resumed gives the uninterrupted result",
+          "[checkpoint][cli][cuts]") {
+  const fs::path dir = scratch_dir("checkpoint_cuts");
+  REQUIRE(run_cli(dir, "toy --events 3000 --seed 5 --out ../events.csv").status == 0);
+  const std::string args =
+      "cuts --device cpu --input ../events.csv --process process --signals 0,1 "
+      "--features s1,s2,sb --targets 0.3,0.6 --epochs 400 --optimizer adam "
+      "--lr cosine:0.1:0.001";
+  REQUIRE(run_cli(dir, args + " --out full.json").status == 0);
+
+  // Interrupted: killed (no chance to clean up) once the first checkpoint is there.
+  const fs::path ck = dir / "out" / "ck.json";
+  std::vector<std::string> argv_text = words(args +
+                                             " --out part.json --checkpoint ck.json "
+                                             "--checkpoint-every 5");
+  std::vector<char*> argv{const_cast<char*>(HEPCAT_CLI)};
+  for (std::string& w : argv_text) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (chdir((dir / "out").c_str()) != 0) _exit(127);
+    execv(HEPCAT_CLI, argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(ck) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(!fs::exists(dir / "out" / "part.json"));
+  const long epoch = hepcat::read_checkpoint(ck.string()).epoch;
+  INFO("killed after epoch " << epoch);
+  CHECK((epoch >= 5 && epoch < 400));
+
+  // Other settings or inputs are refused, and leave nothing behind.
+  const CliRun other = run_cli(dir, args + " --steepness 10 --out x.json --resume ck.json");
+  CHECK(other.status != 0);
+  REQUIRE(other.err_lines.size() == 1);
+  CHECK(other.err_lines.front().find("--steepness was '15' in the interrupted run") !=
+        std::string::npos);
+  write_text(dir / "events.csv.bak", "");
+  fs::copy_file(dir / "events.csv", dir / "events.csv.bak", fs::copy_options::overwrite_existing);
+  { std::ofstream(dir / "events.csv", std::ios::app) << "0,0,0,0,0,0,0,1,2\n"; }
+  const CliRun changed = run_cli(dir, args + " --out x.json --resume ck.json");
+  CHECK(changed.status != 0);
+  REQUIRE(changed.err_lines.size() == 1);
+  CHECK(changed.err_lines.front().find("cannot resume from 'ck.json': input was") !=
+        std::string::npos);
+  fs::copy_file(dir / "events.csv.bak", dir / "events.csv", fs::copy_options::overwrite_existing);
+  CHECK(!fs::exists(dir / "out" / "x.json"));
+
+  // Resumed: byte-identical apart from the timing field.
+  const CliRun resumed =
+      run_cli(dir, args + " --out part.json --resume ck.json --checkpoint ck.json");
+  REQUIRE(resumed.status == 0);
+  CHECK(result(dir / "out" / "part.json").dump() == result(dir / "out" / "full.json").dump());
+  CHECK(hepcat::read_checkpoint(ck.string()).epoch == 400);
+}
+
+#endif
