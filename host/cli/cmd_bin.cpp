@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hepcat/binning_job.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
@@ -198,19 +199,20 @@ void run_study(const BinOptions& o, Context& ctx) {
                    {"baseline_z_test", r.baseline_test_z},
                    {"baseline_z_train", r.baseline_train_z},
                    {"seconds", r.seconds}});
-    write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
-                                            {"events", c.events},
-                                            {"epochs", o.epochs},
-                                            {"device", ctx.device_name()},
-                                            {"rows", j}}
-                                     .dump(2) +
-                                 "\n");
+    if (output_rank())
+      write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
+                                              {"events", c.events},
+                                              {"epochs", o.epochs},
+                                              {"device", ctx.device_name()},
+                                              {"rows", j}}
+                                       .dump(2) +
+                                   "\n");
   }
 }
 
 void run_bin(const BinOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
-  if (!o.out.empty()) check_output(o.out);
+  if (!o.out.empty() && output_rank()) check_output(o.out);
   if (o.input.empty()) {
     run_study(o, ctx);
     return;
@@ -230,17 +232,37 @@ void run_bin(const BinOptions& o) {
   std::vector<std::string> columns = job.features;
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
-  const EventTable table = read_table(o.input, columns);
-  require_rows(table, o.input);
-  for (const std::string& c : columns) require_finite(table, o.input, c);
-  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
+  BinningJobResult r;
+  if (world().size() == 1) {
+    const EventTable table = read_table(o.input, columns);
+    require_rows(table, o.input);
+    for (const std::string& c : columns) require_finite(table, o.input, c);
+    r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
+  } else {
+    // Each rank reads only its shards of the train and test samples; the checks name rows of
+    // the whole file.
+    const std::size_t rows = count_table_rows(o.input, columns);
+    require_rows(rows, o.input);
+    const BinningJobShards s = binning_job_shards(rows, job.test_fraction);
+    const EventTable train = read_table_rows(o.input, columns, s.train.begin, s.train.end);
+    const EventTable test = read_table_rows(o.input, columns, s.test.begin, s.test.end);
+    for (const std::string& c : columns) {
+      require_finite(train, o.input, c, s.train.begin);
+      require_finite(test, o.input, c, s.test.begin);
+    }
+    r = run_binning_job(ctx, train, test, job, progress_printer(o.epochs));
+  }
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
       "%.2f s on %s\n",
       r.model.name(), r.model.n_bins(), o.input.c_str(), r.test.significance.combined,
       r.train.significance.combined, r.baseline_name.c_str(), r.baseline_test.significance.combined,
       r.baseline_train.significance.combined, r.seconds, r.device.c_str());
-  if (!o.out.empty()) write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
+  if (o.common.verbose && world().size() > 1)
+    std::fprintf(stderr, "hepcat: rank %d of %d received %zu bytes from the other ranks\n",
+                 world().rank(), world().size(), world().bytes_received());
+  if (!o.out.empty() && output_rank())
+    write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
 }
 
 }  // namespace

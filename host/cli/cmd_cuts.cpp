@@ -126,6 +126,7 @@ bool monotonic(const std::vector<double>& v) {
 }
 
 void run_cuts(const CutsOptions& o) {
+  require_one_process("cuts");
   if (o.label.empty() == o.process.empty())
     throw Error("give exactly one of --label (1 = signal) or --process with --signals");
   if (!o.process.empty() && o.signals.empty())
