@@ -13,11 +13,11 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
+#include "tests/errors.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
 
-#include "tests/errors.hpp"
 #include "tests/hdf5_write.hpp"
 #endif
 
