@@ -15,6 +15,7 @@
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/progress.hpp"
 
@@ -47,6 +48,7 @@ struct BinOptions {
   int patience = 0;
   std::int64_t study_events = 50000;
   std::string out;
+  CheckpointOptions checkpoints;
 };
 
 std::vector<int> check_ids(const std::vector<int>& ids) {
@@ -71,6 +73,30 @@ BinningTrainingConfig training_config(const BinOptions& o) {
   return t;
 }
 
+// Everything the trained binning depends on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(const BinOptions& o) {
+  return {{"input", input_setting(o.input)},
+          {"--features", setting_text(o.features)},
+          {"--weight", o.weight},
+          {"--process", o.process},
+          {"--signals", setting_text(o.signals)},
+          {"--model", o.model},
+          {"--bins", std::to_string(o.bins)},
+          {"--means", o.means},
+          {"--sigma-base", setting_text(o.sigma_base)},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--optimizer", o.optimizer},
+          {"--lr", o.lr},
+          {"--temperature", o.temperature},
+          {"--steepness", o.steepness},
+          {"--combination", o.combination},
+          {"penalties",
+           setting_text(std::vector<double>{o.b_min, o.lambda_low, o.max_rel_unc, o.lambda_unc})},
+          {"--test-fraction", setting_text(o.test_fraction)},
+          {"--patience", std::to_string(o.patience)},
+          {"--seed", std::to_string(o.common.seed)}};
+}
+
 BinningObjectiveSettings objective_settings(const BinOptions& o) {
   BinningObjectiveSettings s;
   s.combination = parse_signal_combination(o.combination);
@@ -86,7 +112,8 @@ std::function<void(const EpochRecord&)> progress_printer(int epochs) {
   if (!stderr_is_terminal()) return {};
   auto line = std::make_shared<std::unique_ptr<Progress>>();
   return [=](const EpochRecord& r) {
-    if (r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs);
+    // A resumed run starts at a later epoch.
+    if (!*line || r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs, false, r.epoch);
     char measure[64];
     std::snprintf(measure, sizeof measure, "loss %.5g  Z %.4f", r.loss, r.combined);
     (*line)->update(r.epoch + 1, measure);
@@ -214,6 +241,8 @@ void run_bin(const BinOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
   if (!o.out.empty() && output_rank()) check_output(o.out);
   if (o.input.empty()) {
+    if (!o.checkpoints.checkpoint.empty() || !o.checkpoints.resume.empty())
+      throw Error("--checkpoint and --resume need --input (the toy study trains many models)");
     run_study(o, ctx);
     return;
   }
@@ -228,6 +257,7 @@ void run_bin(const BinOptions& o) {
   job.sigma_base = o.sigma_base;
   job.objective = objective_settings(o);
   job.training = training_config(o);
+  job.training.checkpoints = checkpoint_plan(o.checkpoints, "bin", run_settings(o));
   job.test_fraction = o.test_fraction;
   std::vector<std::string> columns = job.features;
   if (!job.weight.empty()) columns.push_back(job.weight);
@@ -316,6 +346,7 @@ void add_bin_command(CLI::App& app) {
                   "toy events per scenario of the default study (no --input)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "result JSON (written atomically)");
+  add_checkpoint_options(*cmd, o->checkpoints, "epochs");
   cmd->callback([o] { run_bin(*o); });
 }
 

@@ -14,6 +14,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/splitfit.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/progress.hpp"
 
@@ -31,7 +32,33 @@ struct SplitFitOptions {
   SplitFitConfig config;
   std::string estimator = "neyman", relu = "softplus";
   int toys = 1000;
+  CheckpointOptions checkpoints;
 };
+
+// Everything the trained score depends on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(const SplitFitOptions& o) {
+  const SplitFitConfig& c = o.config;
+  return {{"input", input_setting(o.input)},
+          {"--test", input_setting(o.test)},
+          {"--init-model", input_setting(o.init_model)},
+          {"--features", setting_text(o.features)},
+          {"--mass", o.mass},
+          {"--weight", o.weight},
+          {"--label", o.label},
+          {"--supervised", o.supervised ? "yes" : "no"},
+          {"--steps", std::to_string(o.training.steps)},
+          {"--lr", setting_text(o.training.learning_rate)},
+          {"--optimizer", o.training.optimizer},
+          {"--bins", std::to_string(c.n_bins)},
+          {"fit range", setting_text(std::vector<double>{c.lo, c.hi})},
+          {"--background", c.background},
+          {"signal", setting_text(std::vector<double>{c.signal_mean, c.signal_width})},
+          {"--estimator", o.estimator},
+          {"penalty", setting_text(std::vector<double>{c.lambda, c.kappa, c.delta})},
+          {"--relu", o.relu},
+          {"--toys", std::to_string(o.toys)},
+          {"--seed", std::to_string(o.common.seed)}};
+}
 
 nlohmann::json model_json(const LinearScore& m, const std::vector<std::string>& names) {
   return {{"features", names},
@@ -78,6 +105,10 @@ void run_splitfit(SplitFitOptions& o) {
     throw Error("give --features to train a score, or --score-column to evaluate one");
   Context ctx(o.common.device, o.common.verbose);
   if (output_rank()) check_output(o.out);
+  if (!o.score_column.empty() &&
+      (!o.checkpoints.checkpoint.empty() || !o.checkpoints.resume.empty()))
+    throw Error("--checkpoint and --resume go with training, not with --score-column");
+  o.training.checkpoints = checkpoint_plan(o.checkpoints, "splitfit", run_settings(o));
   // Under mpirun each rank reads only its shard of each table; `first` is the row of the file
   // that the shard starts at, `rows` the whole file's row count.
   struct Shard {
@@ -211,6 +242,7 @@ void add_splitfit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--toys", o->toys, "pseudo-experiments for the significance")
       ->capture_default_str();
+  add_checkpoint_options(*cmd, o->checkpoints, "steps");
   cmd->callback([o] { run_splitfit(*o); });
 }
 

@@ -49,7 +49,8 @@ bool output_rank() {
 
 void require_one_process(const std::string& command) {
   if (world().size() > 1)
-    throw Error("hepcat " + command + " runs as one process; under mpirun only 'hepcat bin' and " +
+    throw Error("hepcat " + command +
+                " runs as one process; under mpirun only 'hepcat bin', 'hepcat cuts' and " +
                 "'hepcat splitfit' share their events over the ranks (docs/scale-out.md)");
 }
 

@@ -70,16 +70,41 @@ std::vector<double> optimise(Context& ctx, LinearScore& m, const std::vector<std
   std::vector<float> host(d + 1);
   for (std::size_t j = 0; j < d; ++j) host[j] = static_cast<float>(m.weights[j]);
   host[d] = static_cast<float>(m.bias);
-  Buffer<float> params(ctx, host), grads(ctx, d + 1);
   std::vector<double> history, c;
-  for (int step = 0; step < t.steps; ++step) {
+  const auto set_model = [&] {
+    for (std::size_t j = 0; j < d; ++j) m.weights[j] = host[j];
+    m.bias = host[d];
+  };
+  Checkpoint saved;
+  if (t.checkpoints.load(saved)) {
+    if (saved.parameters.size() != d + 1 || saved.epoch > t.steps ||
+        saved.history.size() != static_cast<std::size_t>(saved.epoch))
+      throw Error("checkpoint '" + t.checkpoints.resume + "' (" +
+                  std::to_string(saved.parameters.size()) + " parameters, " +
+                  std::to_string(saved.epoch) + " steps) does not fit this score (" +
+                  std::to_string(d + 1) + " parameters, " + std::to_string(t.steps) + " steps)");
+    host = saved.parameters;
+    set_model();
+    opt.restore(saved.optimizer_state, saved.optimizer_steps);
+    history = saved.history;
+  }
+  Buffer<float> params(ctx, host), grads(ctx, d + 1);
+  for (int step = static_cast<int>(history.size()); step < t.steps; ++step) {
     history.push_back(loss_and_coefficients(c));
     if (t.progress) t.progress(step + 1, history.back());
     grads.upload(ctx, parameter_gradient(m, x, c));
     opt.step(params, grads, t.learning_rate);
     host = params.to_host(ctx);
-    for (std::size_t j = 0; j < d; ++j) m.weights[j] = host[j];
-    m.bias = host[d];
+    set_model();
+    t.checkpoints.save_if_due(step + 1, t.steps, [&] {
+      Checkpoint state;
+      state.parameters = host;
+      state.optimizer_steps = opt.steps();
+      state.optimizer_state = opt.state();
+      state.last_loss = {history.back()};
+      state.history = history;
+      return state;
+    });
   }
   return history;
 }
