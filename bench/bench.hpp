@@ -30,6 +30,8 @@ Workload batched_fits_workload();
 /// One Split-N-Fit training step with 1000 pseudo-experiments (bench/fit_workloads.cpp).
 Workload splitfit_step_workload();
 
+/// The exchange between MPI ranks of one binning training step (bench/workloads_comm.cpp).
+Workload rank_exchange_workload();
 /// The mass-asymmetry baseline over events of 10 jets: leading six, all ten
 /// (bench/workloads_assign.cpp).
 Workload assign_baseline_lead6_workload();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/bench.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/timer.hpp"
 
@@ -31,7 +32,10 @@ double median_seconds_per_step(hepcat::Context& ctx, const std::function<void()>
   timer.start();
   step();
   const double one = std::max(timer.stop(), 1e-7);
-  const int per_batch = std::max(1, static_cast<int>(std::ceil(min_batch_seconds / one)));
+  // Ranks run the same number of steps: a workload may exchange data between them.
+  double steps = std::max(1.0, std::ceil(min_batch_seconds / one));
+  hepcat::world().max(&steps, 1);
+  const int per_batch = static_cast<int>(steps);
   std::vector<double> means;
   for (int b = 0; b < batches; ++b) {
     timer.start();
@@ -42,9 +46,7 @@ double median_seconds_per_step(hepcat::Context& ctx, const std::function<void()>
   return means[means.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"hepcat-bench: workloads at growing sizes on each available backend"};
   std::string only;
   std::string devices = "all";
@@ -82,6 +84,9 @@ int main(int argc, char** argv) {
             w.fixed_n ? std::vector<std::size_t>{w.fixed_n} : sizes_between(min_n, max_n);
         for (std::size_t n : ns) {
           const auto step = w.prepare(ctx, n);
+          const std::size_t before = hepcat::world().bytes_received();
+          step();
+          const std::size_t received = hepcat::world().bytes_received() - before;
           const double s = median_seconds_per_step(ctx, step, batches, batch_seconds);
           const double gbs = w.bytes_per_item * n / s / 1e9;
           nlohmann::json line{{"workload", w.name},
@@ -92,14 +97,16 @@ int main(int argc, char** argv) {
                               {"unit", w.unit},
                               {"seconds", s},
                               {"items_per_s", n / s},
-                              {"gb_per_s", gbs}};
+                              {"gb_per_s", gbs},
+                              {"ranks", hepcat::world().size()},
+                              {"bytes_received_per_step", received}};
           // Peak: memory clock and bus width read with cudaDeviceGetAttribute (CUDA 13 dropped
           // them from cudaDeviceProp); a device that reports neither gets no fraction.
           if (ctx.is_cuda() && ctx.peak_bandwidth_gbs() > 0) {
             line["peak_gb_per_s"] = ctx.peak_bandwidth_gbs();
             line["peak_fraction"] = gbs / ctx.peak_bandwidth_gbs();
           }
-          std::cout << line.dump() << std::endl;
+          if (hepcat::world().rank() == 0) std::cout << line.dump() << std::endl;
         }
       }
     }
@@ -108,4 +115,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Under mpirun the ranks run the workloads together (rank_exchange measures their exchange);
+  // rank 0 prints.
+  if (hepcat::mpi_available() && hepcat::launched_by_mpi())
+    hepcat::set_world(hepcat::mpi_communicator(&argc, &argv));
+  const int code = run(argc, argv);
+  hepcat::set_world(nullptr);
+  return code;
 }

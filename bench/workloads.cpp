@@ -114,7 +114,8 @@ std::vector<Workload> all_workloads() {
           assign_baseline_lead6_workload(),
           assign_baseline_all_workload(),
           assign_train_step_workload(),
-          assign_inference_workload()};
+          assign_inference_workload(),
+          rank_exchange_workload()};
 }
 
 }  // namespace hepcat::bench

@@ -10,6 +10,7 @@
 #include "hepcat/math/softmax.hpp"
 #include "host/binning/binning_cpu.hpp"
 #include "host/binning/binning_step.hpp"
+#include "host/engine/communicator_reduce.hpp"
 #include "host/engine/enum_names.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
@@ -360,6 +361,7 @@ struct SoftBinning::Impl {
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
     cuda::launch_soft_bin_sums(m, view(), n_groups, mp, scratch, d_out, stream());
     memory::copy_to_host(*ctx, sums.data(), d_out, sums.size() * sizeof(double));
+    detail::add_over_ranks(sums);
     return sums;
   }
 
@@ -378,6 +380,7 @@ struct SoftBinning::Impl {
     memory::copy_to_backend(*ctx, d_ds, ds.data(), ds_bytes);
     cuda::launch_soft_bin_gradient(m, view(), d_ds, mp, scratch, d_out, stream());
     memory::copy_to_host(*ctx, grad.data(), d_out, grad.size() * sizeof(double));
+    detail::add_over_ranks(grad);
     return grad;
   }
 #endif
@@ -478,6 +481,7 @@ BinSums SoftBinning::hard_yields(const Buffer<float>& params) {
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
     cuda::launch_hard_bin_sums(m, s.view(), y.n_processes, mp, scratch, d_out, s.stream());
     memory::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(double));
+    detail::add_over_ranks(out);
   }
 #endif
   if (!s.ctx->is_cuda()) cpu::hard_bin_sums(m, s.view(), y.n_processes, out.data());

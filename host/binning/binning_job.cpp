@@ -10,6 +10,7 @@
 #include "hepcat/event_set.hpp"
 #include "hepcat/math/ops.hpp"
 #include "hepcat/toy.hpp"
+#include "host/engine/communicator_reduce.hpp"
 
 namespace hepcat {
 
@@ -26,21 +27,24 @@ EventTable slice(const EventTable& table, const std::vector<std::string>& names,
   return out;
 }
 
+// Per process and bin sums of the weights of the binned events of this rank, over all ranks.
 BinSums yields_of(const std::vector<int>& bin, const EventTable& sample, const std::string& weight,
                   const std::string& process, int n_processes, int n_bins) {
   BinSums y;
   y.n_bins = n_bins;
   y.n_processes = n_processes;
-  y.sum_w.assign(static_cast<std::size_t>(n_processes) * n_bins, 0.0);
-  y.sum_w2 = y.sum_w;
+  const std::size_t cells = static_cast<std::size_t>(n_processes) * n_bins;
   const std::vector<float>* w = weight.empty() ? nullptr : &sample.column(weight);
   const std::vector<float>* p = process.empty() ? nullptr : &sample.column(process);
-  for (std::size_t i = 0; i < bin.size(); ++i) {
+  std::vector<double> sums(2 * cells);
+  cpu::reduce_events(bin.size(), 2 * cells, sums.data(), [&](std::size_t i, double* s) {
     const double wi = w ? (*w)[i] : 1.0;
     const std::size_t c = static_cast<std::size_t>(p ? (*p)[i] : 0.f) * n_bins + bin[i];
-    y.sum_w[c] += wi;
-    y.sum_w2[c] += wi * wi;
-  }
+    s[c] += wi;
+    s[cells + c] += wi * wi;
+  });
+  y.sum_w.assign(sums.begin(), sums.begin() + cells);
+  y.sum_w2.assign(sums.begin() + cells, sums.end());
   return y;
 }
 
@@ -95,52 +99,98 @@ std::vector<int> baseline_bins(const std::vector<const float*>& scores, std::siz
   return bin;
 }
 
+BinningJobShards binning_job_shards(std::size_t rows, double test_fraction) {
+  if (!(test_fraction > 0 && test_fraction < 1))
+    throw Error("bin: --test-fraction must lie in (0, 1), got " + std::to_string(test_fraction));
+  const std::size_t n_test = static_cast<std::size_t>(std::llround(rows * test_fraction));
+  const std::size_t n_train = rows - n_test;
+  if (n_train == 0 || n_test == 0)
+    throw Error("bin: " + std::to_string(rows) + " rows leave an empty train or test sample");
+  const std::size_t chunks =
+      (std::min(n_train, n_test) + cpu::kReductionChunk - 1) / cpu::kReductionChunk;
+  if (chunks < static_cast<std::size_t>(world().size()))
+    throw Error("bin: " + std::to_string(world().size()) + " ranks for a sample of " +
+                std::to_string(std::min(n_train, n_test)) + " rows, fewer than one chunk of " +
+                std::to_string(cpu::kReductionChunk) + " rows per rank");
+  BinningJobShards s;
+  s.train = detail::my_shard(n_train);
+  s.test = detail::my_shard(n_test);
+  s.test.begin += n_train;
+  s.test.end += n_train;
+  return s;
+}
+
 BinningJobResult run_binning_job(Context& ctx, const EventTable& table,
+                                 const BinningJobConfig& config,
+                                 const std::function<void(const EpochRecord&)>& progress) {
+  std::vector<std::string> names = config.features;
+  if (!config.weight.empty()) names.push_back(config.weight);
+  if (!config.process.empty()) names.push_back(config.process);
+  for (const auto& name : names) table.column(name);  // names an unknown column
+  const BinningJobShards s = binning_job_shards(table.rows(), config.test_fraction);
+  return run_binning_job(ctx, slice(table, names, s.train.begin, s.train.end),
+                         slice(table, names, s.test.begin, s.test.end), config, progress);
+}
+
+BinningJobResult run_binning_job(Context& ctx, const EventTable& train, const EventTable& test,
                                  const BinningJobConfig& config,
                                  const std::function<void(const EpochRecord&)>& progress) {
   const auto t0 = std::chrono::steady_clock::now();
   const int d = static_cast<int>(config.features.size());
   if (d < 1) throw Error("bin: no features given");
-  if (!(config.test_fraction > 0 && config.test_fraction < 1))
-    throw Error("bin: --test-fraction must lie in (0, 1), got " +
-                std::to_string(config.test_fraction));
   if (config.bins < 1) throw Error("bin: --bins must be at least 1");
-  std::vector<std::string> names = config.features;
-  if (!config.weight.empty()) names.push_back(config.weight);
-  if (!config.process.empty()) names.push_back(config.process);
-  for (const auto& name : names) table.column(name);  // names an unknown column
-  const std::size_t rows = table.rows();
-  const std::size_t n_test = static_cast<std::size_t>(std::llround(rows * config.test_fraction));
-  const std::size_t n_train = rows - n_test;
+  for (const auto* sample : {&train, &test}) {
+    for (const auto& name : config.features) sample->column(name);  // names an unknown column
+    if (!config.weight.empty()) sample->column(config.weight);
+    if (!config.process.empty()) sample->column(config.process);
+  }
+  const std::size_t n_train = detail::rows_over_ranks(train.rows());
+  const std::size_t n_test = detail::rows_over_ranks(test.rows());
   if (n_train == 0 || n_test == 0)
-    throw Error("bin: " + std::to_string(rows) + " rows leave an empty train or test sample");
-  const EventTable train = slice(table, names, 0, n_train);
-  const EventTable test = slice(table, names, n_train, rows);
+    throw Error("bin: " + std::to_string(n_train + n_test) +
+                " rows leave an empty train or test sample");
 
-  // Processes are counted on the whole table so both samples share the process ids.
-  int n_processes = 1;
+  // Processes are counted on both samples of every rank so that they share the process ids.
+  double largest_id = 0;
   if (!config.process.empty())
-    for (float p : table.column(config.process))
-      n_processes = std::max(n_processes, static_cast<int>(p) + 1);
-  const EventColumns columns{config.features, config.weight, config.process, n_processes};
-  const EventSet train_set(ctx, train, columns), test_set(ctx, test, columns);
+    for (const auto* sample : {&train, &test})
+      for (float p : sample->column(config.process))
+        largest_id = std::max(largest_id, static_cast<double>(p));
+  world().max(&largest_id, 1);
+  const int n_processes = static_cast<int>(largest_id) + 1;
+  // Errors name rows of the whole table: this rank's shards start where binning_job_shards
+  // puts them.
+  EventColumns columns{config.features, config.weight, config.process, n_processes};
+  columns.first_row = detail::my_shard(n_train).begin;
+  const EventSet train_set(ctx, train, columns);
+  columns.first_row = n_train + detail::my_shard(n_test).begin;
+  const EventSet test_set(ctx, test, columns);
 
-  // Feature ranges and whether the events lie in the simplex, from the train sample.
+  // Feature ranges and whether the events lie in the simplex, from the train sample of every
+  // rank (minima, maxima and "all" are exact in any order).
   std::vector<double> lo(d), hi(d);
-  bool in_simplex = d >= 2;
   for (int a = 0; a < d; ++a) {
     const auto& c = train.column(config.features[a]);
     const auto [mn, mx] = std::minmax_element(c.begin(), c.end());
     lo[a] = *mn;
-    hi[a] = *mx > *mn ? *mx : *mn + 1.0;
-    in_simplex = in_simplex && *mn >= 0.f;
+    hi[a] = *mx;
   }
+  bool in_simplex = d >= 2;
+  for (int a = 0; a < d; ++a) in_simplex = in_simplex && lo[a] >= 0.0;
+  std::vector<const float*> train_features(d);
+  for (int a = 0; a < d; ++a) train_features[a] = train.column(config.features[a]).data();
   if (in_simplex)
-    for (std::size_t i = 0; i < n_train && in_simplex; ++i) {
+    for (std::size_t i = 0; i < train.rows() && in_simplex; ++i) {
       double s = 0;
-      for (int a = 0; a < d; ++a) s += train.columns[a][i];
+      for (int a = 0; a < d; ++a) s += train_features[a][i];
       in_simplex = s <= 1.0 + 1e-4;
     }
+  double simplex = in_simplex ? 1.0 : 0.0;
+  world().min(lo.data(), lo.size());
+  world().max(hi.data(), hi.size());
+  world().min(&simplex, 1);
+  in_simplex = simplex > 0;
+  for (int a = 0; a < d; ++a) hi[a] = hi[a] > lo[a] ? hi[a] : lo[a] + 1.0;
   double widest = 0;
   for (int a = 0; a < d; ++a) widest = std::max(widest, hi[a] - lo[a]);
 

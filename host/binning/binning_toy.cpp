@@ -23,6 +23,9 @@ void check_config(const GatoToyConfig& c) {
   if (c.events < 1) throw Error("toy needs at least 1 event, got " + std::to_string(c.events));
   if (!(std::isfinite(c.lumi) && c.lumi > 0))
     throw Error("toy luminosity must be a positive number of pb^-1, got " + std::to_string(c.lumi));
+  if (c.first_row < 0 || c.first_row > c.events || c.rows > c.events - c.first_row)
+    throw Error("toy rows " + std::to_string(c.first_row) + " + " + std::to_string(c.rows) +
+                " lie outside the " + std::to_string(c.events) + " events");
 }
 
 // Multiplier of the interleaving permutation i -> (a i) mod n: coprime to n (so it is a
@@ -125,12 +128,14 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
   const std::uint64_t a = interleave_multiplier(n);
   const char* names[] = {"x", "y", "z", "d", "s1", "s2", "sb", "weight", "process"};
   constexpr int n_cols = 9;
+  const std::int64_t first = config.first_row;
+  const std::int64_t last = config.rows < 0 ? config.events : first + config.rows;
   std::vector<std::vector<float>> cols(n_cols);
 #pragma omp parallel for schedule(static)
-  for (int j = 0; j < n_cols; ++j) cols[j].resize(n);
+  for (int j = 0; j < n_cols; ++j) cols[j].resize(static_cast<std::size_t>(last - first));
 
 #pragma omp parallel for schedule(static)
-  for (std::int64_t i = 0; i < config.events; ++i) {
+  for (std::int64_t i = first; i < last; ++i) {
     const auto position = static_cast<std::int64_t>(static_cast<unsigned __int128>(a) *
                                                     static_cast<std::uint64_t>(i) % n);
     int p = 0;
@@ -152,7 +157,7 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
                                static_cast<float>(scores[2]),
                                static_cast<float>(weight[p]),
                                static_cast<float>(p)};
-    for (int j = 0; j < n_cols; ++j) cols[j][static_cast<std::size_t>(i)] = row[j];
+    for (int j = 0; j < n_cols; ++j) cols[j][static_cast<std::size_t>(i - first)] = row[j];
   }
 
   EventTable table;

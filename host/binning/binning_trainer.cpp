@@ -17,6 +17,17 @@ struct BinningTrainer::Impl {
   int stale = 0;
   bool stopped = false;
 
+  // Early stopping: the best loss so far and the epochs since it improved.
+  void note_loss(double loss) {
+    if (config.patience == 0) return;
+    if (loss < best - config.min_delta * std::abs(best)) {
+      best = loss;
+      stale = 0;
+    } else if (++stale >= config.patience) {
+      stopped = true;
+    }
+  }
+
   Impl(Context& c, SoftBinning b, BinningTrainingConfig cfg, std::size_t n,
        const std::vector<float>& start)
       : ctx(&c),
@@ -73,14 +84,7 @@ const EpochRecord& BinningTrainer::step() {
   if (!std::isfinite(e.loss))
     throw Error("binning training: the loss became non-finite at epoch " + std::to_string(t));
   s.optimizer.step(s.params, s.grads, r.lr);
-  if (s.config.patience > 0) {
-    if (e.loss < s.best - s.config.min_delta * std::abs(s.best)) {
-      s.best = e.loss;
-      s.stale = 0;
-    } else if (++s.stale >= s.config.patience) {
-      s.stopped = true;
-    }
-  }
+  s.note_loss(e.loss);
   s.history.push_back(std::move(r));
   return s.history.back();
 }
@@ -90,9 +94,64 @@ bool BinningTrainer::done() const {
 }
 
 void BinningTrainer::run(const std::function<void(const EpochRecord&)>& progress) {
+  const CheckpointPlan& plan = impl_->config.checkpoints;
+  Checkpoint saved;
+  if (plan.load(saved)) restore(saved);
   while (!done()) {
     const EpochRecord& r = step();
     if (progress) progress(r);
+    // An early stop is the last epoch too.
+    const long epoch = r.epoch + 1;
+    plan.save_if_due(epoch, done() ? epoch : impl_->config.epochs, [this] { return checkpoint(); });
+  }
+}
+
+// A record in the checkpoint's history: epoch, lr, temperature, loss, combined, per signal.
+constexpr std::size_t kRecordFields = 5;
+
+Checkpoint BinningTrainer::checkpoint() const {
+  const Impl& s = *impl_;
+  Checkpoint c;
+  c.epoch = static_cast<long>(s.history.size());
+  c.parameters = s.params.to_host(*s.ctx);
+  c.optimizer_steps = s.optimizer.steps();
+  c.optimizer_state = s.optimizer.state();
+  for (const EpochRecord& r : s.history) {
+    c.history.insert(c.history.end(),
+                     {static_cast<double>(r.epoch), r.lr, r.temperature, r.loss, r.combined});
+    c.history.insert(c.history.end(), r.per_signal.begin(), r.per_signal.end());
+  }
+  if (!s.history.empty()) c.last_loss = {s.history.back().loss};
+  return c;
+}
+
+void BinningTrainer::restore(const Checkpoint& c) {
+  Impl& s = *impl_;
+  const std::size_t epochs = c.epoch > 0 ? static_cast<std::size_t>(c.epoch) : 0;
+  const std::size_t width = epochs > 0 ? c.history.size() / epochs : kRecordFields;
+  if (c.parameters.size() != s.params.size() || c.epoch > s.config.epochs ||
+      width < kRecordFields || width * epochs != c.history.size())
+    throw Error("binning training: the checkpoint (" + std::to_string(c.parameters.size()) +
+                " parameters, " + std::to_string(c.epoch) + " epochs) does not fit this model (" +
+                std::to_string(s.params.size()) + " parameters, " +
+                std::to_string(s.config.epochs) + " epochs)");
+  s.params.upload(*s.ctx, c.parameters);
+  s.optimizer.restore(c.optimizer_state, c.optimizer_steps);
+  s.history.clear();
+  s.best = std::numeric_limits<double>::infinity();
+  s.stale = 0;
+  s.stopped = false;
+  for (std::size_t t = 0; t < epochs; ++t) {
+    const double* v = c.history.data() + t * width;
+    EpochRecord r;
+    r.epoch = static_cast<int>(v[0]);
+    r.lr = v[1];
+    r.temperature = v[2];
+    r.loss = v[3];
+    r.combined = v[4];
+    r.per_signal.assign(v + kRecordFields, v + width);
+    s.note_loss(r.loss);  // the early stop's state, as the epochs left it
+    s.history.push_back(std::move(r));
   }
 }
 

@@ -19,24 +19,30 @@ std::string value_text(float v) {
 
 }  // namespace
 
-void require_finite(const EventTable& table, const std::string& path, const std::string& column) {
+void require_finite(const EventTable& table, const std::string& path, const std::string& column,
+                    std::size_t first_row) {
   const std::vector<float>& values = table.column(column);
   for (std::size_t i = 0; i < values.size(); ++i)
     if (!std::isfinite(values[i]))
-      throw Error(describe_row(path, i) + ": column '" + column + "' holds " +
+      throw Error(describe_row(path, first_row + i) + ": column '" + column + "' holds " +
                   value_text(values[i]) + " (values must be finite)");
 }
 
-void require_binary(const EventTable& table, const std::string& path, const std::string& column) {
+void require_binary(const EventTable& table, const std::string& path, const std::string& column,
+                    std::size_t first_row) {
   const std::vector<float>& values = table.column(column);
   for (std::size_t i = 0; i < values.size(); ++i)
     if (values[i] != 0.f && values[i] != 1.f)
-      throw Error(describe_row(path, i) + ": label column '" + column + "' holds " +
+      throw Error(describe_row(path, first_row + i) + ": label column '" + column + "' holds " +
                   value_text(values[i]) + " (expected 0 for background or 1 for signal)");
 }
 
 void require_rows(const EventTable& table, const std::string& path) {
-  if (table.rows() == 0) throw Error("'" + path + "' has no events (only a header)");
+  require_rows(table.rows(), path);
+}
+
+void require_rows(std::size_t rows, const std::string& path) {
+  if (rows == 0) throw Error("'" + path + "' has no events (only a header)");
 }
 
 EventTable read_checked_table(const std::string& path, const std::vector<std::string>& columns) {

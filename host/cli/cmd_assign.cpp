@@ -38,6 +38,7 @@ struct AssignToyOptions {
 };
 
 void run_assign_toy(AssignToyOptions o) {
+  require_one_process("assign toy");
   o.config.seed = o.common.seed;
   const Context ctx(o.common.device, o.common.verbose);
   check_hdf5_output("--out", o.out);  // fail before generating what could not be written
@@ -139,6 +140,7 @@ std::vector<double> as_double(const std::vector<float>& v) {
 }
 
 void run_baseline(const BaselineCliOptions& o) {
+  require_one_process("assign baseline");
   if (o.pt_unit != "" && o.pt_unit != "GeV" && o.pt_unit != "MeV")
     throw Error("--pt-unit must be GeV or MeV, got '" + o.pt_unit + "'");
   Context ctx(o.common.device, o.common.verbose);

@@ -81,6 +81,7 @@ struct TrainOptions {
 };
 
 void run_train(TrainOptions& o) {
+  require_one_process("assign train");
   o.train.loss = AssignLoss::parse(o.loss);
   o.train.seed = o.common.seed;
   AssignModel model = o.init.empty() ? AssignModel(o.model) : AssignModel::load(o.init);
@@ -142,6 +143,7 @@ nlohmann::json quantiles(std::vector<double> v) {
 }
 
 void run_eval(EvalOptions& o) {
+  require_one_process("assign eval");
   if (o.batch == 0) throw Error("--batch-size must be positive");
   const AssignModel model = AssignModel::load(o.model);
   const Context ctx = host_context(o.common);

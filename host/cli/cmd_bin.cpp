@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "hepcat/binning_job.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/progress.hpp"
 
@@ -46,6 +48,7 @@ struct BinOptions {
   int patience = 0;
   std::int64_t study_events = 50000;
   std::string out;
+  CheckpointOptions checkpoints;
 };
 
 std::vector<int> check_ids(const std::vector<int>& ids) {
@@ -70,6 +73,30 @@ BinningTrainingConfig training_config(const BinOptions& o) {
   return t;
 }
 
+// Everything the trained binning depends on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(const BinOptions& o) {
+  return {{"input", input_setting(o.input)},
+          {"--features", setting_text(o.features)},
+          {"--weight", o.weight},
+          {"--process", o.process},
+          {"--signals", setting_text(o.signals)},
+          {"--model", o.model},
+          {"--bins", std::to_string(o.bins)},
+          {"--means", o.means},
+          {"--sigma-base", setting_text(o.sigma_base)},
+          {"--epochs", std::to_string(o.epochs)},
+          {"--optimizer", o.optimizer},
+          {"--lr", o.lr},
+          {"--temperature", o.temperature},
+          {"--steepness", o.steepness},
+          {"--combination", o.combination},
+          {"penalties",
+           setting_text(std::vector<double>{o.b_min, o.lambda_low, o.max_rel_unc, o.lambda_unc})},
+          {"--test-fraction", setting_text(o.test_fraction)},
+          {"--patience", std::to_string(o.patience)},
+          {"--seed", std::to_string(o.common.seed)}};
+}
+
 BinningObjectiveSettings objective_settings(const BinOptions& o) {
   BinningObjectiveSettings s;
   s.combination = parse_signal_combination(o.combination);
@@ -85,7 +112,8 @@ std::function<void(const EpochRecord&)> progress_printer(int epochs) {
   if (!stderr_is_terminal()) return {};
   auto line = std::make_shared<std::unique_ptr<Progress>>();
   return [=](const EpochRecord& r) {
-    if (r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs);
+    // A resumed run starts at a later epoch.
+    if (!*line || r.epoch == 0) *line = std::make_unique<Progress>("epoch", epochs, false, r.epoch);
     char measure[64];
     std::snprintf(measure, sizeof measure, "loss %.5g  Z %.4f", r.loss, r.combined);
     (*line)->update(r.epoch + 1, measure);
@@ -198,20 +226,23 @@ void run_study(const BinOptions& o, Context& ctx) {
                    {"baseline_z_test", r.baseline_test_z},
                    {"baseline_z_train", r.baseline_train_z},
                    {"seconds", r.seconds}});
-    write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
-                                            {"events", c.events},
-                                            {"epochs", o.epochs},
-                                            {"device", ctx.device_name()},
-                                            {"rows", j}}
-                                     .dump(2) +
-                                 "\n");
+    if (output_rank())
+      write_text_atomic(o.out, nlohmann::json{{"study", "gato toy"},
+                                              {"events", c.events},
+                                              {"epochs", o.epochs},
+                                              {"device", ctx.device_name()},
+                                              {"rows", j}}
+                                       .dump(2) +
+                                   "\n");
   }
 }
 
 void run_bin(const BinOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
-  if (!o.out.empty()) check_output(o.out);
+  if (!o.out.empty() && output_rank()) check_output(o.out);
   if (o.input.empty()) {
+    if (!o.checkpoints.checkpoint.empty() || !o.checkpoints.resume.empty())
+      throw Error("--checkpoint and --resume need --input (the toy study trains many models)");
     run_study(o, ctx);
     return;
   }
@@ -226,19 +257,40 @@ void run_bin(const BinOptions& o) {
   job.sigma_base = o.sigma_base;
   job.objective = objective_settings(o);
   job.training = training_config(o);
+  job.training.checkpoints = checkpoint_plan(o.checkpoints, "bin", run_settings(o));
   job.test_fraction = o.test_fraction;
   std::vector<std::string> columns = job.features;
   if (!job.weight.empty()) columns.push_back(job.weight);
   if (!job.process.empty()) columns.push_back(job.process);
-  const EventTable table = read_checked_table(o.input, columns);
-  const BinningJobResult r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
+  BinningJobResult r;
+  if (world().size() == 1) {
+    const EventTable table = read_checked_table(o.input, columns);
+    r = run_binning_job(ctx, table, job, progress_printer(o.epochs));
+  } else {
+    // Each rank reads only its shards of the train and test samples; the checks name rows of
+    // the whole file.
+    const std::size_t rows = count_table_rows(o.input, columns);
+    require_rows(rows, o.input);
+    const BinningJobShards s = binning_job_shards(rows, job.test_fraction);
+    const EventTable train = read_table_rows(o.input, columns, s.train.begin, s.train.end);
+    const EventTable test = read_table_rows(o.input, columns, s.test.begin, s.test.end);
+    for (const std::string& c : columns) {
+      require_finite(train, o.input, c, s.train.begin);
+      require_finite(test, o.input, c, s.test.begin);
+    }
+    r = run_binning_job(ctx, train, test, job, progress_printer(o.epochs));
+  }
   std::printf(
       "%s with %d bins on %s: test Z %.4f (train %.4f); %s baseline: test Z %.4f (train %.4f); "
       "%.2f s on %s\n",
       r.model.name(), r.model.n_bins(), o.input.c_str(), r.test.significance.combined,
       r.train.significance.combined, r.baseline_name.c_str(), r.baseline_test.significance.combined,
       r.baseline_train.significance.combined, r.seconds, r.device.c_str());
-  if (!o.out.empty()) write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
+  if (o.common.verbose && world().size() > 1)
+    std::fprintf(stderr, "hepcat: rank %d of %d received %zu bytes from the other ranks\n",
+                 world().rank(), world().size(), world().bytes_received());
+  if (!o.out.empty() && output_rank())
+    write_text_atomic(o.out, result_json(r, o, job.signals).dump(2) + "\n");
 }
 
 }  // namespace
@@ -292,6 +344,7 @@ void add_bin_command(CLI::App& app) {
                   "toy events per scenario of the default study (no --input)")
       ->capture_default_str();
   cmd->add_option("--out", o->out, "result JSON (written atomically)");
+  add_checkpoint_options(*cmd, o->checkpoints, "epochs");
 }
 
 }  // namespace hepcat::cli

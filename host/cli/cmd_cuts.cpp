@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "hepcat/checkpoint.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/optim.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/progress.hpp"
 
@@ -49,41 +51,32 @@ struct CutsOptions {
   std::vector<double> grid_edges;
   std::string out = "cuts.json";
   std::string plot;
-  std::string checkpoint, resume;
-  int checkpoint_every = 100;
+  CheckpointOptions checkpoints;
 };
-
-template <class T>
-std::string joined(const std::vector<T>& values) {
-  std::ostringstream s;
-  s.precision(17);
-  for (std::size_t k = 0; k < values.size(); ++k) s << (k ? "," : "") << values[k];
-  return s.str();
-}
 
 // Everything the trained cuts depend on; a resume must match it exactly.
 std::vector<std::pair<std::string, std::string>> run_settings(
     const CutsOptions& o, const std::vector<std::string>& features) {
-  const auto num = [](double v) { return joined(std::vector<double>{v}); };
-  return {{"input", o.input + " " + file_fingerprint(o.input)},
-          {"--features", joined(features)},
-          {"--label", o.label},
-          {"--process", o.process},
-          {"--signals", joined(o.signals)},
-          {"--weight", o.weight},
-          {"--targets", joined(o.targets)},
-          {"--train-fraction", num(o.train_fraction)},
-          {"--directions", o.directions},
-          {"--learn-directions", o.learn_directions ? "yes" : "no"},
-          {"--steepness", num(o.steepness)},
-          {"--epochs", std::to_string(o.epochs)},
-          {"--optimizer", o.optimizer},
-          {"--lr", o.lr},
-          {"loss weights", joined(std::vector<double>{o.loss.alpha, o.loss.beta, o.loss.gamma,
-                                                      o.loss.delta, o.loss.epsilon, o.loss.rho})},
-          {"--weighted-standardisation", o.weighted_standardisation ? "yes" : "no"},
-          {"--grid-variable", o.grid_variable},
-          {"--grid-edges", joined(o.grid_edges)}};
+  return {
+      {"input", input_setting(o.input)},
+      {"--features", setting_text(features)},
+      {"--label", o.label},
+      {"--process", o.process},
+      {"--signals", setting_text(o.signals)},
+      {"--weight", o.weight},
+      {"--targets", setting_text(o.targets)},
+      {"--train-fraction", setting_text(o.train_fraction)},
+      {"--directions", o.directions},
+      {"--learn-directions", o.learn_directions ? "yes" : "no"},
+      {"--steepness", setting_text(o.steepness)},
+      {"--epochs", std::to_string(o.epochs)},
+      {"--optimizer", o.optimizer},
+      {"--lr", o.lr},
+      {"loss weights", setting_text(std::vector<double>{o.loss.alpha, o.loss.beta, o.loss.gamma,
+                                                        o.loss.delta, o.loss.epsilon, o.loss.rho})},
+      {"--weighted-standardisation", o.weighted_standardisation ? "yes" : "no"},
+      {"--grid-variable", o.grid_variable},
+      {"--grid-edges", setting_text(o.grid_edges)}};
 }
 
 // Columns that describe events rather than measure them: the ones named by --label, --process,
@@ -136,46 +129,56 @@ void run_cuts(const CutsOptions& o) {
     throw Error("--grid-variable and --grid-edges go together");
   if (o.epochs < 1) throw Error("--epochs must be at least 1, got " + std::to_string(o.epochs));
   Context ctx(o.common.device, o.common.verbose);
-  check_output(o.out);
-  if (!o.plot.empty()) check_plot("plot_cuts.py", o.plot);
-  if (!o.checkpoint.empty()) check_output(o.checkpoint);
-  if (o.checkpoint_every < 1)
-    throw Error("--checkpoint-every must be at least 1, got " + std::to_string(o.checkpoint_every));
+  if (output_rank()) check_output(o.out);
+  if (!o.plot.empty() && output_rank()) check_plot("plot_cuts.py", o.plot);
 
-  EventTable table = read_table(o.input);
-  require_rows(table, o.input);
+  // The first rows (file order) train, the rest test. Under mpirun each rank reads only its
+  // shard of each sample, whole reduction chunks, and the checks name rows of the whole file.
+  const std::size_t rows = count_table_rows(o.input);
+  require_rows(rows, o.input);
+  const std::size_t n_train =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(o.train_fraction * rows)));
+  const std::size_t n_test = rows - n_train;
+  RowRange train_rows{0, n_train}, test_rows{n_train, rows};
+  if (world().size() > 1) {
+    train_rows = my_rows(n_train);
+    if (n_test > 0) {
+      test_rows = my_rows(n_test);
+      test_rows.begin += n_train;
+      test_rows.end += n_train;
+    }
+  }
+  const EventTable train_table = read_table_rows(o.input, {}, train_rows.begin, train_rows.end);
+  const EventTable test_table = read_table_rows(o.input, {}, test_rows.begin, test_rows.end);
   std::vector<std::string> features = o.features;
   if (features.empty())
-    for (const std::string& name : table.names)
+    for (const std::string& name : train_table.names)
       if (!is_bookkeeping_column(name, o)) features.push_back(name);
   if (features.empty()) throw Error("'" + o.input + "': no feature columns left");
 
   const std::string& class_column = o.label.empty() ? o.process : o.label;
-  for (const std::string& f : features) require_finite(table, o.input, f);
-  require_finite(table, o.input, class_column);
-  if (!o.weight.empty()) require_finite(table, o.input, o.weight);
-  if (!o.grid_variable.empty()) require_finite(table, o.input, o.grid_variable);
-  if (!o.label.empty()) require_binary(table, o.input, o.label);
-
-  CutSample all;
-  for (const std::string& f : features) all.features.push_back(table.column(f));
-  const std::vector<float>& cls = table.column(class_column);
-  for (std::size_t i = 0; i < cls.size(); ++i) {
-    if (!o.label.empty()) {
-      all.signal.push_back(cls[i] == 1.f ? 1 : 0);
-    } else {
-      const bool sig = std::find(o.signals.begin(), o.signals.end(),
-                                 static_cast<int>(std::lround(cls[i]))) != o.signals.end();
-      all.signal.push_back(sig ? 1 : 0);
+  auto sample_of = [&](const EventTable& table, std::size_t first_row) {
+    std::vector<std::string> checked = features;
+    checked.push_back(class_column);
+    if (!o.weight.empty()) checked.push_back(o.weight);
+    if (!o.grid_variable.empty()) checked.push_back(o.grid_variable);
+    for (const std::string& c : checked) require_finite(table, o.input, c, first_row);
+    if (!o.label.empty()) require_binary(table, o.input, o.label, first_row);
+    CutSample sample;
+    for (const std::string& f : features) sample.features.push_back(table.column(f));
+    for (float v : table.column(class_column)) {
+      const bool sig = !o.label.empty()
+                           ? v == 1.f
+                           : std::find(o.signals.begin(), o.signals.end(),
+                                       static_cast<int>(std::lround(v))) != o.signals.end();
+      sample.signal.push_back(sig ? 1 : 0);
     }
-  }
-  if (!o.weight.empty()) all.weights = table.column(o.weight);
-  if (!o.grid_variable.empty()) all.grid_values = table.column(o.grid_variable);
-
-  const std::size_t n_train =
-      std::max<std::size_t>(1, static_cast<std::size_t>(std::floor(o.train_fraction * all.size())));
-  const CutSample train = all.slice(0, n_train);
-  const CutSample test = all.slice(n_train, all.size());
+    if (!o.weight.empty()) sample.weights = table.column(o.weight);
+    if (!o.grid_variable.empty()) sample.grid_values = table.column(o.grid_variable);
+    return sample;
+  };
+  const CutSample train = sample_of(train_table, train_rows.begin);
+  const CutSample test = sample_of(test_table, test_rows.begin);
 
   CutScanConfig cfg;
   cfg.targets = o.targets;
@@ -195,34 +198,31 @@ void run_cuts(const CutsOptions& o) {
   Optimizer optimizer(ctx, opt, scan.layout().size());
   CutLossTerms loss;
   int first_epoch = 0;
-  const auto settings = run_settings(o, features);
-  if (!o.resume.empty()) {
-    const Checkpoint c = read_checkpoint(o.resume);
-    check_resumable(c, o.resume, "cuts", settings);
-    if (c.parameters.size() != scan.params().size() || c.last_loss.size() != 5 ||
-        c.epoch > o.epochs)
-      throw Error("checkpoint '" + o.resume + "' does not fit this cut scan");
-    scan.params().upload(ctx, c.parameters);
-    optimizer.restore(c.optimizer_state, c.optimizer_steps);
-    first_epoch = static_cast<int>(c.epoch);
-    loss = {c.last_loss[0], c.last_loss[1], c.last_loss[2], c.last_loss[3], c.last_loss[4]};
+  const CheckpointPlan plan = checkpoint_plan(o.checkpoints, "cuts", run_settings(o, features));
+  Checkpoint resumed;
+  if (plan.load(resumed)) {
+    if (resumed.parameters.size() != scan.params().size() || resumed.last_loss.size() != 5 ||
+        resumed.epoch > o.epochs)
+      throw Error("checkpoint '" + plan.resume + "' does not fit this cut scan");
+    scan.params().upload(ctx, resumed.parameters);
+    optimizer.restore(resumed.optimizer_state, resumed.optimizer_steps);
+    first_epoch = static_cast<int>(resumed.epoch);
+    const std::vector<double>& l = resumed.last_loss;
+    loss = {l[0], l[1], l[2], l[3], l[4]};
   }
   {
     Progress progress("epoch", o.epochs, o.common.verbose, first_epoch);
     for (int e = first_epoch; e < o.epochs; ++e) {
       loss = scan.step(optimizer, lr.at(e));
       progress.update(e + 1, "loss " + std::to_string(loss.total()));
-      if (!o.checkpoint.empty() && ((e + 1) % o.checkpoint_every == 0 || e + 1 == o.epochs)) {
+      plan.save_if_due(e + 1, o.epochs, [&] {
         Checkpoint c;
-        c.command = "cuts";
-        c.settings = settings;
-        c.epoch = e + 1;
         c.parameters = scan.params().to_host(ctx);
         c.optimizer_steps = optimizer.steps();
         c.optimizer_state = optimizer.state();
         c.last_loss = {loss.efficiency, loss.background, loss.cut_size, loss.bce, loss.smoothness};
-        write_checkpoint(o.checkpoint, c);
-      }
+        return c;
+      });
     }
   }
   ctx.synchronize();
@@ -231,7 +231,7 @@ void run_cuts(const CutsOptions& o) {
 
   const std::vector<CutSet> cuts = scan.cuts();
   const CutEfficiencies on_train = scan.evaluate(train);
-  const bool has_test = test.size() > 0;
+  const bool has_test = n_test > 0;
   const CutEfficiencies on_test = has_test ? scan.evaluate(test) : CutEfficiencies{};
 
   nlohmann::json j;
@@ -239,8 +239,8 @@ void run_cuts(const CutsOptions& o) {
   j["input"] = o.input;
   j["features"] = features;
   j["targets"] = scan.targets();
-  j["n_train"] = train.size();
-  j["n_test"] = test.size();
+  j["n_train"] = n_train;
+  j["n_test"] = n_test;
   j["epochs"] = o.epochs;
   j["optimizer"] = o.optimizer;
   j["lr"] = lr.to_string();
@@ -300,15 +300,14 @@ void run_cuts(const CutsOptions& o) {
   j["seconds"] = seconds;
   j["device"] = ctx.device_name();
   j["backend"] = to_string(ctx.backend());
-  write_text_atomic(o.out, j.dump(1) + "\n");
+  if (output_rank()) write_text_atomic(o.out, j.dump(1) + "\n");
   std::cout << "features: ";
   for (std::size_t k = 0; k < features.size(); ++k) std::cout << (k ? ", " : "") << features[k];
   std::cout << "\n";
-  std::cout << "trained " << cuts.size() << " cut sets on " << train.size() << " events in "
-            << seconds << " s on " << ctx.device_name() << "; hard-cut AUC "
-            << j["auc"].get<double>() << " (" << j["auc_sample"].get<std::string>() << "); wrote "
-            << o.out << "\n";
-  if (!o.plot.empty()) {
+  std::cout << "trained " << cuts.size() << " cut sets on " << n_train << " events in " << seconds
+            << " s on " << ctx.device_name() << "; hard-cut AUC " << j["auc"].get<double>() << " ("
+            << j["auc_sample"].get<std::string>() << "); wrote " << o.out << "\n";
+  if (!o.plot.empty() && output_rank()) {
     run_plot("plot_cuts.py", o.out, o.plot);
     std::cout << "plotted cuts and ROC points to " << o.plot << "\n";
   }
@@ -365,14 +364,7 @@ void add_cuts_command(CLI::App& app) {
   cmd->add_option("--plot", o->plot,
                   "also plot the cuts versus target efficiency and the ROC points to this image "
                   "(scripts/plot_cuts.py, matplotlib)");
-  cmd->add_option("--checkpoint", o->checkpoint,
-                  "save the training state to this file every --checkpoint-every epochs "
-                  "(atomically) and at the end");
-  cmd->add_option("--checkpoint-every", o->checkpoint_every, "epochs between checkpoints")
-      ->capture_default_str();
-  cmd->add_option("--resume", o->resume,
-                  "continue the run saved in this checkpoint (same inputs and settings); the "
-                  "result equals that of an uninterrupted run");
+  add_checkpoint_options(*cmd, o->checkpoints, "epochs");
 }
 
 }  // namespace hepcat::cli

@@ -133,6 +133,7 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
 }
 
 void run_fit(const FitOptions& o) {
+  require_one_process("fit");
   FitConfig config;
   std::vector<double> hists, variances;
   read_input(o.input, config, hists, variances);

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <memory>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "host/cli/commands.hpp"
 
@@ -16,7 +17,9 @@ void add_info_command(CLI::App& app) {
     std::cout << "hepcat " << b.version << "\n"
               << "backends: cpu (" << (b.openmp ? "OpenMP, " : "") << b.cpu_threads << " threads)"
               << (b.cuda ? ", cuda (architectures " + b.cuda_architectures + ")" : "") << "\n"
-              << "hdf5: " << (b.hdf5 ? "yes" : "no") << "\n";
+              << "hdf5: " << (b.hdf5 ? "yes" : "no") << "\n"
+              << "mpi: " << (mpi_available() ? "yes, " + world().name() : std::string("no"))
+              << "\n";
     const auto devices = cuda_devices();
     if (devices.empty()) std::cout << "cuda devices: none\n";
     for (const DeviceInfo& d : devices)

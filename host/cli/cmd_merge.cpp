@@ -113,6 +113,7 @@ json binning_json(const MergedBinning& m, int n_hyp, bool local, bool negative_c
 }
 
 void run_merge(MergeCliOptions o) {
+  require_one_process("merge");
   if (o.input.empty() == o.events.empty())
     throw Error("give exactly one of --input (histogram JSON) and --events (event file)");
   if (o.merger != "nonlocal" && o.merger != "local")

@@ -9,10 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 #include "hepcat/splitfit.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 #include "host/cli/progress.hpp"
 
@@ -30,7 +32,33 @@ struct SplitFitOptions {
   SplitFitConfig config;
   std::string estimator = "neyman", relu = "softplus";
   int toys = 1000;
+  CheckpointOptions checkpoints;
 };
+
+// Everything the trained score depends on; a resume must match it exactly.
+std::vector<std::pair<std::string, std::string>> run_settings(const SplitFitOptions& o) {
+  const SplitFitConfig& c = o.config;
+  return {{"input", input_setting(o.input)},
+          {"--test", input_setting(o.test)},
+          {"--init-model", input_setting(o.init_model)},
+          {"--features", setting_text(o.features)},
+          {"--mass", o.mass},
+          {"--weight", o.weight},
+          {"--label", o.label},
+          {"--supervised", o.supervised ? "yes" : "no"},
+          {"--steps", std::to_string(o.training.steps)},
+          {"--lr", setting_text(o.training.learning_rate)},
+          {"--optimizer", o.training.optimizer},
+          {"--bins", std::to_string(c.n_bins)},
+          {"fit range", setting_text(std::vector<double>{c.lo, c.hi})},
+          {"--background", c.background},
+          {"signal", setting_text(std::vector<double>{c.signal_mean, c.signal_width})},
+          {"--estimator", o.estimator},
+          {"penalty", setting_text(std::vector<double>{c.lambda, c.kappa, c.delta})},
+          {"--relu", o.relu},
+          {"--toys", std::to_string(o.toys)},
+          {"--seed", std::to_string(o.common.seed)}};
+}
 
 nlohmann::json model_json(const LinearScore& m, const std::vector<std::string>& names) {
   return {{"features", names},
@@ -76,25 +104,51 @@ void run_splitfit(SplitFitOptions& o) {
   if (o.score_column.empty() && o.features.empty())
     throw Error("give --features to train a score, or --score-column to evaluate one");
   Context ctx(o.common.device, o.common.verbose);
-  check_output(o.out);
-  const EventTable table = read_table(o.input);
-  const EventTable test_table = o.test.empty() ? EventTable{} : read_table(o.test);
+  if (output_rank()) check_output(o.out);
+  if (!o.score_column.empty() &&
+      (!o.checkpoints.checkpoint.empty() || !o.checkpoints.resume.empty()))
+    throw Error("--checkpoint and --resume go with training, not with --score-column");
+  o.training.checkpoints = checkpoint_plan(o.checkpoints, "splitfit", run_settings(o));
+  // Under mpirun each rank reads only its shard of each table; `first` is the row of the file
+  // that the shard starts at, `rows` the whole file's row count.
+  struct Shard {
+    EventTable table;
+    std::size_t first = 0, rows = 0;
+  };
+  auto read = [](const std::string& path) {
+    Shard s;
+    if (world().size() == 1) {
+      s.table = read_table(path);
+      s.rows = s.table.rows();
+      return s;
+    }
+    s.rows = count_table_rows(path);
+    const RowRange mine = my_rows(s.rows);
+    s.table = read_table_rows(path, {}, mine.begin, mine.end);
+    s.first = mine.begin;
+    return s;
+  };
+  const Shard input = read(o.input);
+  const Shard test_input = o.test.empty() ? Shard{} : read(o.test);
+  const EventTable& table = input.table;
+  const EventTable& test_table = test_input.table;
   const EventTable& test = o.test.empty() ? table : test_table;
   // Every column used is checked where it is read, naming the file line.
   const bool training = o.score_column.empty();
-  auto validate = [&](const EventTable& t, const std::string& path, bool trains) {
-    require_rows(t, path);
+  auto validate = [&](const Shard& shard, const std::string& path, bool trains) {
+    const EventTable& t = shard.table;
+    require_rows(shard.rows, path);
     std::vector<std::string> used{o.mass};
     if (training)
       used.insert(used.end(), o.features.begin(), o.features.end());
     else
       used.push_back(o.score_column);
     if (!o.weight.empty()) used.push_back(o.weight);
-    for (const std::string& c : used) require_finite(t, path, c);
-    if (trains && o.supervised) require_binary(t, path, o.label);
+    for (const std::string& c : used) require_finite(t, path, c, shard.first);
+    if (trains && o.supervised) require_binary(t, path, o.label, shard.first);
   };
-  validate(table, o.input, training);
-  if (!o.test.empty()) validate(test_table, o.test, false);
+  validate(input, o.input, training);
+  if (!o.test.empty()) validate(test_input, o.test, false);
   auto columns = [&](const EventTable& t) {
     std::vector<std::vector<float>> x;
     for (const auto& f : o.features) x.push_back(t.column(f));
@@ -136,7 +190,7 @@ void run_splitfit(SplitFitOptions& o) {
     out["significance"] = evaluate(m);
   }
   out["device"] = ctx.device_name();
-  write_text_atomic(o.out, out.dump(1) + "\n");
+  if (output_rank()) write_text_atomic(o.out, out.dump(1) + "\n");
   std::cout << "median significance " << out["significance"]["median"].get<double>();
   if (out.contains("significance_before"))
     std::cout << " (before: " << out["significance_before"]["median"].get<double>() << ")";
@@ -187,6 +241,7 @@ void add_splitfit_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--toys", o->toys, "pseudo-experiments for the significance")
       ->capture_default_str();
+  add_checkpoint_options(*cmd, o->checkpoints, "steps");
 }
 
 }  // namespace hepcat::cli

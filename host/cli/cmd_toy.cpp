@@ -39,7 +39,7 @@ void run_splitfit_toy(const ToyOptions& o) {
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
   const EventTable table = generate_splitfit_toy(config);
-  write_table(o.out, table);
+  if (output_rank()) write_table(o.out, table);
   std::cout << "wrote " << table.rows() << " events of the splitfit toy ("
             << (config.mismodelled ? "mismodelled" : "nominal") << ", seed " << config.seed
             << ") to " << o.out << "\n";
@@ -64,7 +64,7 @@ void run_toy(const ToyOptions& o) {
   check_table_output(o.out);  // fail before generating what could not be written
 
   const EventTable table = generate_gato_toy(config);
-  write_table(o.out, table);
+  if (output_rank()) write_table(o.out, table);
 
   std::cout << "wrote " << table.rows() << " events of the gato toy (scenario " << config.scenario
             << ", seed " << config.seed << ", " << config.lumi << " pb^-1) to " << o.out << "\n";

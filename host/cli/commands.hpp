@@ -48,18 +48,30 @@ CLI::Option* add_list_option(CLI::App& command, const std::string& name, std::ve
   return command.add_option(name, values, description)->delimiter(',');
 }
 
-/// True when stderr is a terminal (progress lines are shown only then).
+/// True when stderr is a terminal (progress lines are shown only then) on the output rank.
 bool stderr_is_terminal();
 
+/// True on the rank that writes output files: rank 0 of an MPI run, or the only process.
+bool output_rank();
+
+/// Throws Error under an MPI run of several ranks: for commands that do not share out their work.
+void require_one_process(const std::string& command);
+
 /// Throws Error naming the file line (CSV) or row (HDF5) of `path` and the column when
-/// `column` of `table` (read from `path`) holds NaN or an infinity.
-void require_finite(const EventTable& table, const std::string& path, const std::string& column);
+/// `column` of `table` (read from `path`) holds NaN or an infinity. `first_row`: the row of the
+/// file that the table's first row is (an MPI rank's shard starts there).
+void require_finite(const EventTable& table, const std::string& path, const std::string& column,
+                    std::size_t first_row = 0);
 
 /// Throws Error naming the file line and column unless every value of `column` is 0 or 1.
-void require_binary(const EventTable& table, const std::string& path, const std::string& column);
+void require_binary(const EventTable& table, const std::string& path, const std::string& column,
+                    std::size_t first_row = 0);
 
 /// Throws Error naming `path` when the table has no rows.
 void require_rows(const EventTable& table, const std::string& path);
+/// Throws Error naming `path` when the file has no rows (`rows`: its row count; under mpirun,
+/// the whole file's, as a rank's shard may be empty).
+void require_rows(std::size_t rows, const std::string& path);
 
 /// Reads `columns` of the event file `path`; throws Error as require_rows and require_finite
 /// (for every column) do.

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/error.hpp"
 #include "host/cli/commands.hpp"
 
@@ -39,7 +40,18 @@ void reject_repeated_options(const CLI::App& app, int argc, char** argv) {
 }
 
 bool stderr_is_terminal() {
-  return isatty(STDERR_FILENO) != 0;
+  return output_rank() && isatty(STDERR_FILENO) != 0;
+}
+
+bool output_rank() {
+  return world().rank() == 0;
+}
+
+void require_one_process(const std::string& command) {
+  if (world().size() > 1)
+    throw Error("hepcat " + command +
+                " runs as one process; under mpirun only 'hepcat bin', 'hepcat cuts' and " +
+                "'hepcat splitfit' share their events over the ranks (docs/scale-out.md)");
 }
 
 }  // namespace hepcat::cli

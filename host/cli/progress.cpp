@@ -26,7 +26,7 @@ Progress::Progress(std::string what, long total, bool force, long first)
     : what_(std::move(what)),
       total_(total),
       first_(first),
-      enabled_(force || stderr_is_terminal()),
+      enabled_(output_rank() && (force || stderr_is_terminal())),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 

@@ -9,7 +9,9 @@
 #include "hepcat/error.hpp"
 #include "hepcat/math/cuts.hpp"
 #include "host/cuts/cuts_cpu.hpp"
+#include "host/engine/communicator_reduce.hpp"
 #include "host/engine/format.hpp"
+#include "host/engine/reduce.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/cuts.hpp"
@@ -91,10 +93,18 @@ ResidentEvents upload_events(const Context& ctx, const CutSample& s,
     for (int k = 0; k < m; ++k) x[static_cast<std::size_t>(k) * n + r] = s.features[k][i];
     w[r] = s.weights.empty() ? 1.f : s.weights[i];
     sig[r] = s.signal[i] ? 1 : 0;
-    const int c = cell[i];
-    ++offsets[c + 1];
-    (sig[r] ? ev.sig_weight : ev.bkg_weight)[c] += w[r];
-    ev.total_weight[c] += w[r];
+    ++offsets[cell[i] + 1];
+  }
+  // Per cell the signal and background weight, in event order through the engine's reduction
+  // (under MPI over the events of every rank).
+  std::vector<double> cell_weights(2 * static_cast<std::size_t>(n_cells));
+  cpu::reduce_events(n, cell_weights.size(), cell_weights.data(), [&](std::size_t i, double* p) {
+    p[2 * cell[i] + (s.signal[i] ? 0 : 1)] += s.weights.empty() ? 1.f : s.weights[i];
+  });
+  for (int c = 0; c < n_cells; ++c) {
+    ev.sig_weight[c] = cell_weights[2 * c];
+    ev.bkg_weight[c] = cell_weights[2 * c + 1];
+    ev.total_weight[c] = ev.sig_weight[c] + ev.bkg_weight[c];
   }
   for (int c = 0; c < n_cells; ++c) offsets[c + 1] += offsets[c];
   ev.x = Buffer<float>(ctx, x);
@@ -219,6 +229,7 @@ struct CutScan::Impl {
       cuda::launch_cut_scan_sums(in, hard, ctx.multiprocessors(), scratch, d_out,
                                  static_cast<cudaStream_t>(ctx.stream()));
       memory::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
+      detail::add_over_ranks(out);
       return out;
     }
 #endif
@@ -311,6 +322,11 @@ CutScan::CutScan(Context& ctx, CutScanConfig config, const CutSample& train)
   Impl& s = *impl_;
   const int m = static_cast<int>(train.features.size());
   s.config.validate(m);
+  // The grid's events are reduced cell by cell in cell order, which a rank's shard cannot
+  // reproduce for the events of all ranks.
+  if (world().size() > 1 && !s.config.grid_edges.empty())
+    throw Error("cut scan: a cut grid runs as one process, not on " +
+                std::to_string(world().size()) + " ranks");
   check_sample(train, m, !s.config.grid_edges.empty(), "training");
   std::sort(s.config.targets.begin(), s.config.targets.end());
   s.m = m;
@@ -318,37 +334,54 @@ CutScan::CutScan(Context& ctx, CutScanConfig config, const CutSample& train)
   s.n_cells = s.config.grid_edges.empty() ? 1 : static_cast<int>(s.config.grid_edges.size()) - 1;
   s.sums = math::CutSumLayout{m, s.config.learn_directions, s.config.loss.delta != 0};
 
-  // Standardisation and automatic directions from the training sample, in double.
+  // Standardisation and automatic directions from the training sample, in double, through the
+  // engine's reduction (under MPI over the training events of every rank).
   const std::size_t n = train.size();
   const auto weight = [&](std::size_t i) -> double {
     return train.weights.empty() ? 1.0 : train.weights[i];
   };
+  const auto standardisation_weight = [&](std::size_t i) {
+    return s.config.weighted_standardisation ? weight(i) : 1.0;
+  };
+  // Per feature: sum w, sum w x (standardisation weights), sum w x and sum w of signal and of
+  // background (event weights).
+  constexpr int kMoments = 6;
+  std::vector<double> moments(static_cast<std::size_t>(kMoments) * m);
+  cpu::reduce_events(n, moments.size(), moments.data(), [&](std::size_t i, double* p) {
+    const double wi = standardisation_weight(i), ei = weight(i);
+    const int off = train.signal[i] ? 2 : 4;
+    for (int k = 0; k < m; ++k, p += kMoments) {
+      const double x = train.features[k][i];
+      p[0] += wi;
+      p[1] += wi * x;
+      p[off] += ei * x;
+      p[off + 1] += ei;
+    }
+  });
   s.mean.assign(m, 0.0);
   s.sd.assign(m, 1.0);
   s.directions.assign(m, 1.f);
+  for (int k = 0; k < m; ++k) {
+    const double* mk = moments.data() + static_cast<std::size_t>(kMoments) * k;
+    if (!(mk[0] > 0)) throw Error("cut scan: training weights sum to zero or less");
+    s.mean[k] = mk[1] / mk[0];
+  }
+  std::vector<double> spread(m);
+  cpu::reduce_events(n, spread.size(), spread.data(), [&](std::size_t i, double* p) {
+    const double wi = standardisation_weight(i);
+    for (int k = 0; k < m; ++k) {
+      const double dx = train.features[k][i] - s.mean[k];
+      p[k] += wi * dx * dx;
+    }
+  });
   std::vector<float> inv_sd(m), mean_f(m);
   for (int k = 0; k < m; ++k) {
-    const std::vector<float>& x = train.features[k];
-    double sw = 0, sx = 0, s_sig = 0, w_sig = 0, s_bkg = 0, w_bkg = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double wi = s.config.weighted_standardisation ? weight(i) : 1.0;
-      sw += wi;
-      sx += wi * x[i];
-      (train.signal[i] ? s_sig : s_bkg) += weight(i) * x[i];
-      (train.signal[i] ? w_sig : w_bkg) += weight(i);
-    }
-    if (!(sw > 0)) throw Error("cut scan: training weights sum to zero or less");
-    const double mu = sx / sw;
-    double sv = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const double wi = s.config.weighted_standardisation ? weight(i) : 1.0;
-      sv += wi * (x[i] - mu) * (x[i] - mu);
-    }
-    const double sd = std::sqrt(sv / sw);
-    s.mean[k] = mu;
+    const double* mk = moments.data() + static_cast<std::size_t>(kMoments) * k;
+    const double sd = std::sqrt(spread[k] / mk[0]);
     s.sd[k] = sd > 0 ? sd : 1.0;  // a constant feature keeps its scale, as StandardScaler does
-    mean_f[k] = static_cast<float>(mu);
+    mean_f[k] = static_cast<float>(s.mean[k]);
     inv_sd[k] = static_cast<float>(1.0 / s.sd[k]);
+    const double s_sig = mk[2], w_sig = mk[3], s_bkg = mk[4], w_bkg = mk[5];
     const int fixed = s.config.directions.empty() ? 0 : s.config.directions[k];
     const bool auto_dir = fixed == 0;
     if (auto_dir && w_sig != 0 && w_bkg != 0)

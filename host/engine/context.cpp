@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/error.hpp"
 #include "host/engine/enum_names.hpp"
 
@@ -154,7 +155,10 @@ Context::Context(const std::string& device, bool verbose) : impl_(std::make_uniq
 #ifdef HEPCAT_HAVE_CUDA
   if (use_cuda) {
     impl_->backend = Backend::cuda;
-    impl_->device = devices[spec.index];
+    // Ranks sharing a node spread over its GPUs unless a device is named.
+    const bool named = device.find(':') != std::string::npos;
+    const int index = named ? spec.index : world().local_rank() % static_cast<int>(devices.size());
+    impl_->device = devices[index];
     HEPCAT_CUDA_CHECK(cudaSetDevice(impl_->device.index));
     HEPCAT_CUDA_CHECK(cudaStreamCreateWithFlags(&impl_->stream, cudaStreamNonBlocking));
   }

@@ -9,8 +9,8 @@ namespace hepcat {
 
 namespace {
 
-std::string row_text(std::size_t i) {
-  return "row " + std::to_string(i);
+std::string row_text(std::size_t i, std::size_t first_row) {
+  return "row " + std::to_string(first_row + i);
 }
 
 std::string value_text(float v) {
@@ -19,11 +19,12 @@ std::string value_text(float v) {
   return std::to_string(v);
 }
 
-void check_finite(const std::string& what, const float* values, std::size_t n) {
+void check_finite(const std::string& what, const float* values, std::size_t n,
+                  std::size_t first_row) {
   const float* bad = std::find_if(values, values + n, [](float v) { return !std::isfinite(v); });
   if (bad != values + n)
     throw Error(what + " has a non-finite value (" + value_text(*bad) + ") at " +
-                row_text(static_cast<std::size_t>(bad - values)));
+                row_text(static_cast<std::size_t>(bad - values), first_row));
 }
 
 void check_length(const std::string& what, std::size_t size, std::size_t n,
@@ -33,13 +34,14 @@ void check_length(const std::string& what, std::size_t size, std::size_t n,
                 std::to_string(n));
 }
 
-std::vector<std::int32_t> process_ids(const std::string& label, const std::vector<float>& values) {
+std::vector<std::int32_t> process_ids(const std::string& label, const std::vector<float>& values,
+                                      std::size_t first_row) {
   std::vector<std::int32_t> ids(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     const float v = values[i];
     // 2^31 is exactly representable; anything at or above it does not fit an int32.
     if (!std::isfinite(v) || v != std::floor(v) || v < 0.f || v >= 2147483648.f)
-      throw Error(label + " has " + value_text(v) + " at " + row_text(i) +
+      throw Error(label + " has " + value_text(v) + " at " + row_text(i, first_row) +
                   ": process ids are non-negative integers");
     ids[i] = static_cast<std::int32_t>(v);
   }
@@ -61,10 +63,11 @@ EventSet::EventSet(const Context& ctx, const EventTable& table, const EventColum
   const std::vector<float> weights =
       columns.weight.empty() ? std::vector<float>{} : table.column(columns.weight);
   const std::vector<std::int32_t> process =
-      columns.process.empty() ? std::vector<std::int32_t>{}
-                              : process_ids(process_label(columns), table.column(columns.process));
+      columns.process.empty()
+          ? std::vector<std::int32_t>{}
+          : process_ids(process_label(columns), table.column(columns.process), columns.first_row);
   init(ctx, features, weights, process, columns.n_processes,
-       "weight column '" + columns.weight + "'", process_label(columns));
+       "weight column '" + columns.weight + "'", process_label(columns), columns.first_row);
 }
 
 EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
@@ -72,13 +75,13 @@ EventSet::EventSet(const Context& ctx, std::vector<std::string> feature_names,
                    const std::vector<float>& weights, const std::vector<std::int32_t>& process,
                    int n_processes)
     : names_(std::move(feature_names)) {
-  init(ctx, features, weights, process, n_processes, "weights", "process ids");
+  init(ctx, features, weights, process, n_processes, "weights", "process ids", 0);
 }
 
 void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& features,
                     const std::vector<float>& weights, const std::vector<std::int32_t>& process,
                     int n_processes, const std::string& weight_label,
-                    const std::string& process_label) {
+                    const std::string& process_label, std::size_t first_row) {
   backend_ = ctx.backend();
   if (features.empty()) throw Error("no feature columns given");
   if (features.size() != names_.size())
@@ -95,7 +98,8 @@ void EventSet::init(const Context& ctx, const std::vector<std::vector<float>>& f
   std::vector<const float*> host;
   for (const auto& f : features) host.push_back(f.data());
   validate(host, weights.empty() ? nullptr : weights.data(),
-           process.empty() ? nullptr : process.data(), n_processes, weight_label, process_label);
+           process.empty() ? nullptr : process.data(), n_processes, weight_label, process_label,
+           first_row);
 
   features_ = Buffer<float>(ctx, n_ * features.size());
   for (std::size_t j = 0; j < features.size(); ++j) {
@@ -145,7 +149,7 @@ EventSet::EventSet(const Context& ctx, const EventColumnPointers& columns)
     }
   }
   validate(host, host_weights, host_process, columns.n_processes, columns.weight_label,
-           columns.process_label);
+           columns.process_label, columns.first_row);
   columns_ = columns.features;
   weights_ = columns.weights;
   process_ = columns.process;
@@ -154,15 +158,16 @@ EventSet::EventSet(const Context& ctx, const EventColumnPointers& columns)
 
 void EventSet::validate(const std::vector<const float*>& features, const float* weights,
                         const std::int32_t* process, int n_processes,
-                        const std::string& weight_label, const std::string& process_label) {
+                        const std::string& weight_label, const std::string& process_label,
+                        std::size_t first_row) {
   for (std::size_t j = 0; j < names_.size(); ++j)
     for (std::size_t k = 0; k < j; ++k)
       if (names_[j] == names_[k]) throw Error("feature '" + names_[j] + "' is listed twice");
   if (n_ == 0) throw Error("no events: the feature columns are empty");
 
   for (std::size_t j = 0; j < features.size(); ++j)
-    check_finite("feature '" + names_[j] + "'", features[j], n_);
-  if (weights) check_finite(weight_label, weights, n_);
+    check_finite("feature '" + names_[j] + "'", features[j], n_, first_row);
+  if (weights) check_finite(weight_label, weights, n_, first_row);
 
   if (n_processes < 0)
     throw Error("n_processes must not be negative, got " + std::to_string(n_processes));
@@ -172,7 +177,7 @@ void EventSet::validate(const std::vector<const float*>& features, const float* 
     const std::int32_t* negative = std::find_if(process, end, [](std::int32_t p) { return p < 0; });
     if (negative != end)
       throw Error(process_label + " has " + std::to_string(*negative) + " at " +
-                  row_text(static_cast<std::size_t>(negative - process)) +
+                  row_text(static_cast<std::size_t>(negative - process), first_row) +
                   ": process ids are non-negative integers");
     max_id = *std::max_element(process, end);
   }
@@ -181,7 +186,7 @@ void EventSet::validate(const std::vector<const float*>& features, const float* 
     const std::int32_t* bad =
         std::find_if(process, process + n_, [&](std::int32_t p) { return p >= n_processes_; });
     throw Error(process_label + " has " + std::to_string(*bad) + " at " +
-                row_text(static_cast<std::size_t>(bad - process)) + ", outside [0, " +
+                row_text(static_cast<std::size_t>(bad - process), first_row) + ", outside [0, " +
                 std::to_string(n_processes_) + ") for the " + std::to_string(n_processes_) +
                 " declared processes");
   }

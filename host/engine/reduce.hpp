@@ -1,9 +1,11 @@
 // The one deterministic reduction over events. Events are cut into fixed-size chunks
 // (kReductionChunk, independent of threads, blocks, devices and processes); each chunk is summed
-// in event order into its own zeroed partial, and the partials are added in chunk order, in
-// double. The result is then the same bit for bit on any thread count. Segments (e.g. the grid
-// cells of the cut scan, whose events are sorted by cell) are chunked separately and reduced into
-// their own slice of the output.
+// in event order into its own zeroed partial, and the partials are added in double along one
+// pairwise tree over the chunk indices by hepcat::world() (Communicator::sum_chunks): with one
+// process that is all the chunks; under MPI each rank holds a shard of whole chunks and the tree
+// runs over the chunks of all ranks. The result is then the same bit for bit on any thread count
+// and any number of ranks. Segments (e.g. the grid cells of the cut scan, whose events are sorted
+// by cell) are chunked separately and reduced into their own slice of the output.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "hepcat/communicator.hpp"
 #include "host/engine/parallel.hpp"
 
 namespace hepcat::cpu {
@@ -25,35 +28,26 @@ struct ReductionChunk {
 
 /// Segment s holds events [offsets[s], offsets[s + 1]). Calls body(chunk, partial) for every
 /// chunk, over the OpenMP threads, with `partial` `width` zeroed doubles, and writes to
-/// out[s * width, (s + 1) * width) the chunk-ordered sum of segment s's partials.
+/// out[s * width, (s + 1) * width) the sum of segment s's partials (over all ranks under MPI).
+/// Every partial is kept until the end: chunks * width doubles (15 MB for 1e9 events and 30
+/// sums), so that the tree can add them in its order.
 template <class Body>
 void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::size_t width,
                      double* out, Body body) {
   std::vector<ReductionChunk> chunks;
-  for (std::size_t s = 0; s < n_segments; ++s)
+  std::vector<std::size_t> first(n_segments + 1, 0);  // segment s: chunks [first[s], first[s+1])
+  for (std::size_t s = 0; s < n_segments; ++s) {
     for (std::size_t b = offsets[s]; b < offsets[s + 1]; b += kReductionChunk)
       chunks.push_back({s, b, std::min(b + kReductionChunk, offsets[s + 1])});
-  std::fill(out, out + n_segments * width, 0.0);
-  // Chunks run in waves so that the partials held at once stay few; the waves do not change the
-  // order of the additions.
-  const int threads = max_threads();
-  const std::size_t wave =
-      std::min(chunks.size(), std::max<std::size_t>(64, 4 * static_cast<std::size_t>(threads)));
-  std::vector<double> partial(wave * width);
-  for (std::size_t w0 = 0; w0 < chunks.size(); w0 += wave) {
-    const std::size_t nw = std::min(wave, chunks.size() - w0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (nw > 1)
-    for (std::int64_t c = 0; c < static_cast<std::int64_t>(nw); ++c) {
-      double* p = partial.data() + static_cast<std::size_t>(c) * width;
-      std::fill(p, p + width, 0.0);
-      body(chunks[w0 + c], p);
-    }
-    for (std::size_t c = 0; c < nw; ++c) {
-      const double* p = partial.data() + c * width;
-      double* o = out + chunks[w0 + c].segment * width;
-      for (std::size_t q = 0; q < width; ++q) o[q] += p[q];
-    }
+    first[s + 1] = chunks.size();
   }
+  std::vector<double> partial(chunks.size() * width, 0.0);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(max_threads()) if (chunks.size() > 1)
+  for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks.size()); ++c)
+    body(chunks[static_cast<std::size_t>(c)], partial.data() + static_cast<std::size_t>(c) * width);
+  for (std::size_t s = 0; s < n_segments; ++s)
+    world().sum_chunks(partial.data() + first[s] * width, first[s + 1] - first[s], width,
+                       out + s * width);
 }
 
 /// reduce_segments over one segment of n events, calling body(i, partial) for each event i in

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/io.hpp"
 
@@ -27,7 +28,8 @@ void write_checkpoint(const std::string& path, const Checkpoint& c) {
                             {"optimizer_steps", c.optimizer_steps},
                             {"optimizer_state", c.optimizer_state},
                             {"rng_counter", c.rng_counter},
-                            {"last_loss", c.last_loss}};
+                            {"last_loss", c.last_loss},
+                            {"history", c.history}};
   // nlohmann writes doubles with the shortest text that reads back exactly; floats widen to
   // double exactly, so every value survives the round trip bit for bit.
   write_text_atomic(path, j.dump() + "\n");
@@ -54,6 +56,7 @@ Checkpoint read_checkpoint(const std::string& path) {
     c.optimizer_state = j.at("optimizer_state").get<std::vector<float>>();
     c.rng_counter = j.at("rng_counter").get<std::uint64_t>();
     c.last_loss = j.at("last_loss").get<std::vector<double>>();
+    if (j.contains("history")) c.history = j.at("history").get<std::vector<double>>();
     if (c.epoch < 0 || c.optimizer_steps < 0)
       throw Error("checkpoint '" + path + "': negative epoch or step count");
     return c;
@@ -79,6 +82,23 @@ void check_resumable(const Checkpoint& c, const std::string& path, const std::st
   }
   if (c.settings.size() != settings.size())
     throw Error("cannot resume from '" + path + "': it was written with other settings");
+}
+
+bool CheckpointPlan::load(Checkpoint& out) const {
+  if (resume.empty()) return false;
+  out = read_checkpoint(resume);
+  check_resumable(out, resume, command, settings);
+  return true;
+}
+
+void CheckpointPlan::save_if_due(long epoch, long epochs,
+                                 const std::function<Checkpoint()>& state) const {
+  if (path.empty() || world().rank() != 0 || (epoch % every != 0 && epoch != epochs)) return;
+  Checkpoint c = state();
+  c.command = command;
+  c.settings = settings;
+  c.epoch = epoch;
+  write_checkpoint(path, c);
 }
 
 std::string file_fingerprint(const std::string& path) {

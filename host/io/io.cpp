@@ -92,6 +92,32 @@ EventTable read_table(const std::string& path, const std::vector<std::string>& c
   return detail::read_hdf5(t.file, t.group, columns);
 }
 
+std::size_t count_table_rows(const std::string& path, const std::vector<std::string>& columns) {
+  const Target t = parse_target(path);
+  if (t.format == Format::csv) return detail::count_csv_rows(t.file);
+  return detail::count_hdf5_rows(t.file, t.group, columns);
+}
+
+EventTable read_table_rows(const std::string& path, const std::vector<std::string>& columns,
+                           std::size_t begin, std::size_t end) {
+  const Target t = parse_target(path);
+  const detail::RowSelection rows{begin, end};
+  if (t.format == Format::csv) return detail::read_csv(t.file, columns, rows);
+  return detail::read_hdf5(t.file, t.group, columns, rows);
+}
+
+namespace detail {
+
+void check_selection(const std::string& path, const RowSelection& selection, std::size_t rows) {
+  const std::size_t end = selection.end == RowSelection::kAll ? rows : selection.end;
+  if (selection.begin > end || end > rows)
+    throw Error("'" + path + "': rows " + std::to_string(selection.begin) + " to " +
+                std::to_string(end) + " requested, but the table has " + std::to_string(rows) +
+                " rows");
+}
+
+}  // namespace detail
+
 bool is_hdf5_path(const std::string& path) {
   return hdf5_target(path).has_value();
 }

@@ -141,25 +141,59 @@ void parse_chunk(std::string_view text, const std::vector<int>& slot,
   }
 }
 
-}  // namespace
-
-EventTable read_csv(const std::string& path, const std::vector<std::string>& columns) {
-  const std::string data = read_whole_file(path);
+// The text after the UTF-8 byte order mark; throws Error for a file without a header row.
+std::string_view content(const std::string& path, const std::string& data) {
   std::string_view text(data);
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
     throw Error("'" + path + "' is empty: expected a header row of column names");
+  return text;
+}
 
-  // Leading blank lines are skipped; the header is the first non-blank line.
-  std::size_t header_line = 1, pos = 0;
-  std::string_view header_text;
+// Leading blank lines are skipped; the header is the first non-blank line. Sets `pos` to the
+// first byte after it and `line` to its line number.
+std::string_view find_header(std::string_view text, std::size_t* pos, std::size_t* line) {
+  *line = 1;
+  *pos = 0;
   while (true) {
-    const std::size_t eol = std::min(text.find('\n', pos), text.size());
-    header_text = text.substr(pos, eol - pos);
-    pos = std::min(eol + 1, text.size());
-    if (!trim(header_text).empty()) break;
-    ++header_line;
+    const std::size_t eol = std::min(text.find('\n', *pos), text.size());
+    const std::string_view header = text.substr(*pos, eol - *pos);
+    *pos = std::min(eol + 1, text.size());
+    if (!trim(header).empty()) return header;
+    ++*line;
   }
+}
+
+// Walks the rows (non-blank lines) of `body`: calls at(row, byte, lines) before row `row`
+// starts, with `lines` the lines passed so far, and returns the number of rows.
+template <class At>
+std::size_t walk_rows(std::string_view body, At at) {
+  std::size_t rows = 0, lines = 0;
+  for (std::size_t pos = 0; pos < body.size(); ++lines) {
+    std::size_t eol = body.find('\n', pos);
+    if (eol == std::string_view::npos) eol = body.size();
+    if (!trim(body.substr(pos, eol - pos)).empty()) at(rows++, pos, lines);
+    pos = eol + 1;
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::size_t count_csv_rows(const std::string& path) {
+  const std::string data = read_whole_file(path);
+  const std::string_view text = content(path, data);
+  std::size_t pos = 0, header_line = 0;
+  find_header(text, &pos, &header_line);
+  return walk_rows(text.substr(pos), [](std::size_t, std::size_t, std::size_t) {});
+}
+
+EventTable read_csv(const std::string& path, const std::vector<std::string>& columns,
+                    const RowSelection& selection) {
+  const std::string data = read_whole_file(path);
+  const std::string_view text = content(path, data);
+  std::size_t header_line = 1, pos = 0;
+  const std::string_view header_text = find_header(text, &pos, &header_line);
   const std::vector<std::string> header = split_header(header_text);
   const std::string at_header = "'" + path + "' line " + std::to_string(header_line) + ": ";
   for (std::size_t j = 0; j < header.size(); ++j) {
@@ -185,8 +219,24 @@ EventTable read_csv(const std::string& path, const std::vector<std::string>& col
     s = static_cast<int>(k);
   }
 
+  // A selection of rows parses only their lines; errors still name the line in the file.
+  std::string_view body = text.substr(pos);
+  if (selection.begin > 0 || selection.end != RowSelection::kAll) {
+    std::size_t from = body.size(), to = body.size(), skipped = 0;
+    const std::size_t rows =
+        walk_rows(body, [&](std::size_t row, std::size_t at, std::size_t lines) {
+          if (row == selection.begin) {
+            from = at;
+            skipped = lines;
+          }
+          if (row == selection.end) to = at;
+        });
+    check_selection(path, selection, rows);
+    body = body.substr(std::min(from, to), to - std::min(from, to));
+    header_line += skipped;
+  }
+
   // Chunks of about 4 MB that begin right after a line break.
-  const std::string_view body = text.substr(pos);
   const std::size_t target = 4u << 20;
   std::vector<std::size_t> bounds{0};
   while (bounds.back() < body.size()) {

@@ -88,15 +88,38 @@ std::string describe(const std::string& path, const std::string& where) {
   return "'" + path + "' dataset '" + where + "'";
 }
 
+// The length of a 1-D numeric dataset.
+std::size_t column_rows(hid_t ds, const std::string& what) {
+  const std::vector<hsize_t> dims = numeric_extents(ds, what);
+  if (dims.size() != 1)
+    throw Error(what + " is not one-dimensional (hepcat reads one 1-D dataset per column)");
+  return static_cast<std::size_t>(dims[0]);
+}
+
+// Reads the selected rows of a column; a part of the rows is read as a hyperslab, so a rank
+// reads only its shard. `rows` receives the dataset's length.
 std::vector<float> read_column(const std::string& path, hid_t group, const std::string& where,
-                               const std::string& name) {
+                               const std::string& name, const RowSelection& selection,
+                               std::size_t* rows) {
   const std::string what = describe(path, where);
   Hdf5Handle ds(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
-  const std::vector<hsize_t> dims = numeric_extents(ds.get(), what);
-  if (dims.size() != 1)
-    throw Error(what + " is not one-dimensional (hepcat reads one 1-D dataset per column)");
-  return read_all<float>(ds.get(), H5T_NATIVE_FLOAT, static_cast<std::size_t>(dims[0]), what);
+  *rows = column_rows(ds.get(), what);
+  if (selection.begin == 0 && selection.end == RowSelection::kAll)
+    return read_all<float>(ds.get(), H5T_NATIVE_FLOAT, *rows, what);
+  check_selection(path, selection, *rows);
+  const hsize_t start = selection.begin, count = selection.end - selection.begin;
+  std::vector<float> values(static_cast<std::size_t>(count));
+  if (count == 0) return values;
+  Handle file_space(H5Dget_space(ds.get()), H5Sclose);
+  Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  if (!file_space.ok() || !mem_space.ok() ||
+      H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0 ||
+      H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT,
+              values.data()) < 0)
+    throw Error("cannot read rows " + std::to_string(start) + " to " +
+                std::to_string(start + count) + " of " + what + hdf5_reason());
+  return values;
 }
 
 // A group of an existing HDF5 file opened for reading, with its datasets listed.
@@ -158,18 +181,21 @@ hid_t create_group(hid_t file, const std::string& path, unsigned order) {
 }  // namespace
 
 EventTable read_hdf5(const std::string& path, const std::string& group_name,
-                     const std::vector<std::string>& columns) {
+                     const std::vector<std::string>& columns, const RowSelection& selection) {
   const OpenGroup group(path, group_name);
   EventTable table;
+  std::size_t first_rows = 0;
   for (const std::string& name : columns.empty() ? group.datasets() : columns) {
     group.require(name);
     if (table.has(name)) throw Error("column '" + name + "' requested twice from '" + path + "'");
     const std::string where = group.where(name);
-    std::vector<float> values = read_column(path, group.get(), where, name);
-    if (!table.columns.empty() && values.size() != table.rows())
-      throw Error("'" + path + "' dataset '" + where + "' has " + std::to_string(values.size()) +
+    std::size_t rows = 0;
+    std::vector<float> values = read_column(path, group.get(), where, name, selection, &rows);
+    if (!table.columns.empty() && rows != first_rows)
+      throw Error("'" + path + "' dataset '" + where + "' has " + std::to_string(rows) +
                   " rows, dataset '" + group.where(table.names.front()) + "' has " +
-                  std::to_string(table.rows()));
+                  std::to_string(first_rows));
+    first_rows = rows;
     table.add(name, std::move(values));
   }
   if (table.columns.empty())
@@ -180,6 +206,19 @@ EventTable read_hdf5(const std::string& path, const std::string& group_name,
 std::vector<std::string> list_hdf5_datasets(const std::string& path,
                                             const std::string& group_name) {
   return OpenGroup(path, group_name).datasets();
+}
+
+std::size_t count_hdf5_rows(const std::string& path, const std::string& group_name,
+                            const std::vector<std::string>& columns) {
+  const OpenGroup group(path, group_name);
+  if (columns.empty() && group.datasets().empty())
+    throw Error("'" + path + "' has no datasets in group '" + group.group_path() + "'");
+  const std::string name = columns.empty() ? group.datasets().front() : columns.front();
+  group.require(name);
+  const std::string what = describe(path, group.where(name));
+  Handle ds(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
+  return column_rows(ds.get(), what);
 }
 
 Array read_hdf5_array(const std::string& path, const std::string& group_name,
@@ -258,7 +297,13 @@ namespace {
 
 }  // namespace
 
-EventTable read_hdf5(const std::string& path, const std::string&, const std::vector<std::string>&) {
+EventTable read_hdf5(const std::string& path, const std::string&, const std::vector<std::string>&,
+                     const RowSelection&) {
+  no_hdf5(path);
+}
+
+std::size_t count_hdf5_rows(const std::string& path, const std::string&,
+                            const std::vector<std::string>&) {
   no_hdf5(path);
 }
 

@@ -9,6 +9,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/math/lm.hpp"
 #include "hepcat/math/poisson.hpp"
+#include "host/engine/communicator_reduce.hpp"
 #include "host/engine/parallel.hpp"
 #include "host/fit/fit_cpu.hpp"
 #include "host/splitfit/splitfit_cpu.hpp"
@@ -146,15 +147,18 @@ SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& c, const float*
     cuda::launch_soft_split_histograms(mass, weights, scores, n, nb, c.lo, c.hi,
                                        ctx.multiprocessors(), scratch, d_sums, stream);
     memory::copy_to_host(ctx, sums.data(), d_sums, sums.size() * sizeof(double));
+    detail::add_over_ranks(sums);
   }
 #endif
   if (!ctx.is_cuda())
     cpu::soft_split_histograms(mass, weights, scores, n, nb, c.lo, c.hi, sums.data());
   const std::vector<double> pass(sums.begin(), sums.begin() + nb),
       fail(sums.begin() + nb, sums.begin() + 2 * nb);
-  SplitFitResult r = splitfit_loss_from_histograms(c, pass, fail, sums[2 * nb] / n);
+  // Under MPI the events are this rank's shard: the mean is over all ranks' events.
+  const auto all = static_cast<double>(detail::rows_over_ranks(n));
+  SplitFitResult r = splitfit_loss_from_histograms(c, pass, fail, sums[2 * nb] / all);
   if (grad == nullptr) return r;
-  const double dq_per_event = r.dloss_dmean_fail / static_cast<double>(n);
+  const double dq_per_event = r.dloss_dmean_fail / all;
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
     std::vector<double> dh(r.dloss_dpass);

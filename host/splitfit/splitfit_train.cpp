@@ -9,6 +9,7 @@
 #include "hepcat/math/splitfit.hpp"
 #include "hepcat/optim.hpp"
 #include "hepcat/splitfit.hpp"
+#include "host/engine/communicator_reduce.hpp"
 #include "host/engine/reduce.hpp"
 
 namespace hepcat {
@@ -54,9 +55,7 @@ std::vector<float> parameter_gradient(const LinearScore& m,
         n, [&](std::size_t i) { return c[i] * (x[j][i] - m.centre[j]) / m.spread[j]; });
     g[j] = static_cast<float>(s);
   }
-  double sb = 0;
-  for (double v : c) sb += v;
-  g[d] = static_cast<float>(sb);
+  g[d] = static_cast<float>(cpu::sum_events(n, [&](std::size_t i) { return c[i]; }));
   return g;
 }
 
@@ -71,16 +70,41 @@ std::vector<double> optimise(Context& ctx, LinearScore& m, const std::vector<std
   std::vector<float> host(d + 1);
   for (std::size_t j = 0; j < d; ++j) host[j] = static_cast<float>(m.weights[j]);
   host[d] = static_cast<float>(m.bias);
-  Buffer<float> params(ctx, host), grads(ctx, d + 1);
   std::vector<double> history, c;
-  for (int step = 0; step < t.steps; ++step) {
+  const auto set_model = [&] {
+    for (std::size_t j = 0; j < d; ++j) m.weights[j] = host[j];
+    m.bias = host[d];
+  };
+  Checkpoint saved;
+  if (t.checkpoints.load(saved)) {
+    if (saved.parameters.size() != d + 1 || saved.epoch > t.steps ||
+        saved.history.size() != static_cast<std::size_t>(saved.epoch))
+      throw Error("checkpoint '" + t.checkpoints.resume + "' (" +
+                  std::to_string(saved.parameters.size()) + " parameters, " +
+                  std::to_string(saved.epoch) + " steps) does not fit this score (" +
+                  std::to_string(d + 1) + " parameters, " + std::to_string(t.steps) + " steps)");
+    host = saved.parameters;
+    set_model();
+    opt.restore(saved.optimizer_state, saved.optimizer_steps);
+    history = saved.history;
+  }
+  Buffer<float> params(ctx, host), grads(ctx, d + 1);
+  for (int step = static_cast<int>(history.size()); step < t.steps; ++step) {
     history.push_back(loss_and_coefficients(c));
     if (t.progress) t.progress(step + 1, history.back());
     grads.upload(ctx, parameter_gradient(m, x, c));
     opt.step(params, grads, t.learning_rate);
     host = params.to_host(ctx);
-    for (std::size_t j = 0; j < d; ++j) m.weights[j] = host[j];
-    m.bias = host[d];
+    set_model();
+    t.checkpoints.save_if_due(step + 1, t.steps, [&] {
+      Checkpoint state;
+      state.parameters = host;
+      state.optimizer_steps = opt.steps();
+      state.optimizer_state = opt.state();
+      state.last_loss = {history.back()};
+      state.history = history;
+      return state;
+    });
   }
   return history;
 }
@@ -91,13 +115,15 @@ LinearScore standardised_linear_score(const std::vector<std::vector<float>>& fea
   if (features.empty() || features.front().empty())
     throw Error("score model: no features or no events");
   LinearScore m;
+  // Under MPI the features are this rank's shard: the moments are those of all ranks' events.
+  const double n = static_cast<double>(detail::rows_over_ranks(features.front().size()));
   for (const auto& f : features) {
-    double s = 0, s2 = 0;
-    for (float v : f) {
-      s += v;
-      s2 += double(v) * v;
-    }
-    const double mean = s / f.size(), var = s2 / f.size() - mean * mean;
+    double moments[2];
+    cpu::reduce_events(f.size(), 2, moments, [&](std::size_t i, double* p) {
+      p[0] += f[i];
+      p[1] += double(f[i]) * f[i];
+    });
+    const double mean = moments[0] / n, var = moments[1] / n - mean * mean;
     m.centre.push_back(mean);
     m.spread.push_back(var > 0 ? std::sqrt(var) : 1.0);
     m.weights.push_back(0.0);
@@ -134,8 +160,10 @@ std::vector<double> train_supervised(Context& ctx, LinearScore& m,
       throw Error("train_supervised: label of event " + std::to_string(i) + " is not 0 or 1");
   // Classes weighted to equal totals, so a rare signal is not ignored; the loss is the mean
   // weighted cross-entropy.
-  double total[2] = {0, 0};
-  for (std::size_t i = 0; i < n; ++i) total[labels[i] > 0.5f] += weights.empty() ? 1.0 : weights[i];
+  double total[2];
+  cpu::reduce_events(n, 2, total, [&](std::size_t i, double* p) {
+    p[labels[i] > 0.5f] += weights.empty() ? 1.0 : weights[i];
+  });
   if (!(total[0] > 0 && total[1] > 0))
     throw Error("train_supervised: both classes need positive total weight");
   return optimise(ctx, m, x, t, [&](std::vector<double>& c) {
@@ -177,13 +205,13 @@ PseudoExperiments cut_significance(Context& ctx, const SplitFitConfig& config,
                                    std::uint64_t seed) {
   if (scores.size() != mass.size() || (!weights.empty() && weights.size() != mass.size()))
     throw Error("cut_significance: mass, weights and scores need one value per event");
-  std::vector<double> pass(config.n_bins, 0.0);
+  std::vector<double> pass(config.n_bins);
   const double inv_width = config.n_bins / (config.hi - config.lo);
-  for (std::size_t i = 0; i < mass.size(); ++i) {
-    if (!(scores[i] > 0)) continue;
+  cpu::reduce_events(mass.size(), pass.size(), pass.data(), [&](std::size_t i, double* p) {
+    if (!(scores[i] > 0)) return;
     const int b = math::fit_range_bin<double>(mass[i], config.lo, inv_width, config.n_bins);
-    if (b >= 0) pass[b] += weights.empty() ? 1.0 : weights[i];
-  }
+    if (b >= 0) p[b] += weights.empty() ? 1.0 : weights[i];
+  });
   return pseudo_experiments(ctx, config, {pass}, n_toys, seed);
 }
 

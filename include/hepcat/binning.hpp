@@ -11,6 +11,7 @@
 
 #include "hepcat/api.hpp"
 #include "hepcat/buffer.hpp"
+#include "hepcat/checkpoint.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/math/significance.hpp"
@@ -153,6 +154,9 @@ struct HEPCAT_API BinningTrainingConfig {
   int patience = 0;
   double min_delta = 1e-4;
   std::uint64_t seed = 1;
+  /// Checkpoints of run(): written after every `checkpoints.every` epochs and the last one; with
+  /// `checkpoints.resume` run() continues the saved run and ends exactly as it would have.
+  CheckpointPlan checkpoints;
 };
 
 /// One epoch as it happened: the schedule values that went into its gradient and what came out.
@@ -178,8 +182,14 @@ class HEPCAT_API BinningTrainer {
   const EpochRecord& step();
   /// True after `epochs` epochs or an early stop.
   bool done() const;
-  /// Epochs until done(), calling `progress` after each.
+  /// Epochs until done(), calling `progress` after each; first continues the checkpoint of
+  /// config.checkpoints.resume when set, and writes checkpoints as config.checkpoints says.
   void run(const std::function<void(const EpochRecord&)>& progress = {});
+  /// The training state after the epochs so far (command and settings left empty).
+  Checkpoint checkpoint() const;
+  /// Continues from `state` (a checkpoint() of the same training); throws Error when it does not
+  /// fit this model and schedule.
+  void restore(const Checkpoint& state);
 
   const std::vector<EpochRecord>& history() const;
   std::vector<float> parameters() const;

@@ -10,6 +10,7 @@
 
 #include "hepcat/api.hpp"
 #include "hepcat/binning.hpp"
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_table.hpp"
 #include "hepcat/ops.hpp"
@@ -54,10 +55,27 @@ struct HEPCAT_API BinningJobResult {
   std::string device;
 };
 
-/// Runs the job. Throws Error for an empty sample, unknown columns, or bad settings.
+/// Runs the job. Throws Error for an empty sample, unknown columns, or bad settings. Under an
+/// MPI world (hepcat::world()) every rank passes the whole table and works on its shards.
 HEPCAT_API BinningJobResult
 run_binning_job(Context& ctx, const EventTable& table, const BinningJobConfig& config,
                 const std::function<void(const EpochRecord&)>& progress = {});
+
+/// The rows of a `rows`-row table that this rank of hepcat::world() works on: its shards of the
+/// train sample (the first rows) and of the test sample (the last `test_fraction` of the rows),
+/// in whole reduction chunks of each sample. Throws Error for a fraction outside (0, 1), an empty
+/// sample, or a sample with fewer chunks than there are ranks.
+struct HEPCAT_API BinningJobShards {
+  RowRange train, test;
+};
+HEPCAT_API BinningJobShards binning_job_shards(std::size_t rows, double test_fraction);
+
+/// The job on this rank's rows only, `train` and `test` holding the rows binning_job_shards
+/// names (with one process: the whole samples). Every sum over events is taken over all ranks in
+/// the order one process uses, so every rank gets the result of one process, byte for byte.
+HEPCAT_API BinningJobResult run_binning_job(
+    Context& ctx, const EventTable& train, const EventTable& test, const BinningJobConfig& config,
+    const std::function<void(const EpochRecord&)>& progress = {});
 
 /// The baseline binning of `scores` (host columns, one per feature) with `n_bins` bins in all:
 /// one feature: equidistant bins over [lo, hi]; several: the argmax class (the features, plus the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,25 @@ struct Checkpoint {
   std::vector<float> optimizer_state;  ///< the optimiser's state buffers
   std::uint64_t rng_counter = 0;       ///< random numbers drawn so far (counter-based streams)
   std::vector<double> last_loss;       ///< the trainer's loss terms of the last epoch
+  /// What the trainer reports of every epoch so far (its loss history), in its own layout.
+  std::vector<double> history;
+};
+
+/// How a training run saves its state, and the state it continues from.
+struct HEPCAT_API CheckpointPlan {
+  std::string command;  ///< the trainer, e.g. "bin"
+  /// What the run depends on (Checkpoint::settings). Never the number of MPI ranks: a run
+  /// checkpointed on some ranks continues on any number of them with the same result.
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::string path;    ///< where checkpoints are written; empty: none
+  long every = 100;    ///< epochs between checkpoints; one is also written after the last epoch
+  std::string resume;  ///< the checkpoint to continue from; empty: start afresh
+
+  /// Reads `resume` into `out` and checks it with check_resumable; false without `resume`.
+  bool load(Checkpoint& out) const;
+  /// After epoch `epoch` of `epochs`: when a checkpoint is due, writes state() with command and
+  /// settings filled in. Under MPI rank 0 alone writes (every rank holds the same state).
+  void save_if_due(long epoch, long epochs, const std::function<Checkpoint()>& state) const;
 };
 
 /// Writes `checkpoint` atomically (a temporary renamed into place): a run killed at any moment

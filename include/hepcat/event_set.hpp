@@ -19,6 +19,9 @@ struct HEPCAT_API EventColumns {
   std::string weight;                 ///< empty: every event has weight 1
   std::string process;                ///< empty: every event is process 0
   int n_processes = 0;                ///< 0: one more than the largest process id present
+  /// Row of the whole sample that the table's first row is (an MPI rank's shard starts there):
+  /// error messages name rows of the whole sample.
+  std::size_t first_row = 0;
 };
 
 /// Columns that already live on a context's backend (host memory on the CPU, device memory on
@@ -33,6 +36,9 @@ struct HEPCAT_API EventColumnPointers {
   int n_processes = 0;                        ///< 0: one more than the largest process id present
   std::string weight_label = "weights";       ///< names the weights in error messages
   std::string process_label = "process ids";  ///< names the process ids in error messages
+  /// Row of the whole sample that the first of the n values is: error messages name rows of the
+  /// whole sample.
+  std::size_t first_row = 0;
 };
 
 /// Structure-of-arrays events on the context's backend: uploaded once and never copied back, or
@@ -79,14 +85,16 @@ class HEPCAT_API EventSet {
  private:
   /// Validation shared by all constructors, on host pointers (n values each; weights and
   /// process may be null); sets n_processes_ and the per-process sums. `weight_label` and
-  /// `process_label` name those inputs in error messages.
+  /// `process_label` name those inputs in error messages, whose rows are counted from
+  /// `first_row`.
   void validate(const std::vector<const float*>& features, const float* weights,
                 const std::int32_t* process, int n_processes, const std::string& weight_label,
-                const std::string& process_label);
+                const std::string& process_label, std::size_t first_row);
   /// Upload shared by the owning constructors.
   void init(const Context& ctx, const std::vector<std::vector<float>>& features,
             const std::vector<float>& weights, const std::vector<std::int32_t>& process,
-            int n_processes, const std::string& weight_label, const std::string& process_label);
+            int n_processes, const std::string& weight_label, const std::string& process_label,
+            std::size_t first_row);
   /// Allocates unit weights and process 0 where none were given.
   void fill_defaults(const Context& ctx);
 

@@ -25,6 +25,20 @@ namespace hepcat {
 HEPCAT_API EventTable read_table(const std::string& path,
                                  const std::vector<std::string>& columns = {});
 
+/// The number of rows read_table would return, without reading the values: HDF5 reads the
+/// length of the first of `columns` (the group's first dataset when empty); CSV scans the file
+/// for its non-blank lines after the header. Throws the Errors read_table throws for the file.
+HEPCAT_API std::size_t count_table_rows(const std::string& path,
+                                        const std::vector<std::string>& columns = {});
+
+/// Rows [begin, end) of what read_table(path, columns) returns, reading only those rows: HDF5
+/// reads a hyperslab of each column; CSV parses only their lines (after scanning for them), and
+/// its errors name the line in the file. This is how each MPI rank reads its shard. Throws
+/// Error when begin > end or end exceeds the table's rows.
+HEPCAT_API EventTable read_table_rows(const std::string& path,
+                                      const std::vector<std::string>& columns, std::size_t begin,
+                                      std::size_t end);
+
 /// Writes a table by extension (".csv" or ".h5"/".hdf5", optionally "file.h5:/group"). The
 /// table is validated first (equal column lengths, unique names usable in both formats), then
 /// written atomically: an existing file is replaced as a whole, also when a group is given.

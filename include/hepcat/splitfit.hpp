@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hepcat/api.hpp"
+#include "hepcat/checkpoint.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/fit.hpp"
 #include "hepcat/math/splitfit.hpp"
@@ -114,6 +115,9 @@ struct HEPCAT_API ScoreTraining {
   int steps = 200;  ///< full-batch steps
   /// Called after every step with the steps done and that step's loss, when set.
   std::function<void(int, double)> progress;
+  /// Checkpoints every `checkpoints.every` steps and after the last; with `checkpoints.resume`
+  /// the training continues the saved run and ends exactly as it would have.
+  CheckpointPlan checkpoints;
 };
 
 /// Supervised training of the score by weighted binary cross-entropy against `labels` (1

@@ -17,6 +17,10 @@ struct HEPCAT_API GatoToyConfig {
   std::int64_t events = 1000000;  ///< total events generated over all processes
   std::uint64_t seed = 1;
   double lumi = 100.0;  ///< integrated luminosity in pb^-1
+  /// Only rows [first_row, first_row + rows) of the sample of `events` rows are generated (an
+  /// MPI rank's shard); rows < 0 means up to the end. Rows do not depend on the range.
+  std::int64_t first_row = 0;
+  std::int64_t rows = -1;
 };
 
 /// One process of the toy.
@@ -52,7 +56,8 @@ HEPCAT_API std::vector<std::int64_t> gato_toy_counts(std::int64_t events);
 /// ratio, so any run of consecutive rows holds each process in close to its overall share (a
 /// split into first and last rows keeps the proportions). The process of a row depends only on
 /// N; its features only on (seed, row). The output is the same for any thread count.
-/// Throws Error for events < 1, a scenario other than 1 or 2, or lumi not positive and finite.
+/// Throws Error for events < 1, a scenario other than 1 or 2, lumi not positive and finite, or
+/// a row range outside [0, events).
 HEPCAT_API EventTable generate_gato_toy(const GatoToyConfig& config);
 
 }  // namespace hepcat

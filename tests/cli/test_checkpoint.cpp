@@ -36,6 +36,63 @@ nlohmann::json result(const fs::path& file) {
   return j;
 }
 
+// Runs `args` with --out part.json and checkpoints every `every` epochs to ck.json (in dir/out),
+// and kills it with SIGKILL (no chance to clean up) as soon as the first checkpoint is there.
+// Returns the epochs that checkpoint holds.
+long killed_after_first_checkpoint(const fs::path& dir, const std::string& args, int every) {
+  const fs::path ck = dir / "out" / "ck.json";
+  std::vector<std::string> argv_text = words(args + " --out part.json --checkpoint ck.json " +
+                                             "--checkpoint-every " + std::to_string(every));
+  std::vector<char*> argv{const_cast<char*>(HEPCAT_CLI)};
+  for (std::string& w : argv_text) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    if (chdir((dir / "out").c_str()) != 0) _exit(127);
+    execv(HEPCAT_CLI, argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(ck) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFSIGNALED(status));
+  REQUIRE(!fs::exists(dir / "out" / "part.json"));
+  return hepcat::read_checkpoint(ck.string()).epoch;
+}
+
+// In scratch folder `name` with the input made by `toy`: the uninterrupted run of `args`
+// (full.json) against one killed after its first checkpoint and resumed; on the way a resume
+// that adds `other` is refused with `refusal`, leaving nothing. Returns the folder.
+fs::path check_killed_and_resumed(const std::string& name, const std::string& toy,
+                                  const std::string& args, long epochs, int every,
+                                  const std::string& other, const std::string& refusal) {
+  const fs::path dir = scratch_dir(name);
+  REQUIRE(run_cli(dir, toy + " --out ../events.csv").status == 0);
+  REQUIRE(run_cli(dir, args + " --out full.json").status == 0);
+  const long epoch = killed_after_first_checkpoint(dir, args, every);
+  INFO("killed after epoch " << epoch);
+  CHECK((epoch >= every && epoch < epochs));
+
+  const CliRun refused = run_cli(dir, args + " " + other + " --out x.json --resume ck.json");
+  CHECK(refused.status != 0);
+  REQUIRE(refused.err_lines.size() == 1);
+  CHECK(refused.err_lines.front().find(refusal) != std::string::npos);
+  CHECK(!fs::exists(dir / "out" / "x.json"));
+
+  // Resumed: byte-identical apart from the timing field.
+  const fs::path ck = dir / "out" / "ck.json";
+  const CliRun resumed =
+      run_cli(dir, args + " --out part.json --resume ck.json --checkpoint ck.json");
+  REQUIRE(resumed.status == 0);
+  CHECK(result(dir / "out" / "part.json").dump() == result(dir / "out" / "full.json").dump());
+  CHECK(hepcat::read_checkpoint(ck.string()).epoch == epochs);
+  return dir;
+}
+
 }  // namespace
 
 TEST_CASE("checkpoints hold exact values and refuse other settings", "[checkpoint]") {
@@ -70,64 +127,40 @@ TEST_CASE("checkpoints hold exact values and refuse other settings", "[checkpoin
 
 TEST_CASE("hepcat cuts killed with SIGKILL and resumed gives the uninterrupted result",
           "[checkpoint][cli][cuts]") {
-  const fs::path dir = scratch_dir("checkpoint_cuts");
-  REQUIRE(run_cli(dir, "toy --events 3000 --seed 5 --out ../events.csv").status == 0);
   const std::string args =
       "cuts --device cpu --input ../events.csv --process process --signals 0,1 "
       "--features s1,s2,sb --targets 0.3,0.6 --epochs 400 --optimizer adam "
       "--lr cosine:0.1:0.001";
-  REQUIRE(run_cli(dir, args + " --out full.json").status == 0);
+  const fs::path dir =
+      check_killed_and_resumed("checkpoint_cuts", "toy --events 3000 --seed 5", args, 400, 5,
+                               "--steepness 10", "--steepness was '15' in the interrupted run");
 
-  // Interrupted: killed (no chance to clean up) once the first checkpoint is there.
-  const fs::path ck = dir / "out" / "ck.json";
-  std::vector<std::string> argv_text = words(args +
-                                             " --out part.json --checkpoint ck.json "
-                                             "--checkpoint-every 5");
-  std::vector<char*> argv{const_cast<char*>(HEPCAT_CLI)};
-  for (std::string& w : argv_text) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  const pid_t child = fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    if (chdir((dir / "out").c_str()) != 0) _exit(127);
-    execv(HEPCAT_CLI, argv.data());
-    _exit(127);
-  }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!fs::exists(ck) && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  kill(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-  REQUIRE(WIFSIGNALED(status));
-  REQUIRE(!fs::exists(dir / "out" / "part.json"));
-  const long epoch = hepcat::read_checkpoint(ck.string()).epoch;
-  INFO("killed after epoch " << epoch);
-  CHECK((epoch >= 5 && epoch < 400));
-
-  // Other settings or inputs are refused, and leave nothing behind.
-  const CliRun other = run_cli(dir, args + " --steepness 10 --out x.json --resume ck.json");
-  CHECK(other.status != 0);
-  REQUIRE(other.err_lines.size() == 1);
-  CHECK(other.err_lines.front().find("--steepness was '15' in the interrupted run") !=
-        std::string::npos);
-  write_text(dir / "events.csv.bak", "");
-  fs::copy_file(dir / "events.csv", dir / "events.csv.bak", fs::copy_options::overwrite_existing);
+  // Other inputs are refused, and leave nothing behind.
   { std::ofstream(dir / "events.csv", std::ios::app) << "0,0,0,0,0,0,0,1,2\n"; }
   const CliRun changed = run_cli(dir, args + " --out x.json --resume ck.json");
   CHECK(changed.status != 0);
   REQUIRE(changed.err_lines.size() == 1);
   CHECK(changed.err_lines.front().find("cannot resume from 'ck.json': input was") !=
         std::string::npos);
-  fs::copy_file(dir / "events.csv.bak", dir / "events.csv", fs::copy_options::overwrite_existing);
   CHECK(!fs::exists(dir / "out" / "x.json"));
+}
 
-  // Resumed: byte-identical apart from the timing field.
-  const CliRun resumed =
-      run_cli(dir, args + " --out part.json --resume ck.json --checkpoint ck.json");
-  REQUIRE(resumed.status == 0);
-  CHECK(result(dir / "out" / "part.json").dump() == result(dir / "out" / "full.json").dump());
-  CHECK(hepcat::read_checkpoint(ck.string()).epoch == 400);
+TEST_CASE("hepcat bin killed with SIGKILL and resumed gives the uninterrupted result",
+          "[checkpoint][cli][bin]") {
+  check_killed_and_resumed("checkpoint_bin", "toy --events 20000 --seed 3",
+                           "bin --device cpu --input ../events.csv --features s1,s2 "
+                           "--signals 0,1 --bins 3 --epochs 300",
+                           300, 5, "--model sigmoid",
+                           "--model was 'gmm' in the interrupted run and is 'sigmoid' now");
+}
+
+TEST_CASE("hepcat splitfit killed with SIGKILL and resumed gives the uninterrupted result",
+          "[checkpoint][cli][splitfit]") {
+  check_killed_and_resumed("checkpoint_splitfit", "toy --study splitfit --events 20000 --seed 2",
+                           "splitfit --device cpu -i ../events.csv --features f0,f1,f2,f3 "
+                           "--toys 20 --steps 120 --lr 0.02",
+                           120, 2, "--bins 30",
+                           "--bins was '40' in the interrupted run and is '30' now");
 }
 
 #endif

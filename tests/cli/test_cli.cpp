@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/io.hpp"
 #include "tests/cli/cli_run.hpp"
@@ -21,12 +22,14 @@ TEST_CASE("hepcat info reports the build, the devices and the backend it selects
   const CliRun r = run_cli(dir, "info", "OMP_NUM_THREADS=3 CUDA_VISIBLE_DEVICES=-1");
   REQUIRE(r.status == 0);
   CHECK(r.err_lines.empty());
-  REQUIRE(r.out_lines.size() == 5);
+  REQUIRE(r.out_lines.size() == 6);
   CHECK_THAT(r.out_lines[0], Catch::Matches("hepcat [0-9]+\\.[0-9]+\\.[0-9]+"));
   CHECK_THAT(r.out_lines[1], Catch::StartsWith("backends: cpu (OpenMP, 3 threads)"));
   CHECK(r.out_lines[2] == (hepcat::hdf5_available() ? "hdf5: yes" : "hdf5: no"));
-  CHECK(r.out_lines[3] == "cuda devices: none");
-  CHECK(r.out_lines[4] == "selected: cpu, cpu (3 threads)");
+  // Started without a launcher, an MPI build is one rank.
+  CHECK(r.out_lines[3] == (hepcat::mpi_available() ? "mpi: yes, MPI (1 rank)" : "mpi: no"));
+  CHECK(r.out_lines[4] == "cuda devices: none");
+  CHECK(r.out_lines[5] == "selected: cpu, cpu (3 threads)");
   const CliRun help = run_cli(dir, "toy --help");
   CHECK(help.status == 0);
   REQUIRE_FALSE(help.out_lines.empty());
