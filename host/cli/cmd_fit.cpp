@@ -37,6 +37,7 @@ struct FitOptions {
   int starts = 1;
   std::vector<std::string> minos;
   bool significance = false;
+  std::vector<std::string> templates;
 };
 
 std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
@@ -132,11 +133,33 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
 }
 
+// Template files, in the input's format: the fit's edges, one histogram, optionally one row of
+// variances (all templates or none).
+void read_templates(const std::vector<std::string>& paths, FitConfig& config) {
+  for (const std::string& path : paths) {
+    FitConfig t;
+    std::vector<double> h, v;
+    read_input(path, t, h, v);
+    if (t.edges != config.edges)
+      throw Error("template '" + path + "' has other edges than the fit input");
+    if (h.size() != config.edges.size() - 1)
+      throw Error("template '" + path + "' holds " +
+                  std::to_string(h.size() / (config.edges.size() - 1)) +
+                  " histograms; a template is one");
+    if (path != paths.front() && v.empty() != config.template_variances.empty())
+      throw Error("template '" + path + "': give variances for every template or for none");
+    config.templates.insert(config.templates.end(), h.begin(), h.end());
+    config.template_variances.insert(config.template_variances.end(), v.begin(), v.end());
+  }
+}
+
 void run_fit(const FitOptions& o) {
   FitConfig config;
   std::vector<double> hists, variances;
   read_input(o.input, config, hists, variances);
+  read_templates(o.templates, config);
   config.model = parse_model(o.model);
+  config.model.templates += static_cast<int>(o.templates.size());
   config.model.scale = o.scale;
   config.estimator = parse_estimator(o.estimator);
   if (o.evaluation != "integral" && o.evaluation != "centre")
@@ -282,8 +305,12 @@ void add_fit_command(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
   cmd->add_option("--model", o->model,
                   "background poly<k>|bernstein<k>|exp|powerlaw|dijet|none, optionally "
-                  "+gauss or +cb; or gauss|cb alone")
+                  "+gauss or +cb; or gauss|cb alone (each --template adds a component)")
       ->capture_default_str();
+  cmd->add_option("--template", o->templates,
+                  "a template component (repeatable): a file in the input's format with the same "
+                  "edges, one histogram and optionally one row of per-bin variances; its yield "
+                  "(templateK, K in the order given) is a free parameter after the model's");
   cmd->add_option("--estimator", o->estimator, "neyman, pearson, variance or poisson")
       ->capture_default_str();
   cmd->add_option("--evaluation", o->evaluation,

@@ -27,11 +27,13 @@ HEPCAT_API Estimator
 parse_estimator(const std::string& text);  ///< neyman, pearson, variance, poisson
 
 /// Parses a model name: a background "poly<k>", "bernstein<k>" (k = 0..5), "exp", "powerlaw",
-/// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball); "gauss" and
-/// "cb" alone are a signal without background. x_lo/x_hi/scale are left at their defaults.
+/// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball), then by one
+/// "+template" per template component; "gauss", "cb" and "template" may also start the name
+/// (no background). x_lo/x_hi/scale are left at their defaults.
 HEPCAT_API ModelSpec parse_model(const std::string& text);
 HEPCAT_API std::string model_name(const ModelSpec& model);
-/// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}.
+/// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}; template
+/// yields are "template0", "template1", ...
 HEPCAT_API std::vector<std::string> parameter_names(const ModelSpec& model);
 
 /// The settings shared by every fit of a batch.
@@ -43,6 +45,13 @@ struct HEPCAT_API FitConfig {
   std::vector<double> lower;  ///< per parameter; empty means unbounded
   std::vector<double> upper;  ///< per parameter; empty means unbounded
   std::vector<bool> fixed;    ///< per parameter; empty means all free
+  /// model.templates rows of n_bins entries: the template histograms (finite, >= 0, a positive
+  /// sum; only their shape matters, each yield is its template's events in the fit range).
+  std::vector<double> templates;
+  /// Empty, or as many values as `templates`: their per-bin variances (sum of squared weights
+  /// of the simulation). The chi2 estimators add them, scaled to the fitted yields, to each
+  /// bin's variance; the Poisson deviance takes Barlow-Beeston-lite (math/lm.hpp).
+  std::vector<double> template_variances;
   int max_iterations = 100;
   double tolerance = 1e-8;  ///< stop when the objective is within this of its minimum
   /// Objective change that defines one standard deviation: 1 on hepcat's chi2 scale (the
