@@ -112,6 +112,16 @@ HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config,
                                           double* d_params, double* d_errors, double* d_objective,
                                           int* d_state, int* d_iterations);
 
+/// Writes a batch's results by the extension of `path`, atomically. ".h5"/".hdf5": one dataset
+/// per quantity with one row per fit (parameters, errors, covariance, correlation, minimum, ndf,
+/// edm, iterations, evaluations, valid, at_limit, state, and minos and significance when asked),
+/// the parameter names as attributes (docs/fits.md). Anything else: JSON with one object per fit,
+/// including its histogram and fitted expectations (for small batches). `histograms` are the
+/// fitted ones (n_fits x n_bins), `device` the context's name.
+HEPCAT_API void write_fit_results(const std::string& path, const FitConfig& config,
+                                  const FitResults& results, const std::vector<double>& histograms,
+                                  const std::string& device);
+
 /// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
 HEPCAT_API std::vector<double> bin_expectations(const FitConfig& config,
                                                 const std::vector<double>& params);
