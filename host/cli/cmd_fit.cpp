@@ -37,6 +37,7 @@ struct FitOptions {
   int starts = 1;
   std::vector<std::string> minos;
   bool significance = false;
+  std::vector<std::string> templates;
 };
 
 std::vector<double> row_of(const nlohmann::json& j, const std::string& what) {
@@ -132,12 +133,34 @@ void read_input(const std::string& path, FitConfig& config, std::vector<double>&
   }
 }
 
+// Template files, in the input's format: the fit's edges, one histogram, optionally one row of
+// variances (all templates or none).
+void read_templates(const std::vector<std::string>& paths, FitConfig& config) {
+  for (const std::string& path : paths) {
+    FitConfig t;
+    std::vector<double> h, v;
+    read_input(path, t, h, v);
+    if (t.edges != config.edges)
+      throw Error("template '" + path + "' has other edges than the fit input");
+    if (h.size() != config.edges.size() - 1)
+      throw Error("template '" + path + "' holds " +
+                  std::to_string(h.size() / (config.edges.size() - 1)) +
+                  " histograms; a template is one");
+    if (path != paths.front() && v.empty() != config.template_variances.empty())
+      throw Error("template '" + path + "': give variances for every template or for none");
+    config.templates.insert(config.templates.end(), h.begin(), h.end());
+    config.template_variances.insert(config.template_variances.end(), v.begin(), v.end());
+  }
+}
+
 void run_fit(const FitOptions& o) {
   require_one_process("fit");
   FitConfig config;
   std::vector<double> hists, variances;
   read_input(o.input, config, hists, variances);
+  read_templates(o.templates, config);
   config.model = parse_model(o.model);
+  config.model.templates += static_cast<int>(o.templates.size());
   config.model.scale = o.scale;
   config.estimator = parse_estimator(o.estimator);
   if (o.evaluation != "integral" && o.evaluation != "centre")
@@ -200,68 +223,8 @@ void run_fit(const FitOptions& o) {
   Context ctx(o.common.device, o.common.verbose);
   const FitResults r = fit_histograms(ctx, config, hists, init, variances);
 
-  nlohmann::json out;
-  out["model"] = model_name(config.model);
-  out["estimator"] = to_string(config.estimator);
-  out["evaluation"] = o.evaluation;
-  out["device"] = ctx.device_name();
-  out["parameter_names"] = names;
-  out["edges"] = config.edges;
-  out["errordef"] = config.errordef;
-  std::size_t converged = 0;
-  const int n_free =
-      config.fixed.empty()
-          ? r.n_params
-          : static_cast<int>(std::count(config.fixed.begin(), config.fixed.end(), false));
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-  for (std::size_t f = 0; f < r.n_fits; ++f) {
-    nlohmann::json fit, params, errors;
-    fit["histogram"] = std::vector<double>(hists.begin() + f * nb, hists.begin() + (f + 1) * nb);
-    for (int k = 0; k < r.n_params; ++k) {
-      params[names[k]] = number(r.parameters[f * r.n_params + k]);
-      errors[names[k]] = number(r.errors[f * r.n_params + k]);
-    }
-    fit["parameters"] = params;
-    fit["expected"] =
-        bin_expectations(config, std::vector<double>(r.parameters.begin() + f * r.n_params,
-                                                     r.parameters.begin() + (f + 1) * r.n_params));
-    fit["errors"] = errors;
-    nlohmann::json cov = nlohmann::json::array(), corr = nlohmann::json::array(),
-                   at_limit = nlohmann::json::array();
-    const std::vector<double> c = r.correlation(f);
-    for (int k = 0; k < r.n_params; ++k) {
-      nlohmann::json crow = nlohmann::json::array(), rrow = nlohmann::json::array();
-      for (int l = 0; l < r.n_params; ++l) {
-        crow.push_back(number(r.covariance[(f * r.n_params + k) * r.n_params + l]));
-        rrow.push_back(number(c[k * r.n_params + l]));
-      }
-      cov.push_back(crow);
-      corr.push_back(rrow);
-      if (r.at_limit[f * r.n_params + k]) at_limit.push_back(names[k]);
-    }
-    fit["covariance"] = cov;
-    fit["correlation"] = corr;
-    fit["objective"] = number(r.objective[f]);
-    fit["ndf"] = static_cast<int>(nb) - n_free;
-    fit["edm"] = number(r.edm[f]);
-    fit["valid"] = r.valid[f] != 0;
-    fit["at_limit"] = at_limit;
-    fit["state"] = to_string(r.states[f]);
-    fit["iterations"] = r.iterations[f];
-    fit["evaluations"] = r.evaluations[f];
-    if (!o.minos.empty()) {
-      nlohmann::json intervals;
-      for (std::size_t m = 0; m < o.minos.size(); ++m)
-        intervals[o.minos[m]] = {number(r.minos[(f * o.minos.size() + m) * 2]),
-                                 number(r.minos[(f * o.minos.size() + m) * 2 + 1])};
-      fit["minos"] = intervals;
-    }
-    if (o.significance) fit["significance"] = number(r.significance[f]);
-    converged += r.states[f] == FitState::converged;
-    out["fits"].push_back(fit);
-  }
-  out["converged"] = converged;
-  write_text_atomic(o.out, out.dump(1) + "\n");
+  write_fit_results(o.out, config, r, hists, ctx.device_name());
+  const auto converged = std::count(r.states.begin(), r.states.end(), FitState::converged);
   std::cout << "fitted " << r.n_fits << " histograms with " << model_name(config.model) << " ("
             << to_string(config.estimator) << "): " << converged << " converged; wrote " << o.out
             << "\n";
@@ -280,11 +243,18 @@ void add_fit_command(CLI::App& app) {
                   "shape) and histogram (one more, n_bins); any other name is JSON with the "
                   "same keys")
       ->required();
-  cmd->add_option("--out,-o", o->out, "output JSON")->capture_default_str();
+  cmd->add_option("--out,-o", o->out,
+                  "results by extension: .h5/.hdf5 one dataset per quantity with one row per fit "
+                  "(for large batches), any other name JSON with one object per fit")
+      ->capture_default_str();
   cmd->add_option("--model", o->model,
                   "background poly<k>|bernstein<k>|exp|powerlaw|dijet|none, optionally "
-                  "+gauss or +cb; or gauss|cb alone")
+                  "+gauss or +cb; or gauss|cb alone (each --template adds a component)")
       ->capture_default_str();
+  cmd->add_option("--template", o->templates,
+                  "a template component (repeatable): a file in the input's format with the same "
+                  "edges, one histogram and optionally one row of per-bin variances; its yield "
+                  "(templateK, K in the order given) is a free parameter after the model's");
   cmd->add_option("--estimator", o->estimator, "neyman, pearson, variance or poisson")
       ->capture_default_str();
   cmd->add_option("--evaluation", o->evaluation,

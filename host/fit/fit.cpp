@@ -75,28 +75,29 @@ void parse_background(const std::string& text, const std::string& whole, ModelSp
                 "' (poly<k>, bernstein<k>, exp, powerlaw, dijet, none)");
 }
 
-Signal parse_signal(const std::string& text, const std::string& whole) {
-  if (text == "gauss") return Signal::gaussian;
-  if (text == "cb") return Signal::crystal_ball;
-  throw Error("model '" + whole + "': unknown signal '" + text + "' (gauss, cb)");
-}
-
 }  // namespace
 
 ModelSpec parse_model(const std::string& text) {
   ModelSpec m;
-  const auto plus = text.find('+');
-  if (plus == std::string::npos) {
-    if (text == "gauss" || text == "cb") {
-      m.background = Background::none;
-      m.signal = parse_signal(text, text);
-    } else {
-      parse_background(text, text, m);
-    }
-    return m;
+  std::vector<std::string> parts;
+  for (std::size_t from = 0;;) {
+    const auto plus = text.find('+', from);
+    parts.push_back(text.substr(from, plus == std::string::npos ? plus : plus - from));
+    if (plus == std::string::npos) break;
+    from = plus + 1;
   }
-  parse_background(text.substr(0, plus), text, m);
-  m.signal = parse_signal(text.substr(plus + 1), text);
+  std::size_t k = 0;
+  if (parts[0] == "gauss" || parts[0] == "cb" || parts[0] == "template")
+    m.background = Background::none;
+  else
+    parse_background(parts[k++], text, m);
+  if (k < parts.size() && (parts[k] == "gauss" || parts[k] == "cb"))
+    m.signal = parts[k++] == "gauss" ? Signal::gaussian : Signal::crystal_ball;
+  for (; k < parts.size() && parts[k] == "template"; ++k) ++m.templates;
+  if (k < parts.size())
+    throw Error("model '" + text + "': unknown " +
+                (m.signal == Signal::none && m.templates == 0 ? "signal" : "component") + " '" +
+                parts[k] + "' (gauss, cb, then template for each template component)");
   return m;
 }
 
@@ -124,8 +125,12 @@ std::string model_name(const ModelSpec& m) {
   const char* s = m.signal == Signal::gaussian       ? "gauss"
                   : m.signal == Signal::crystal_ball ? "cb"
                                                      : "";
-  if (*s == '\0') return b;
-  return m.background == Background::none ? std::string(s) : b + "+" + s;
+  std::string name = *s == '\0'                         ? b
+                     : m.background == Background::none ? std::string(s)
+                                                        : b + "+" + s;
+  for (int t = 0; t < m.templates; ++t)
+    name = t == 0 && name == "none" ? "template" : name + "+template";
+  return name;
 }
 
 std::vector<std::string> parameter_names(const ModelSpec& m) {
@@ -134,8 +139,70 @@ std::vector<std::string> parameter_names(const ModelSpec& m) {
     names.push_back("b" + std::to_string(k));
   const char* signal[] = {"yield", "mean", "width", "alpha", "n"};
   for (int k = 0; k < math::signal_parameter_count(m); ++k) names.push_back(signal[k]);
+  for (int t = 0; t < m.templates; ++t) names.push_back("template" + std::to_string(t));
   return names;
 }
+
+namespace {
+
+// Template rows of a configuration: finite, non-negative entries with a positive sum, and
+// finite, non-negative variances, in the counts the model names.
+void check_templates(const FitConfig& c, int n_templates) {
+  const std::size_t nb = c.n_bins();
+  if (n_templates < 0 || n_templates > math::kMaxTemplates)
+    throw Error("fit: " + std::to_string(n_templates) + " template components; 0 to " +
+                std::to_string(math::kMaxTemplates) + " are supported");
+  const std::size_t want = static_cast<std::size_t>(n_templates) * nb;
+  if (c.templates.size() != want)
+    throw Error("fit: model '" + model_name(c.model) + "' has " + std::to_string(n_templates) +
+                " template components of " + std::to_string(nb) + " bins (" + std::to_string(want) +
+                " values); the templates hold " + std::to_string(c.templates.size()));
+  if (!c.template_variances.empty() && c.template_variances.size() != want)
+    throw Error("fit: template variances hold " + std::to_string(c.template_variances.size()) +
+                " values; the templates " + std::to_string(want));
+  for (int t = 0; t < n_templates; ++t) {
+    double sum = 0;
+    for (std::size_t j = 0; j < nb; ++j) {
+      const std::string where =
+          "fit: template " + std::to_string(t) + " bin " + std::to_string(j) + " ";
+      const double v = c.templates[t * nb + j];
+      if (!std::isfinite(v)) throw Error(where + "is not finite");
+      if (v < 0) throw Error(where + "is negative (" + std::to_string(v) + ")");
+      sum += v;
+      if (c.template_variances.empty()) continue;
+      const double w = c.template_variances[t * nb + j];
+      if (!std::isfinite(w) || w < 0)
+        throw Error(where + "has a variance that is negative or not finite");
+    }
+    if (!(sum > 0)) throw Error("fit: template " + std::to_string(t) + " is empty (sum 0)");
+  }
+}
+
+// The normalised template contents, then (when given) the normalised variances: what
+// FitProblem::template_fractions and template_variances point at.
+std::vector<double> template_arrays(const FitConfig& c) {
+  const std::size_t nb = c.n_bins(), nt = c.templates.size() / (nb ? nb : 1);
+  std::vector<double> a(c.templates.size() + c.template_variances.size());
+  for (std::size_t t = 0; t < nt; ++t) {
+    double sum = 0;
+    for (std::size_t j = 0; j < nb; ++j) sum += c.templates[t * nb + j];
+    for (std::size_t j = 0; j < nb; ++j) {
+      a[t * nb + j] = c.templates[t * nb + j] / sum;
+      if (!c.template_variances.empty())
+        a[(nt + t) * nb + j] = c.template_variances[t * nb + j] / (sum * sum);
+    }
+  }
+  return a;
+}
+
+// Points P's templates into `arrays` (template_arrays' layout, on P's backend).
+void point_templates(math::FitProblem<double>& P, const FitConfig& c, const double* arrays) {
+  if (c.templates.empty()) return;
+  P.template_fractions = arrays;
+  if (!c.template_variances.empty()) P.template_variances = arrays + c.templates.size();
+}
+
+}  // namespace
 
 math::FitProblem<double> make_fit_problem(const FitConfig& c) {
   math::FitProblem<double> P;
@@ -162,6 +229,7 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
     throw Error("fit: power-law and dijet shapes need positive x and a positive scale");
   if (P.model.background == Background::dijet && !(c.edges.back() < P.model.scale))
     throw Error("fit: the dijet shape needs scale above the last edge (z = x / scale < 1)");
+  check_templates(c, P.model.templates);
   const int np = math::parameter_count(P.model);
   if (np < 1 || np > math::kMaxFitParams)
     throw Error("fit: model '" + model_name(P.model) + "' has " + std::to_string(np) +
@@ -209,21 +277,25 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
   if (c.significance && P.model.signal == Signal::none)
     throw Error("fit: the significance needs a model with a signal");
   P.significance = c.significance;
-  // Linear in every free parameter: polynomial and Bernstein coefficients and the yields.
+  // Linear in every free parameter: polynomial and Bernstein coefficients and the yields; not
+  // with template uncertainties, whose variance is quadratic in the template yields.
   const int nbg = math::background_parameter_count(P.model);
-  P.linear = true;
+  P.linear = c.template_variances.empty();
   for (int k = 0; k < P.n_free; ++k) {
     const int i = P.free_index[k];
     const bool linear_background =
         i < nbg && (P.model.background == Background::polynomial ||
                     P.model.background == Background::bernstein || i == 0);
-    if (!linear_background && i != nbg) P.linear = false;
+    if (!linear_background && i != nbg && i < math::first_template_parameter(P.model))
+      P.linear = false;
   }
   return P;
 }
 
 std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params) {
-  const math::FitProblem<double> P = make_fit_problem(config);
+  math::FitProblem<double> P = make_fit_problem(config);
+  const std::vector<double> templates = template_arrays(config);
+  point_templates(P, config, templates.data());
   if (params.size() != static_cast<std::size_t>(P.n_params))
     throw Error("bin_expectations: " + std::to_string(params.size()) +
                 " parameters given, model '" + model_name(P.model) + "' has " +
@@ -292,16 +364,23 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
   if (P.estimator == Estimator::variance && d_variances == nullptr)
     throw Error("fit: the variance estimator needs per-bin variances");
   const double* variances = P.estimator == Estimator::variance ? d_variances : nullptr;
+  const std::vector<double> templates = template_arrays(config);
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
-    auto* d_edges = static_cast<double*>(ctx.scratch(config.edges.size() * sizeof(double)));
-    memory::copy_to_backend(ctx, d_edges, config.edges.data(),
-                            config.edges.size() * sizeof(double));
+    // One scratch allocation: the edges, then the templates.
+    const std::size_t ne = config.edges.size();
+    auto* d_edges = static_cast<double*>(ctx.scratch((ne + templates.size()) * sizeof(double)));
+    memory::copy_to_backend(ctx, d_edges, config.edges.data(), ne * sizeof(double));
+    if (!templates.empty())
+      memory::copy_to_backend(ctx, d_edges + ne, templates.data(),
+                              templates.size() * sizeof(double));
+    point_templates(P, config, d_edges + ne);
     cuda::launch_batched_fit(P, d_edges, n_fits, d_histograms, variances, out,
                              static_cast<cudaStream_t>(ctx.stream()));
     return;
   }
 #endif
+  point_templates(P, config, templates.data());
   const std::vector<double> basis = linear_basis(P, config.edges.data(), n_fits, out.params);
   if (!basis.empty()) P.basis = basis.data();
   cpu::batched_fit(P, config.edges.data(), n_fits, d_histograms, variances, out);
@@ -408,6 +487,9 @@ std::vector<double> default_initial_parameters(const FitConfig& config,
   const std::vector<double> signal{0.0, 0.5 * (lo + hi), (hi - lo) / 20, 1.5, 3.0};
   const double yield = p.empty() ? std::max(total, 1.0) : 0.05 * total;
   for (int k = 0; k < math::signal_parameter_count(m); ++k) p.push_back(k == 0 ? yield : signal[k]);
+  // The entries shared between the templates and the analytic shapes, if any.
+  const int shares = m.templates + (p.empty() ? 0 : 1);
+  for (int t = 0; t < m.templates; ++t) p.push_back(std::max(total, 1.0) / shares);
   return p;
 }
 

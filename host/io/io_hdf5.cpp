@@ -281,6 +281,77 @@ void write_hdf5(const std::string& path, const std::string& group_name, const Ev
 
 }  // namespace detail
 
+namespace {
+
+// Attaches attribute `a` to the object `owner`: an array of variable-length strings or of
+// float64 values.
+bool write_attribute(hid_t owner, const Attribute& a) {
+  const bool text = a.numbers.empty();
+  const hsize_t n = text ? a.text.size() : a.numbers.size();
+  detail::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  detail::Handle type(text ? H5Tcopy(H5T_C_S1) : H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
+  if (text) H5Tset_size(type.get(), H5T_VARIABLE);
+  detail::Handle attr(
+      H5Acreate2(owner, a.name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      H5Aclose);
+  if (!attr.ok()) return false;
+  if (!text) return H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, a.numbers.data()) >= 0;
+  std::vector<const char*> c;
+  for (const std::string& t : a.text) c.push_back(t.c_str());
+  return H5Awrite(attr.get(), type.get(), c.data()) >= 0;
+}
+
+}  // namespace
+
+void write_hdf5_arrays(const std::string& path, const std::vector<OutputArray>& arrays,
+                       const std::vector<Attribute>& attributes) {
+  for (const OutputArray& a : arrays) {
+    std::size_t n = 1;
+    for (std::size_t d : a.shape) n *= d;
+    if (n != a.values.size())
+      throw Error("cannot write '" + path + "': dataset '" + a.name + "' has " +
+                  std::to_string(a.values.size()) + " values for its shape of " +
+                  std::to_string(n));
+  }
+  detail::silence_hdf5();
+  detail::write_atomically(path, [&](const std::string& temp) {
+    const auto fail = [&](const std::string& what) {
+      throw Error("cannot write '" + path + "': " + what + detail::hdf5_reason());
+    };
+    const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    detail::Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+    H5Pset_link_creation_order(fcpl.get(), order);
+    detail::Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+    if (!file.ok()) fail("cannot create the file");
+    for (const Attribute& a : attributes)
+      if (!write_attribute(file.get(), a)) fail("cannot write attribute '" + a.name + "'");
+    for (const OutputArray& a : arrays) {
+      const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
+      detail::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+                           H5Sclose);
+      detail::Handle ds(
+          H5Dcreate2(file.get(), a.name.c_str(), a.integer ? H5T_STD_I32LE : H5T_IEEE_F64LE,
+                     space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+          H5Dclose);
+      if (!ds.ok()) fail("cannot create dataset '" + a.name + "'");
+      herr_t written = 0;
+      if (a.integer) {
+        const std::vector<int> v(a.values.begin(), a.values.end());
+        written = H5Dwrite(ds.get(), H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+      } else {
+        written =
+            H5Dwrite(ds.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.values.data());
+      }
+      if (written < 0) fail("cannot write dataset '" + a.name + "'");
+      for (const Attribute& at : a.attributes)
+        if (!write_attribute(ds.get(), at))
+          fail("cannot write attribute '" + at.name + "' of '" + a.name + "'");
+      if (!ds.close()) fail("cannot write dataset '" + a.name + "'");
+    }
+    if (!file.close()) fail("cannot finish the file");
+  });
+}
+
 #else  // no HDF5 in this build
 
 bool hdf5_available() {
@@ -320,6 +391,11 @@ Array read_hdf5_array(const std::string& path, const std::string&, const std::st
 }
 
 }  // namespace detail
+
+void write_hdf5_arrays(const std::string& path, const std::vector<OutputArray>&,
+                       const std::vector<Attribute>&) {
+  detail::no_hdf5(path);
+}
 
 #endif
 

@@ -27,11 +27,13 @@ HEPCAT_API Estimator
 parse_estimator(const std::string& text);  ///< neyman, pearson, variance, poisson
 
 /// Parses a model name: a background "poly<k>", "bernstein<k>" (k = 0..5), "exp", "powerlaw",
-/// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball); "gauss" and
-/// "cb" alone are a signal without background. x_lo/x_hi/scale are left at their defaults.
+/// "dijet" or "none", optionally followed by "+gauss" or "+cb" (Crystal Ball), then by one
+/// "+template" per template component; "gauss", "cb" and "template" may also start the name
+/// (no background). x_lo/x_hi/scale are left at their defaults.
 HEPCAT_API ModelSpec parse_model(const std::string& text);
 HEPCAT_API std::string model_name(const ModelSpec& model);
-/// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}.
+/// Parameter names in order, e.g. {"b0", "b1", "b2", "yield", "mean", "width"}; template
+/// yields are "template0", "template1", ...
 HEPCAT_API std::vector<std::string> parameter_names(const ModelSpec& model);
 
 /// The settings shared by every fit of a batch.
@@ -43,6 +45,13 @@ struct HEPCAT_API FitConfig {
   std::vector<double> lower;  ///< per parameter; empty means unbounded
   std::vector<double> upper;  ///< per parameter; empty means unbounded
   std::vector<bool> fixed;    ///< per parameter; empty means all free
+  /// model.templates rows of n_bins entries: the template histograms (finite, >= 0, a positive
+  /// sum; only their shape matters, each yield is its template's events in the fit range).
+  std::vector<double> templates;
+  /// Empty, or as many values as `templates`: their per-bin variances (sum of squared weights
+  /// of the simulation). The chi2 estimators add them, scaled to the fitted yields, to each
+  /// bin's variance; the Poisson deviance takes Barlow-Beeston-lite (math/lm.hpp).
+  std::vector<double> template_variances;
   int max_iterations = 100;
   double tolerance = 1e-8;  ///< stop when the objective is within this of its minimum
   /// Objective change that defines one standard deviation: 1 on hepcat's chi2 scale (the
@@ -102,6 +111,16 @@ HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config,
                                           const double* d_histograms, const double* d_variances,
                                           double* d_params, double* d_errors, double* d_objective,
                                           int* d_state, int* d_iterations);
+
+/// Writes a batch's results by the extension of `path`, atomically. ".h5"/".hdf5": one dataset
+/// per quantity with one row per fit (parameters, errors, covariance, correlation, minimum, ndf,
+/// edm, iterations, evaluations, valid, at_limit, state, and minos and significance when asked),
+/// the parameter names as attributes (docs/fits.md). Anything else: JSON with one object per fit,
+/// including its histogram and fitted expectations (for small batches). `histograms` are the
+/// fitted ones (n_fits x n_bins), `device` the context's name.
+HEPCAT_API void write_fit_results(const std::string& path, const FitConfig& config,
+                                  const FitResults& results, const std::vector<double>& histograms,
+                                  const std::string& device);
 
 /// The model's expectation in every bin for `params` (n_params values), as the fit computes it.
 HEPCAT_API std::vector<double> bin_expectations(const FitConfig& config,

@@ -58,6 +58,30 @@ struct HEPCAT_API Array {
   std::vector<double> values;
 };
 
+/// An HDF5 attribute: an array of strings (`text`) or of float64 values (`numbers`).
+struct HEPCAT_API Attribute {
+  std::string name;
+  std::vector<std::string> text;
+  std::vector<double> numbers;
+};
+
+/// A dataset of write_hdf5_arrays: `values` row-major with `shape`, stored as float64, or as
+/// int32 when `integer` (whole numbers then), with its attributes.
+struct HEPCAT_API OutputArray {
+  std::string name;
+  std::vector<std::size_t> shape;
+  std::vector<double> values;
+  bool integer = false;
+  std::vector<Attribute> attributes;
+};
+
+/// Writes the arrays as datasets of a new HDF5 file (in the order given, creation order
+/// tracked), with `attributes` on the root group, atomically. Throws Error for a shape that does
+/// not match its values or a file that cannot be written, and the no-HDF5 Error in builds
+/// without HDF5.
+HEPCAT_API void write_hdf5_arrays(const std::string& path, const std::vector<OutputArray>& arrays,
+                                  const std::vector<Attribute>& attributes);
+
 /// True when `path` names an HDF5 file: it ends in ".h5"/".hdf5", optionally followed by
 /// ":/group".
 HEPCAT_API bool is_hdf5_path(const std::string& path);

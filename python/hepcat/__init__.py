@@ -718,7 +718,11 @@ class FitResult:
     sqrt(diag(2 H^-1)), 0 for fixed and NaN for singular ones. ``objective``: chi2 (or Poisson
     deviance) per fit; ``states``: per fit "converged", "max_iterations", "singular" or
     "stalled" (see ``converged``); ``ndf``: bins minus free parameters; ``expected``: (fits x
-    bins) fitted bin expectations, computed when first read.
+    bins) fitted bin expectations, computed when first read. ``covariance`` and ``correlation``:
+    (fits x parameters x parameters), V = 2 errordef H^-1 from the exact Hessian; ``edm``,
+    ``evaluations``, ``valid`` (converged, EDM small, H positive definite) per fit; ``at_limit``:
+    (fits x parameters); ``minos``: (fits x len(minos_names) x 2) profile-likelihood intervals as
+    offsets (lower, upper); ``significance``: per fit when asked, else None.
     """
 
     model: str
@@ -731,9 +735,20 @@ class FitResult:
     iterations: np.ndarray
     ndf: int
     device: str
+    covariance: np.ndarray = field(repr=False, default=None)
+    correlation: np.ndarray = field(repr=False, default=None)
+    edm: np.ndarray = field(repr=False, default=None)
+    evaluations: np.ndarray = field(repr=False, default=None)
+    valid: np.ndarray = field(repr=False, default=None)
+    at_limit: np.ndarray = field(repr=False, default=None)
+    errordef: float = 1.0
+    minos_names: List[str] = field(default_factory=list)
+    minos: np.ndarray = field(repr=False, default=None)
+    significance: Optional[np.ndarray] = field(repr=False, default=None)
     edges: np.ndarray = field(repr=False, default=None)
     evaluation: str = field(repr=False, default="integral")
     scale: float = field(repr=False, default=0.0)
+    templates: Optional[np.ndarray] = field(repr=False, default=None)
     _expected: Optional[np.ndarray] = field(repr=False, default=None)
 
     @property
@@ -741,7 +756,8 @@ class FitResult:
         """(fits x bins): the model's expectation in every bin at the fitted parameters."""
         if self._expected is None:
             self._expected = _hepcat.bin_expectations(
-                self.parameters, list(self.edges), self.model, self.evaluation, self.scale
+                self.parameters, list(self.edges), self.model, self.evaluation, self.scale,
+                self.templates,
             )
         return self._expected
 
@@ -770,6 +786,13 @@ def fit(
     max_iterations: int = 100,
     tolerance: float = 1e-8,
     context: Optional[Context] = None,
+    templates: Optional[ArrayLike] = None,
+    template_variances: Optional[ArrayLike] = None,
+    errordef: float = 1.0,
+    starts: int = 1,
+    minos: Sequence[str] = (),
+    significance: bool = False,
+    out: Optional[str] = None,
 ) -> FitResult:
     """Fits a batch of histograms with one model in one call (``hepcat fit``).
 
@@ -779,17 +802,31 @@ def fit(
     "poisson"; ``evaluation``: "integral" or "centre". ``initial``: one parameter vector for all
     fits or one row per fit (default: the command line's start from the first histogram).
     ``fix`` holds parameters, by name, at their initial values; ``lower``/``upper`` bound them.
+
+    ``templates``: (templates x bins) or one template, fixed histograms added to the model as
+    components ``template0``, ``template1``, ... whose yields (events in the fit range) are free
+    parameters after the model's; ``template_variances`` (same shape) their per-bin
+    uncertainties (docs/fits.md: added to the chi2 variances, Barlow-Beeston-lite for
+    "poisson"). ``errordef``: objective change of one standard deviation (chi2 scale);
+    ``starts``: starting points per fit; ``minos``: parameters given profile-likelihood
+    intervals; ``significance``: the signal's likelihood-ratio significance per fit. ``out``:
+    also write the results, ".h5"/".hdf5" as one dataset per quantity with a row per fit, any
+    other name as the JSON of ``hepcat fit --out``.
     """
     h = np.asarray(histograms)
     e = np.asarray(edges, dtype=float)
+    t = None if templates is None else np.atleast_2d(np.asarray(templates, dtype=float))
     d = _hepcat.fit(
         h if h.ndim != 1 else h[None, :], list(e), model, estimator, evaluation, initial,
         variances, list(lower), list(upper), list(fix), scale, max_iterations, tolerance,
-        _context(context),
+        t, None if template_variances is None else np.atleast_2d(template_variances),
+        errordef, starts, list(minos), significance, out or "", _context(context),
     )
     codes, names = d.pop("state_codes"), d.pop("state_names")
     lookup = np.array([names.get(k, "") for k in range(max(names, default=0) + 1)])
-    return FitResult(**d, states=lookup[codes], edges=e, evaluation=evaluation, scale=scale)
+    return FitResult(
+        **d, states=lookup[codes], edges=e, evaluation=evaluation, scale=scale, templates=t
+    )
 
 
 # ---- Split-N-Fit ------------------------------------------------------------------------------

@@ -152,10 +152,22 @@ def fit(
     scale: float,
     max_iterations: int,
     tolerance: float,
+    templates: Any,
+    template_variances: Any,
+    errordef: float,
+    starts: int,
+    minos: List[str],
+    significance: bool,
+    out: str,
     context: Context,
 ) -> Dict[str, Any]: ...
 def bin_expectations(
-    parameters: Any, edges: List[float], model: str, evaluation: str, scale: float
+    parameters: Any,
+    edges: List[float],
+    model: str,
+    evaluation: str,
+    scale: float,
+    templates: Any,
 ) -> np.ndarray: ...
 def _time_fit(
     histograms: Any,

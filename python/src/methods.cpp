@@ -11,6 +11,7 @@
 #include "hepcat/cuts.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/fit.hpp"
+#include "hepcat/io.hpp"
 #include "hepcat/merge.hpp"
 #include "hepcat/splitfit.hpp"
 
@@ -78,6 +79,36 @@ FitConfig fit_config(const std::vector<double>& edges, const std::string& model,
   return c;
 }
 
+// A (rows x n_bins) or (n_bins) array, n_bins from the edges, as `label` with `rows` naming its
+// first dimension.
+std::vector<double> bin_rows(const FitConfig& c, const py::handle& array, const std::string& label,
+                             const std::string& rows) {
+  const std::size_t nb = c.edges.size() - 1;
+  std::vector<std::size_t> shape;
+  std::vector<double> v = double_vector(array, label, &shape);
+  if (shape.empty() || shape.size() > 2 || shape.back() != nb)
+    throw Error(label + " must be " + rows + " x n_bins with n_bins = " + std::to_string(nb) +
+                " (from the edges)");
+  return v;
+}
+
+// Template components: (n_templates x n_bins) or one template (n_bins), optional variances of
+// the same shape. With `add` they are components added to the model, else the model's own.
+void set_templates(FitConfig& c, const py::object& templates, const py::object& variances,
+                   bool add) {
+  if (templates.is_none()) {
+    if (!variances.is_none()) throw Error("template_variances given without templates");
+    return;
+  }
+  c.templates = bin_rows(c, templates, "templates", "n_templates");
+  if (add) c.model.templates += static_cast<int>(c.templates.size() / c.n_bins());
+  if (!variances.is_none()) {
+    c.template_variances = double_vector(variances, "template_variances");
+    if (c.template_variances.size() != c.templates.size())
+      throw Error("template_variances must have the shape of templates");
+  }
+}
+
 // The fit batch: n_fits x n_bins histograms (a single 1-D histogram is one fit).
 struct FitInputs {
   std::vector<double> histograms, variances, initial;
@@ -88,11 +119,7 @@ FitInputs fit_inputs(const FitConfig& c, const py::handle& histograms, const py:
                      const py::object& initial) {
   FitInputs in;
   const std::size_t nb = c.edges.size() - 1;
-  std::vector<std::size_t> shape;
-  in.histograms = double_vector(histograms, "histograms", &shape);
-  if (shape.empty() || shape.size() > 2 || shape.back() != nb)
-    throw Error("histograms must be n_fits x n_bins with n_bins = " + std::to_string(nb) +
-                " (from the edges)");
+  in.histograms = bin_rows(c, histograms, "histograms", "n_fits");
   in.n_fits = in.histograms.size() / nb;
   if (in.n_fits == 0) throw Error("histograms: no fits given");
   if (!variances.is_none()) {
@@ -255,14 +282,29 @@ void bind_methods(py::module_& m) {
          const std::string& estimator, const std::string& evaluation, const py::object& initial,
          const py::object& variances, std::vector<double> lower, std::vector<double> upper,
          std::vector<std::string> fix, double scale, int max_iterations, double tolerance,
+         const py::object& templates, const py::object& template_variances, double errordef,
+         int starts, std::vector<std::string> minos, bool significance, const std::string& out,
          std::shared_ptr<Context> ctx) {
-        const FitConfig c = fit_config(edges, model, estimator, evaluation, scale, lower, upper,
-                                       fix, max_iterations, tolerance);
+        FitConfig c = fit_config(edges, model, estimator, evaluation, scale, lower, upper, fix,
+                                 max_iterations, tolerance);
+        set_templates(c, templates, template_variances, true);
+        c.errordef = errordef;
+        c.starts = starts;
+        c.significance = significance;
+        const std::vector<std::string> names = parameter_names(c.model);
+        for (const std::string& p : minos) {
+          const auto it = std::find(names.begin(), names.end(), p);
+          if (it == names.end())
+            throw Error("minos: no parameter '" + p + "' in model " + model_name(c.model));
+          c.minos.push_back(static_cast<int>(it - names.begin()));
+        }
+        if (!out.empty()) check_output(out);
         const FitInputs in = fit_inputs(c, histograms, variances, initial);
         FitResults r;
         {
           py::gil_scoped_release release;
           r = fit_histograms(*ctx, c, in.histograms, in.initial, in.variances);
+          if (!out.empty()) write_fit_results(out, c, r, in.histograms, ctx->device_name());
         }
         const auto n = static_cast<py::ssize_t>(r.n_fits);
         // States as codes plus the name of each code present: one small array per batch.
@@ -288,19 +330,39 @@ void bind_methods(py::module_& m) {
         d["iterations"] = to_numpy(std::move(r.iterations));
         d["ndf"] = c.n_bins() - n_free;
         d["device"] = ctx->device_name();
+        const auto np = static_cast<py::ssize_t>(r.n_params);
+        std::vector<double> correlation;
+        for (std::size_t f = 0; f < r.n_fits; ++f) {
+          const std::vector<double> cf = r.correlation(f);
+          correlation.insert(correlation.end(), cf.begin(), cf.end());
+        }
+        d["covariance"] = to_numpy(std::move(r.covariance), {n, np, np});
+        d["correlation"] = to_numpy(std::move(correlation), {n, np, np});
+        d["edm"] = to_numpy(std::move(r.edm));
+        d["evaluations"] = to_numpy(std::move(r.evaluations));
+        d["valid"] = to_numpy(std::vector<int>(r.valid.begin(), r.valid.end()));
+        d["at_limit"] = to_numpy(std::vector<int>(r.at_limit.begin(), r.at_limit.end()), {n, np});
+        d["errordef"] = r.errordef;
+        d["minos_names"] = minos;
+        d["minos"] = to_numpy(std::move(r.minos),
+                              {n, static_cast<py::ssize_t>(minos.size()), py::ssize_t{2}});
+        d["significance"] =
+            significance ? py::object(to_numpy(std::move(r.significance))) : py::none();
         return d;
       },
       py::arg("histograms"), py::arg("edges"), py::arg("model"), py::arg("estimator"),
       py::arg("evaluation"), py::arg("initial"), py::arg("variances"), py::arg("lower"),
       py::arg("upper"), py::arg("fix"), py::arg("scale"), py::arg("max_iterations"),
-      py::arg("tolerance"), py::arg("context"));
+      py::arg("tolerance"), py::arg("templates"), py::arg("template_variances"),
+      py::arg("errordef"), py::arg("starts"), py::arg("minos"), py::arg("significance"),
+      py::arg("out"), py::arg("context"));
 
   m.def(
       "bin_expectations",
       [](const py::object& parameters, std::vector<double> edges, const std::string& model,
-         const std::string& evaluation, double scale) {
-        const FitConfig c =
-            fit_config(edges, model, "neyman", evaluation, scale, {}, {}, {}, 100, 1e-8);
+         const std::string& evaluation, double scale, const py::object& templates) {
+        FitConfig c = fit_config(edges, model, "neyman", evaluation, scale, {}, {}, {}, 100, 1e-8);
+        set_templates(c, templates, py::none(), false);
         std::vector<std::size_t> shape;
         const std::vector<double> p = double_vector(parameters, "parameters", &shape);
         const std::size_t n_params = parameter_names(c.model).size();
@@ -321,7 +383,7 @@ void bind_methods(py::module_& m) {
                         {static_cast<py::ssize_t>(n_fits), static_cast<py::ssize_t>(c.n_bins())});
       },
       py::arg("parameters"), py::arg("edges"), py::arg("model"), py::arg("evaluation"),
-      py::arg("scale"));
+      py::arg("scale"), py::arg("templates"));
 
   m.def(
       "_time_fit",

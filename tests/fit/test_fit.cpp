@@ -17,6 +17,7 @@
 #include "hepcat/math/fit_models.hpp"
 #include "hepcat/math/lm.hpp"
 #include "tests/backends.hpp"
+#include "tests/fit/reference_agreement.hpp"
 
 using hepcat::test::test_devices;
 namespace m = hepcat::math;
@@ -703,8 +704,7 @@ TEST_CASE("fits match iminuit's MIGRAD minimum and HESSE errors and covariance f
           "[fit][reference]") {
   hepcat::Context ctx(GENERATE(from_range(test_devices())));
   const nlohmann::json ref = iminuit_reference();
-  int compared = 0;
-  double worst_param = 0, worst_fd = 0, worst_hesse = 0;
+  hepcat::test::ReferenceAgreement worst;
   for (const auto& c : ref["cases"]) {
     if (!c["valid"].get<bool>() || c["at_limit"].get<bool>()) continue;
     const hepcat::FitConfig config = reference_config(ref, c);
@@ -722,38 +722,18 @@ TEST_CASE("fits match iminuit's MIGRAD minimum and HESSE errors and covariance f
     CHECK(r.states[0] == m::FitState::converged);
     CHECK(r.valid[0] == 1);
     CHECK(r.edm[0] < 1e-6);
-    ++compared;
-    const auto p = c["parameters"].get<std::vector<double>>();
-    const auto& V = c["covariance"];
-    const auto& W = c["covariance_fd"];
+    worst.add(r, c, config.fixed);
     for (int i = 0; i < 6; ++i) {
-      if (config.fixed[i]) {
+      if (config.fixed[i])
         CHECK(r.errors[i] == 0);
-        continue;
-      }
-      const double e = std::sqrt(W[i][i].get<double>());
-      worst_param = std::max(worst_param, std::abs(r.parameters[i] - p[i]) / e);
-      CHECK(r.errors[i] == Approx(std::sqrt(r.covariance[i * 6 + i])).epsilon(1e-12));
-      for (int j = 0; j < 6; ++j) {
-        if (config.fixed[j]) continue;
-        const double scale = e * std::sqrt(W[j][j].get<double>());
-        worst_fd =
-            std::max(worst_fd, std::abs(r.covariance[i * 6 + j] - W[i][j].get<double>()) / scale);
-        worst_hesse = std::max(worst_hesse,
-                               std::abs(r.covariance[i * 6 + j] - V[i][j].get<double>()) / scale);
-      }
+      else
+        CHECK(r.errors[i] == Approx(std::sqrt(r.covariance[i * 6 + i])).epsilon(1e-12));
     }
   }
   // Against the central-difference Hessian of the independent objective the exact Hessian
   // agrees to 1e-4 of sqrt(V_ii V_jj) (8e-5 at worst); HESSE's own numerical derivatives differ
   // from both by a few 1e-3 (the worst case is printed).
-  INFO("compared " << compared << "; worst parameter shift / error " << worst_param
-                   << ", covariance vs central differences " << worst_fd << ", vs HESSE "
-                   << worst_hesse);
-  CHECK(compared >= 80);
-  CHECK(worst_param < 1e-3);
-  CHECK(worst_fd < 2e-4);
-  CHECK(worst_hesse < 5e-2);
+  worst.check(80, 5e-2);
 }
 
 TEST_CASE("profile-likelihood intervals match iminuit's MINOS; the significance is a ratio of fits",

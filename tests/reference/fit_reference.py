@@ -17,6 +17,18 @@ hepcat's: density p0 + p1 t + p2 t^2 + yield N(x; mean, width), t = (x - 90) / 7
 over each bin by Simpson's rule. Three setups: mean and width fixed (4 free), all 6 free without
 bounds, all 6 free with mean in [115, 135] and width in [0.5, 10]. The seed below is used for
 nothing else.
+
+With the argument "templates" it writes tests/reference/fit_templates_iminuit.json instead: fits
+with template components (histograms from a weighted "simulation", with their per-bin variances
+or without), a template pair alone ("template+template") and a template background beside the
+analytic Gaussian ("gauss+template"), every estimator, high and low statistics, from its own seed:
+
+    /usr/bin/python3 tests/reference/fit_reference.py templates > tests/reference/fit_templates_iminuit.json
+
+There a template t enters bin j as yield_t T_tj / sum_j T_tj; with variances sigma_tj^2 the
+chi2s take (h - mu)^2 / (V + s_j), s_j = sum_t yield_t^2 sigma_tj^2 / (sum_j T_tj)^2, and the
+Poisson deviance is Barlow-Beeston-lite: each bin's expectation scaled by gamma_j with a
+Gaussian constraint (gamma_j - 1)^2 mu_j^2 / s_j, gamma_j profiled here by Newton's method.
 """
 import json
 import sys
@@ -106,7 +118,131 @@ def finite(v):
     return float(v) if np.isfinite(v) else None
 
 
+TEMPLATE_SEED = 190473
+WEIGHT = {"high": 0.5, "low": 0.25}  # simulation event weight: its statistics are 1/weight x data's
+TEMPLATE_SETUPS = {
+    "templates": ["template0", "template1"],
+    "gauss_template": ["yield", "mean", "width", "template0"],
+}
+
+
+def background_density(x, scale):
+    return scale * np.exp(-2.0 * (x - LO) / (HI - LO))
+
+
+def bin_integrals(f):
+    a, b = EDGES[:-1], EDGES[1:]
+    return (b - a) / 6 * (f(a) + 4 * f(0.5 * (a + b)) + f(b))
+
+
+def gaussian(x, n, mean, width):
+    return n / (np.sqrt(2 * np.pi) * width) * np.exp(-0.5 * ((x - mean) / width) ** 2)
+
+
+def profiled_poisson(h, mu, s):
+    """Per-bin -2 ln L of Poisson(h; gamma mu) + (gamma - 1)^2 mu^2 / s, minimised over gamma >= 0
+    by safeguarded Newton steps (the function is convex in gamma), as the saturated deviance."""
+    g = np.ones_like(mu)
+    for _ in range(60):
+        d1 = 2 * mu - 2 * h / g + 2 * (g - 1) * mu**2 / s
+        d2 = 2 * h / g**2 + 2 * mu**2 / s
+        g = np.maximum(g - d1 / d2, g / 10)
+    gm = g * mu
+    hl = np.where(h > 0, h, 1)
+    return 2 * (gm - h + np.where(h > 0, h * np.log(hl / gm), 0)) + (g - 1) ** 2 * mu**2 / s
+
+
+def template_objective(estimator, setup, h, var, fractions, tvar):
+    def fcn(*p):
+        p = np.asarray(p)
+        nt = len(fractions)
+        y = p[len(p) - nt:]
+        mu = y @ fractions
+        if setup == "gauss_template":
+            mu = mu + bin_integrals(lambda x: gaussian(x, *p[:3]))
+        s = (y**2) @ tvar if tvar is not None else np.zeros_like(mu)
+        if estimator == "neyman":
+            return float(np.sum((h - mu) ** 2 / (np.maximum(h, 1) + s)))
+        if estimator == "variance":
+            return float(np.sum((h - mu) ** 2 / (var + s)))
+        if np.any(mu <= 0):
+            return 1e30
+        if estimator == "pearson":
+            return float(np.sum((h - mu) ** 2 / (mu + s)))
+        hl = np.where(h > 0, h, 1)
+        plain = 2 * (mu - h + np.where(h > 0, h * np.log(hl / mu), 0))
+        if tvar is None:
+            return float(np.sum(plain))
+        # Bins without template uncertainty (empty simulation bins) keep the plain deviance.
+        profiled = profiled_poisson(h, mu, np.where(s > 0, s, 1.0))
+        return float(np.sum(np.where(s > 0, profiled, plain)))
+
+    return fcn
+
+
+def template_main():
+    rng = np.random.default_rng(TEMPLATE_SEED)
+    cases = []
+    for stats, (bkg, yield_) in STATS.items():
+        width = 1.7 if stats == "high" else 3.0
+        b_mu = bin_integrals(lambda x: background_density(x, bkg[0]))
+        s_mu = bin_integrals(lambda x: gaussian(x, yield_, 125.0, width))
+        w = WEIGHT[stats]
+        for setup, names in TEMPLATE_SETUPS.items():
+            for with_variances in (False, True):
+                for estimator in ESTIMATORS:
+                    for _ in range(2):
+                        # The simulation: weighted events, contents w n and variances w^2 n.
+                        sims = [b_mu] if setup == "gauss_template" else [s_mu, b_mu]
+                        counts = [rng.poisson(m / w).astype(float) for m in sims]
+                        templates = np.array([w * c for c in counts])
+                        tvariances = np.array([w * w * c for c in counts])
+                        h = rng.poisson(b_mu + s_mu).astype(float)
+                        var = h + 1.0
+                        sums = templates.sum(axis=1)
+                        fractions = templates / sums[:, None]
+                        tvar = tvariances / sums[:, None] ** 2 if with_variances else None
+                        truth = ([yield_, 125.0, width] if setup == "gauss_template"
+                                 else [yield_]) + [b_mu.sum()]
+                        start = np.array(truth) * (0.9 + 0.2 * rng.random(len(truth)))
+                        if setup == "gauss_template":
+                            start[1] = 124.0
+                        fcn = template_objective(estimator, setup, h, var, fractions, tvar)
+                        m = Minuit(fcn, *start, name=names)
+                        m.errordef = 1
+                        m.strategy = 2
+                        m.tol = 1e-6
+                        m.migrad(ncall=100000)
+                        m.hesse()
+                        fixed = [False] * len(names)
+                        cases.append({
+                            "stats": stats,
+                            "setup": setup,
+                            "model": "gauss+template" if setup == "gauss_template"
+                            else "template+template",
+                            "estimator": estimator,
+                            "histogram": h.tolist(),
+                            "templates": templates.tolist(),
+                            "template_variances": tvariances.tolist() if with_variances else None,
+                            "start": start.tolist(),
+                            "valid": bool(m.valid),
+                            "minimum": finite(m.fval),
+                            "parameters": finite(list(m.values)),
+                            "errors": finite(list(m.errors)),
+                            "covariance": finite(np.array(m.covariance).tolist()),
+                            "covariance_fd": finite(fd_covariance(fcn, list(m.values),
+                                                                    list(m.errors), fixed))
+                            if m.valid else None,
+                        })
+    json.dump({"generator": "iminuit " + __import__("iminuit").__version__,
+               "seed": TEMPLATE_SEED, "edges": EDGES.tolist(), "cases": cases},
+              sys.stdout, indent=None, separators=(",", ":"), allow_nan=False)
+    sys.stdout.write("\n")
+
+
 def main():
+    if sys.argv[1:] == ["templates"]:
+        return template_main()
     rng = np.random.default_rng(SEED)
     cases = []
     for stats, (bkg, yield_) in STATS.items():

@@ -2,9 +2,17 @@
 // (a plain float/double, or a Dual for the Jacobian). Every model is a density in events per
 // unit of x: a bin's expectation is its integral over the bin (SCIENCE.md section 4).
 //
-// A model is a background shape plus an optional signal peak; the parameter vector is the
-// background's parameters followed by the signal's. The seed's S+B is a 2nd-order polynomial
-// plus a Gaussian with fixed mass and width; its B is the polynomial alone.
+// A model is a background shape plus an optional signal peak plus any number (up to
+// kMaxTemplates) of template components; the parameter vector is the background's parameters,
+// then the signal's, then one yield per template. The seed's S+B is a 2nd-order polynomial plus
+// a Gaussian with fixed mass and width; its B is the polynomial alone.
+//
+// A template is a fixed histogram (from simulation) on the fit's bins. It enters bin j's
+// expectation as yield_t * f_tj with f_tj = T_tj / sum_j T_tj its normalised content, so the
+// yield is the template's number of events in the fit range. Its per-bin uncertainties sigma_tj
+// give the variance of the template part of bin j, s_j = sum_t yield_t^2 sigma_tj^2 /
+// (sum_j T_tj)^2, which the estimators take into account (lm.hpp, template_bin_objective);
+// template_sum computes both.
 #pragma once
 
 #include <cmath>
@@ -44,10 +52,12 @@ struct ModelSpec {
   Signal signal = Signal::none;
   double x_lo = 0, x_hi = 0;  ///< equal: the fit takes them from the first and last edge
   double scale = 1;
+  int templates = 0;  ///< template components, after the signal (0..kMaxTemplates)
 };
 
 constexpr int kMaxFitParams = 16;
 constexpr int kMaxShapeOrder = 5;
+constexpr int kMaxTemplates = 8;
 
 HEPCAT_HD int background_parameter_count(const ModelSpec& m) {
   switch (m.background) {
@@ -68,8 +78,13 @@ HEPCAT_HD int signal_parameter_count(const ModelSpec& m) {
   return m.signal == Signal::gaussian ? 3 : m.signal == Signal::crystal_ball ? 5 : 0;
 }
 
-HEPCAT_HD int parameter_count(const ModelSpec& m) {
+/// Index of the first template yield: the parameters before it are the analytic shapes'.
+HEPCAT_HD int first_template_parameter(const ModelSpec& m) {
   return background_parameter_count(m) + signal_parameter_count(m);
+}
+
+HEPCAT_HD int parameter_count(const ModelSpec& m) {
+  return first_template_parameter(m) + m.templates;
 }
 
 /// Background density at x. `x` is a plain value (bin positions are constants), `p` its
@@ -147,6 +162,20 @@ HEPCAT_HD S model_density(const ModelSpec& m, T x, const S* p) {
   S f = background_density(m, x, p);
   if (m.signal != Signal::none) f = f + signal_density(m, x, p + nb);
   return f;
+}
+
+/// sum_t yield_t^power rows_tj over the template components (`rows`: m.templates rows of
+/// n_bins, `p` all of the model's parameters). With the normalised contents f_tj = T_tj /
+/// sum_j T_tj and power 1 it is the templates' part of bin j's expectation; with the normalised
+/// variances v_tj = sigma_tj^2 / (sum_j T_tj)^2 and power 2 the variance of that part.
+template <class S, class T>
+HEPCAT_HD S template_sum(const ModelSpec& m, int n_bins, const T* rows, int j, const S* p,
+                         int power) {
+  const S* yield = p + first_template_parameter(m);
+  S sum = S(T(0));
+  for (int t = 0; t < m.templates; ++t)
+    sum = sum + (power == 2 ? yield[t] * yield[t] : yield[t]) * rows[t * n_bins + j];
+  return sum;
 }
 
 }  // namespace hepcat::math

@@ -120,6 +120,49 @@ HEPCAT_HD BinTerm<T> estimator_term(Estimator e, T h, T mu, T var) {
   }
 }
 
+/// Bin j's objective when its expectation mu carries a template uncertainty of variance s
+/// (fit_models.hpp, template_sum), for a plain or dual scalar S (the derivatives in the
+/// parameters follow from the arithmetic). The chi2 estimators add s to the bin's variance:
+/// (h - mu)^2 / (V + s) with V = max(h, 1), the given variance or mu; this is the chi2 with a
+/// Gaussian scale factor on the bin's template part profiled out. The Poisson deviance takes
+/// Barlow-Beeston-lite: mu scaled by gamma with a Gaussian constraint of width sqrt(s) / mu,
+/// profiled out in closed form (gamma^2 + (s/mu - 1) gamma - h s / mu^2 = 0, the positive root),
+/// giving 2 (gamma mu - h + h ln(h / (gamma mu))) + (gamma - 1)^2 mu^2 / s.
+template <class S, class T>
+HEPCAT_HD S template_bin_objective(Estimator e, T h, const S& mu, const S& s, T var) {
+  using std::log;
+  using std::sqrt;
+  if (e == Estimator::neyman || e == Estimator::variance) {
+    const T v = e == Estimator::neyman ? (h > T(1) ? h : T(1)) : var;
+    if (!(v > T(0))) return S(T(0));
+    const S r = h - mu;
+    return r * r / (s + v);
+  }
+  const S m = mu > min_expectation<T>() ? mu : S(min_expectation<T>());
+  if (e == Estimator::pearson) {
+    const S r = h - m;
+    return r * r / (m + s);
+  }
+  if (!(s > T(0))) return h > T(0) ? T(2) * (m - h) - T(2) * h * (log(m) - std::log(h)) : T(2) * m;
+  const S b = s / m, c = h * s / (m * m), one_b = T(1) - b;
+  const S root = sqrt(one_b * one_b + T(4) * c);
+  // The root without cancellation on either side of b = 1.
+  const S gamma = b < T(1) ? T(0.5) * (one_b + root) : T(2) * c / (root - one_b);
+  const S gm = gamma * m, g1 = gamma - T(1);
+  const S value = T(2) * gm + g1 * g1 * m * m / s;
+  return h > T(0) ? value - T(2) * h - T(2) * h * (log(gm) - std::log(h)) : value;
+}
+
+/// The Fisher curvature of template_bin_objective in mu, 2 / (V + s) (V as there; mu for the
+/// Poisson deviance), for the Gauss-Newton matrix.
+template <class T>
+HEPCAT_HD T template_bin_curvature(Estimator e, T h, T mu, T s, T var) {
+  const T v = e == Estimator::neyman     ? (h > T(1) ? h : T(1))
+              : e == Estimator::variance ? var
+                                         : (mu > min_expectation<T>() ? mu : min_expectation<T>());
+  return v > T(0) ? T(2) / (v + s) : T(0);
+}
+
 /// The settings shared by every fit of a batch. Plain data, passed by value to kernels.
 template <class T>
 struct FitProblem {
@@ -145,7 +188,18 @@ struct FitProblem {
   int n_minos = 0;                      ///< parameters with profile-likelihood intervals
   int minos_index[kMaxFitParams] = {};  ///< their indices
   bool significance = false;            ///< also fit without the signal (see fit_one)
+  /// model.templates rows of n_bins normalised template contents (fit_models.hpp), and null or
+  /// as many normalised variances; set by the host (device pointers on CUDA).
+  const T* template_fractions = nullptr;
+  const T* template_variances = nullptr;
 };
+
+/// Dual-number parameters: the values of `params`, with unit derivatives along the free slots.
+template <class S, class T>
+HEPCAT_HD void dual_parameters(const FitProblem<T>& P, const T* params, S* q) {
+  for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
+  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+}
 
 /// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
 /// (plain or dual scalars): the bin integral by Simpson's rule, sharing edge evaluations
@@ -158,13 +212,15 @@ HEPCAT_HD void for_each_bin_expectation(const FitProblem<T>& P, const T* edges, 
   for (int j = 0; j < P.n_bins; ++j) {
     const T a = edges[j], b = edges[j + 1], width = b - a;
     const S f_mid = model_density(P.model, T(0.5) * (a + b), q);
+    S mu = f_mid * width;
     if (integral) {
       const S f_right = model_density(P.model, b, q);
-      visit(j, (f_left + T(4) * f_mid + f_right) * (width / T(6)));
+      mu = (f_left + T(4) * f_mid + f_right) * (width / T(6));
       f_left = f_right;
-    } else {
-      visit(j, f_mid * width);
     }
+    if (P.model.templates > 0 && P.template_fractions)
+      mu = mu + template_sum(P.model, P.n_bins, P.template_fractions, j, q, 1);
+    visit(j, mu);
   }
 }
 
@@ -186,15 +242,15 @@ HEPCAT_HD void for_each_bin_jacobian(const FitProblem<T>& P, const T* edges, con
   }
   using S = Dual<T, N>;
   S q[kMaxFitParams];
-  for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
-  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  dual_parameters(P, params, q);
   for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) { visit(j, mu.v, mu.d); });
 }
 
 /// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major):
 /// the Gauss-Newton / Fisher-scoring H = sum c J J^T, or with `exact` sum d2v/dmu2 J J^T, which
 /// is the exact Hessian of a model linear in its free parameters. Returns false when the
-/// objective is not finite. `edges` has n_bins + 1 entries.
+/// objective is not finite. `edges` has n_bins + 1 entries. With template uncertainties the
+/// gradient comes from dual numbers through template_bin_objective, H from its curvature.
 template <int N, class T>
 HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
                              const T* params, T* objective, T* g, T* H, bool exact = false) {
@@ -203,6 +259,24 @@ HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h,
     for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
   }
   T total = T(0);
+  if (P.template_variances) {
+    using S = Dual<T, N>;
+    S q[kMaxFitParams];
+    dual_parameters(P, params, q);
+    for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+      const T vj = var ? var[j] : T(0);
+      const S s = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
+      const S v = template_bin_objective(P.estimator, h[j], mu, s, vj);
+      const T c = template_bin_curvature(P.estimator, h[j], mu.v, s.v, vj);
+      total += v.v;
+      for (int k = 0; k < P.n_free; ++k) {
+        g[k] += v.d[k];
+        for (int l = 0; l <= k; ++l) H[k * N + l] += c * mu.d[k] * mu.d[l];
+      }
+    });
+    *objective = total;
+    return std::isfinite(total);
+  }
   for_each_bin_jacobian<N>(P, edges, params, [&](int j, T mu, const T* d) {
     const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
     total += t.value;
@@ -254,14 +328,23 @@ HEPCAT_FIT_CALL HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T
                                                  T* H) {
   using S = Dual2<T, N>;
   S q[kMaxFitParams];
-  for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
-  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  dual_parameters(P, params, q);
   for (int k = 0; k < N; ++k) {
     g[k] = T(0);
     for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
   }
   T total = T(0);
   for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+    if (P.template_variances) {
+      const S s = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
+      const S v = template_bin_objective(P.estimator, h[j], mu, s, var ? var[j] : T(0));
+      total += v.v;
+      for (int k = 0; k < P.n_free; ++k) {
+        g[k] += v.d[k];
+        for (int l = 0; l <= k; ++l) H[k * N + l] += v.h[k * (k + 1) / 2 + l];
+      }
+      return;
+    }
     const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
     total += t.value;
     for (int k = 0; k < P.n_free; ++k) {
@@ -636,7 +719,8 @@ HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histogra
   if (o.significance && P.significance) {
     const int nb_params = background_parameter_count(P.model);
     FitProblem<T> Q = without_parameter(P, nb_params);
-    for (int k = nb_params + 1; k < P.n_params; ++k) Q = without_parameter(Q, k);
+    for (int k = nb_params + 1; k < first_template_parameter(P.model); ++k)
+      Q = without_parameter(Q, k);
     T p[kMaxFitParams], e[kMaxFitParams];
     for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
     p[nb_params] = T(0);
