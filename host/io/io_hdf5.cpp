@@ -111,8 +111,8 @@ std::vector<float> read_column(const std::string& path, hid_t group, const std::
   const hsize_t start = selection.begin, count = selection.end - selection.begin;
   std::vector<float> values(static_cast<std::size_t>(count));
   if (count == 0) return values;
-  Handle file_space(H5Dget_space(ds.get()), H5Sclose);
-  Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
+  Hdf5Handle file_space(H5Dget_space(ds.get()), H5Sclose);
+  Hdf5Handle mem_space(H5Screate_simple(1, &count, nullptr), H5Sclose);
   if (!file_space.ok() || !mem_space.ok() ||
       H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0 ||
       H5Dread(ds.get(), H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT,
@@ -216,7 +216,7 @@ std::size_t count_hdf5_rows(const std::string& path, const std::string& group_na
   const std::string name = columns.empty() ? group.datasets().front() : columns.front();
   group.require(name);
   const std::string what = describe(path, group.where(name));
-  Handle ds(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  Hdf5Handle ds(H5Dopen2(group.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.ok()) throw Error("cannot open " + what + hdf5_reason());
   return column_rows(ds.get(), what);
 }
@@ -288,10 +288,10 @@ namespace {
 bool write_attribute(hid_t owner, const Attribute& a) {
   const bool text = a.numbers.empty();
   const hsize_t n = text ? a.text.size() : a.numbers.size();
-  detail::Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  detail::Handle type(text ? H5Tcopy(H5T_C_S1) : H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
+  detail::Hdf5Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  detail::Hdf5Handle type(text ? H5Tcopy(H5T_C_S1) : H5Tcopy(H5T_IEEE_F64LE), H5Tclose);
   if (text) H5Tset_size(type.get(), H5T_VARIABLE);
-  detail::Handle attr(
+  detail::Hdf5Handle attr(
       H5Acreate2(owner, a.name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
       H5Aclose);
   if (!attr.ok()) return false;
@@ -319,17 +319,17 @@ void write_hdf5_arrays(const std::string& path, const std::vector<OutputArray>& 
       throw Error("cannot write '" + path + "': " + what + detail::hdf5_reason());
     };
     const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-    detail::Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+    detail::Hdf5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
     H5Pset_link_creation_order(fcpl.get(), order);
-    detail::Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+    detail::Hdf5Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
     if (!file.ok()) fail("cannot create the file");
     for (const Attribute& a : attributes)
       if (!write_attribute(file.get(), a)) fail("cannot write attribute '" + a.name + "'");
     for (const OutputArray& a : arrays) {
       const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-      detail::Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
+      detail::Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
                            H5Sclose);
-      detail::Handle ds(
+      detail::Hdf5Handle ds(
           H5Dcreate2(file.get(), a.name.c_str(), a.integer ? H5T_STD_I32LE : H5T_IEEE_F64LE,
                      space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
           H5Dclose);
