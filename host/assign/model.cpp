@@ -10,6 +10,7 @@
 #include "hepcat/math/assign.hpp"
 #include "hepcat/math/random.hpp"
 #include "host/assign/model_network.hpp"
+#include "host/assign/model_output.hpp"
 
 namespace hepcat {
 
@@ -243,37 +244,9 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
   assign::ForwardCache<T> cache;
   assign::forward(arch, p.data(), x, events, jets, choice == AssignChoice::soft, AssignLoss(),
                   assign::Dropout{}, 0, cache, trace);
-  const AssignConfig& c = model.config();
-  const int t = c.categories, e = c.embed_dim;
-  AssignOutput<T> out;
-  out.events = events;
-  out.jets = jets;
-  out.categories = t;
-  out.category.resize(events * jets);
-  out.probability.resize(events * jets * t);
-  out.logit_gap.resize(events * jets);
-  for (std::size_t r = 0; r < events * jets; ++r) {
-    const T* l = &cache.x_final[r * e];
-    const int best = math::argmax(l, t);
-    out.category[r] = cache.pad[r] ? -1 : best;
-    T second = -INFINITY;
-    for (int k = 0; k < t; ++k)
-      if (k != best && l[k] > second) second = l[k];
-    out.logit_gap[r] = l[best] - second;
-    math::soft_choice(l, t, T(c.temperature), &out.probability[r * t]);
-  }
-  out.candidates_p4 = cache.cp4;
-  out.mass.resize(events * t);
-  for (std::size_t i = 0; i < events * t; ++i) out.mass[i] = std::sqrt(cache.m2[i]);
-  out.loss = cache.loss_event;
-  if (trace) {
-    std::vector<double> hard(events * jets);
-    for (std::size_t r = 0; r < hard.size(); ++r) hard[r] = out.category[r];
-    (*trace)["hard_assignment"] = hard;
-    std::vector<double> prob(out.probability.begin(), out.probability.end());
-    (*trace)["jet_softprob_final"] = prob;
-  }
-  return out;
+  return assign::make_output(model.config(), events, jets, cache.x_final.data(),
+                             model.config().embed_dim, cache.pad.data(), cache.cp4, cache.m2,
+                             cache.loss_event, trace);
 }
 
 template <class T>

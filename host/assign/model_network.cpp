@@ -457,12 +457,9 @@ void ae_inputs(const AssignConfig& cfg, const T* c, const std::vector<T>& m2, si
   const int e = cfg.embed_dim, t = cfg.categories, d = e - t + 1;
   out.resize(events * 2 * d);
   for (size_t b = 0; b < events; ++b)
-    for (int k = 0; k < 2; ++k) {
-      T* o = &out[(b * 2 + k) * d];
-      const T* ck = c + (b * t + k) * e;
-      for (int i = 0; i < d - 1; ++i) o[i] = ck[t + i];
-      o[d - 1] = std::sqrt(m2[b * t + k]) / T(cfg.mass_scale);
-    }
+    for (int k = 0; k < 2; ++k)
+      math::autoencoder_input(c + (b * t + k) * e, m2[b * t + k], e, t, T(cfg.mass_scale),
+                              &out[(b * 2 + k) * d]);
 }
 
 /// A uniformly random category for every real jet, as a one-hot [B][J][T].
@@ -472,8 +469,7 @@ void random_assignment(const std::vector<std::uint8_t>& pad, size_t rows, int t,
   a.assign(rows * t, T(0));
   for (size_t r = 0; r < rows; ++r) {
     if (pad[r]) continue;
-    const math::Philox4x32 w = math::random_words(seed, r, 0x5eed0001u);
-    a[r * t + static_cast<int>(w.v[0] % static_cast<std::uint32_t>(t))] = T(1);
+    a[r * t + math::random_category(seed, r, t)] = T(1);
   }
 }
 
@@ -644,15 +640,12 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
     mse4[3][b] = m11;
     recon[b] = m00 + m11;
     crossed[b] = m01 + m10;
-    T l = T(loss.w_recon) * (m00 + m11) + T(loss.w_crossed) * (m01 + m10);
+    T l = math::pair_reconstruction_loss(a0, a1, r0, r1, d, T(loss.w_recon), T(loss.w_crossed));
     if (four) {
       const T* z0 = &c.ae_in.y.back()[(b * 2) * zd];
       const T* rz0 = &c.rand_ae_in.y.back()[(b * 2) * zd];
-      const T dist = math::distance(z0, z0 + zd, zd);
-      const T rdist = math::distance(rz0, rz0 + zd, zd);
-      l += T(loss.w_latent) * dist * dist;
-      const T hinge = T(loss.margin) + dist - rdist;
-      if (hinge > T(0)) l += T(loss.w_hinge) * hinge;
+      l += math::latent_hinge_loss(z0, z0 + zd, rz0, rz0 + zd, zd, T(loss.w_latent),
+                                   T(loss.w_hinge), T(loss.margin));
     }
     if (t == 3) l += T(loss.w_isr) * math::isr_transverse_energy(&c.cp4[(b * t + 2) * 4]);
     c.loss_event[b] = l;
@@ -699,24 +692,15 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
     T* dr0 = &drec[(b * 2) * d];
     T* dr1 = dr0 + d;
     const T wr = T(loss.w_recon) * inv_b, wc = T(loss.w_crossed) * inv_b;
-    math::mse_backward(a0, r0, d, wr, da0, dr0);
-    math::mse_backward(a1, r1, d, wr, da1, dr1);
-    if (wc != T(0)) {
-      math::mse_backward(a0, r1, d, wc, da0, dr1);
-      math::mse_backward(a1, r0, d, wc, da1, dr0);
-    }
+    math::pair_reconstruction_loss_backward(a0, a1, r0, r1, d, wr, wc, da0, da1, dr0, dr1);
     if (four) {
       const T* z0 = &c.ae_in.y.back()[(b * 2) * zd];
       const T* rz0 = &c.rand_ae_in.y.back()[(b * 2) * zd];
       T* dz0 = &dz[(b * 2) * zd];
       T* drz0 = &drand_z[(b * 2) * zd];
-      const T dist = math::distance(z0, z0 + zd, zd);
-      const T rdist = math::distance(rz0, rz0 + zd, zd);
-      math::mse_backward(z0, z0 + zd, zd, T(loss.w_latent) * inv_b * T(zd), dz0, dz0 + zd);
-      if (T(loss.margin) + dist - rdist > T(0)) {
-        math::distance_backward(z0, z0 + zd, zd, T(loss.w_hinge) * inv_b, dz0, dz0 + zd);
-        math::distance_backward(rz0, rz0 + zd, zd, -T(loss.w_hinge) * inv_b, drz0, drz0 + zd);
-      }
+      math::latent_hinge_loss_backward(z0, z0 + zd, rz0, rz0 + zd, zd, T(loss.w_latent) * inv_b,
+                                       T(loss.w_hinge) * inv_b, T(loss.margin), dz0, dz0 + zd, drz0,
+                                       drz0 + zd);
     }
     if (t == 3)
       math::isr_transverse_energy_backward(&c.cp4[(b * t + 2) * 4], T(loss.w_isr) * inv_b,
@@ -735,12 +719,9 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
   auto split_ae = [&](const std::vector<T>& dax, const std::vector<T>& m2, std::vector<T>& dcand,
                       std::vector<T>& dmass2) {
     for (size_t b = 0; b < events; ++b)
-      for (int k = 0; k < 2; ++k) {
-        const T* da = &dax[(b * 2 + k) * d];
-        for (int i = 0; i < d - 1; ++i) dcand[(b * t + k) * e + t + i] += da[i];
-        const T m = std::sqrt(m2[b * t + k]);
-        dmass2[b * t + k] += da[d - 1] / T(cfg.mass_scale) / (T(2) * m);
-      }
+      for (int k = 0; k < 2; ++k)
+        dmass2[b * t + k] += math::autoencoder_input_backward(
+            &dax[(b * 2 + k) * d], m2[b * t + k], e, t, T(cfg.mass_scale), &dcand[(b * t + k) * e]);
   };
   split_ae(dae_x, c.m2, dc_last, dm2);
   for (size_t i = 0; i < events * t; ++i)

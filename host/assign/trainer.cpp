@@ -74,10 +74,6 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
   if (x.size() != events * jets * 5)
     throw Error("assign train: the input holds " + std::to_string(x.size()) +
                 " values, expected events x jets x 5 = " + std::to_string(events * jets * 5));
-  if (ctx.backend() != Backend::cpu)
-    throw Error(
-        "assign train: the CUDA backend of the assignment model is not available yet; "
-        "use --device cpu");
 
   const std::vector<std::size_t> order = permutation(events, config.seed, 0xab0001u);
   const auto n_val = static_cast<std::size_t>(std::llround(config.validation_fraction * events));
@@ -104,21 +100,14 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
     model.set_normalisation(mean, var);
   }
 
-  const assign::Architecture arch(model);
-  const std::size_t n_params = model.parameters().size();
-  Buffer<float> params(ctx, model.parameters());
-  Buffer<float> grads(ctx, n_params);
+  // The parameters and gradients live on the context's backend; each step runs there.
+  AssignEngine engine(ctx, model);
   OptimizerConfig adam;  // torch.optim.Adam defaults, weight decay 0
-  Optimizer optimizer(ctx, adam, n_params);
+  Optimizer optimizer(ctx, adam, engine.parameter_count());
 
   const std::size_t steps_per_epoch = (n_train + config.batch_size - 1) / config.batch_size;
   const long total_steps = static_cast<long>(steps_per_epoch) * config.epochs;
-  assign::ForwardCache<float> cache;
-  std::vector<float> batch, grad;
-  assign::Dropout dropout;
-  dropout.on = config.dropout && model.config().attn_dropout > 0;
-  dropout.seed = config.seed;
-  dropout.p = model.config().attn_dropout;
+  std::vector<float> batch;
 
   // Mean per-event loss over the validation part, soft choice without dropout.
   const auto validation_loss = [&] {
@@ -126,9 +115,8 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
     for (std::size_t begin = 0; begin < n_val; begin += config.batch_size) {
       const std::size_t count = std::min(config.batch_size, n_val - begin);
       gather(x, val, begin, count, jets, batch);
-      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss,
-                      assign::Dropout{}, config.seed ^ 0xfeedULL, cache, nullptr);
-      sum += cache.loss * static_cast<double>(count);
+      sum += engine.loss(batch.data(), count, jets, config.loss, config.seed ^ 0xfeedULL) *
+             static_cast<double>(count);
     }
     return sum / static_cast<double>(n_val);
   };
@@ -151,22 +139,11 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
       const std::size_t begin = s * config.batch_size;
       const std::size_t count = std::min(config.batch_size, n_train - begin);
       gather(x, epoch_order, begin, count, jets, batch);
-      dropout.stream = static_cast<std::uint32_t>(step);
-      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss, dropout,
-                      config.seed ^ (static_cast<std::uint64_t>(step) << 20), cache, nullptr);
-      grad.assign(n_params, 0.0f);
-      assign::backward(arch, params.data(), config.loss, cache, grad.data());
-      train_sum += cache.loss * static_cast<double>(count);
-      if (config.clip_norm > 0) {
-        double norm2 = 0;
-        for (float g : grad) norm2 += static_cast<double>(g) * g;
-        const double coef = config.clip_norm / (std::sqrt(norm2) + 1e-6);
-        if (coef < 1)
-          for (float& g : grad) g = static_cast<float>(g * coef);
-      }
-      grads.upload(ctx, grad);
       lr = assign_learning_rate(config.learning_rate, step, total_steps);
-      optimizer.step(params, grads, lr);
+      train_sum += engine.train_step(batch.data(), count, jets, config.loss, config.seed,
+                                     static_cast<std::uint32_t>(step), config.dropout,
+                                     config.clip_norm, optimizer, lr) *
+                   static_cast<double>(count);
     }
     AssignEpoch rec;
     rec.epoch = epoch;
@@ -178,7 +155,7 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
     if (progress) progress(rec);
     if (rec.validation_loss < best_val) {
       best_val = rec.validation_loss;
-      best = params.to_host(ctx);
+      best = engine.parameters();
       result.best_epoch = epoch;
       if (!config.checkpoint.empty()) {
         AssignModel snapshot = model;

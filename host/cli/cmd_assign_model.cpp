@@ -58,15 +58,6 @@ JetTable select(const JetTable& all, const Selection& s, const std::string& path
   return t;
 }
 
-// The model runs on the host in this version: a CUDA context (also one "auto" picked) falls back
-// to the CPU with a note.
-Context host_context(const CommonOptions& c) {
-  Context ctx(c.device, c.verbose);
-  if (!ctx.is_cuda()) return ctx;
-  std::cerr << "hepcat: note: the assignment model runs on the CPU in this version\n";
-  return Context("cpu", c.verbose);
-}
-
 std::vector<float> inputs_of(const JetTable& t) {
   return assign_inputs(t.pt.data(), t.eta.data(), t.phi.data(), t.e.data(), t.n_events, t.max_jets);
 }
@@ -85,7 +76,7 @@ void run_train(TrainOptions& o) {
   o.train.loss = AssignLoss::parse(o.loss);
   o.train.seed = o.common.seed;
   AssignModel model = o.init.empty() ? AssignModel(o.model) : AssignModel::load(o.init);
-  Context ctx = host_context(o.common);
+  Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
   const JetTable table = select(read_jets(o.input), o.selection, o.input);
   const std::vector<float> x = inputs_of(table);
@@ -146,7 +137,7 @@ void run_eval(EvalOptions& o) {
   require_one_process("assign eval");
   if (o.batch == 0) throw Error("--batch-size must be positive");
   const AssignModel model = AssignModel::load(o.model);
-  const Context ctx = host_context(o.common);
+  const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
   const JetTable table = select(read_jets(o.input), o.selection, o.input);
   const std::vector<float> x = inputs_of(table);
@@ -156,10 +147,11 @@ void run_eval(EvalOptions& o) {
   all.events = n;
   all.jets = jets;
   all.categories = t;
+  AssignEngine engine(ctx, model);
   for (std::size_t begin = 0; begin < n; begin += o.batch) {
     const std::size_t count = std::min(o.batch, n - begin);
     const AssignOutput<float> part =
-        assign_forward(model, x.data() + begin * jets * 5, count, jets, AssignChoice::hard);
+        engine.forward(x.data() + begin * jets * 5, count, jets, AssignChoice::hard);
     auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
     append(all.category, part.category);
     append(all.probability, part.probability);

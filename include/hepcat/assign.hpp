@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,48 @@ HEPCAT_API double assign_gradient(const AssignModel& model, const double* x, std
                                   std::size_t jets, const AssignLoss& loss,
                                   std::vector<double>& grad, std::uint64_t seed = 0,
                                   bool dropout = false);
+
+/// The model resident on a backend for repeated passes: its parameters live in one buffer on the
+/// context's backend (with the gradients in another), its scratch memory (O(batch)) is kept
+/// between calls. On a CUDA context the linear layers are cuBLAS GEMMs and everything else the
+/// kernels of kernels/assign.cu over the same per-event math as the CPU's loops; only the results
+/// asked for come back to the host. The context must outlive the engine. Move-only.
+class HEPCAT_API AssignEngine {
+ public:
+  AssignEngine(const Context& ctx, const AssignModel& model);
+  ~AssignEngine();
+  AssignEngine(AssignEngine&&) noexcept;
+  AssignEngine& operator=(AssignEngine&&) noexcept;
+  AssignEngine(const AssignEngine&) = delete;
+  AssignEngine& operator=(const AssignEngine&) = delete;
+
+  /// assign_forward in float with the engine's current parameters (on CUDA a trace records every
+  /// intermediate but the four separate MSE terms).
+  AssignOutput<float> forward(const float* x, std::size_t events, std::size_t jets,
+                              AssignChoice choice, AssignTrace* trace = nullptr);
+  /// assign_gradient with the engine's current parameters.
+  double gradient(const float* x, std::size_t events, std::size_t jets, const AssignLoss& loss,
+                  std::vector<float>& grad, std::uint64_t seed = 0, bool dropout = false);
+  /// The mean per-event loss of the soft forward without dropout (`seed` draws the four-term
+  /// loss's random assignment); only that number comes back.
+  double loss(const float* x, std::size_t events, std::size_t jets, const AssignLoss& loss,
+              std::uint64_t seed = 0);
+  /// One training step on the backend: soft forward (attention dropout from `seed` and `step`
+  /// when `dropout`), backward, gradient-norm clipping to `clip_norm` (0: none) and `optimizer`
+  /// (made on the same context for parameter_count() values) with learning rate `lr`. Returns
+  /// the batch loss, the only value copied back.
+  double train_step(const float* x, std::size_t events, std::size_t jets, const AssignLoss& loss,
+                    std::uint64_t seed, std::uint32_t step, bool dropout, double clip_norm,
+                    Optimizer& optimizer, double lr);
+  /// The current parameters, copied back (the layout of AssignModel::parameters()).
+  std::vector<float> parameters() const;
+  void set_parameters(const std::vector<float>& values);
+  std::size_t parameter_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 /// Writes per-event results to HDF5, atomically: category [N][J] (int32, -1 padding),
 /// probability [N][J][T], logit_gap [N][J], candidates_p4 [N][T][4], mass [N][T], m_avg [N] (mean

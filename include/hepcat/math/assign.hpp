@@ -256,6 +256,24 @@ HEPCAT_HD void isr_transverse_energy_backward(const T* p4, T d, T* dp4) {
   regulated_mass2_backward(p4, g, dp4);
 }
 
+// ---- autoencoder input --------------------------------------------------------------------------
+
+/// The autoencoder's input of one candidate (e - t + 1 values): its embedding c without the t
+/// score channels, then its mass sqrt(m2) / mass_scale.
+template <class T>
+HEPCAT_HD void autoencoder_input(const T* c, T m2, int e, int t, T mass_scale, T* out) {
+  for (int i = 0; i < e - t; ++i) out[i] = c[t + i];
+  out[e - t] = std::sqrt(m2) / mass_scale;
+}
+
+/// Backward of autoencoder_input: adds the gradient of the embedding channels to dc and returns
+/// the gradient of m2.
+template <class T>
+HEPCAT_HD T autoencoder_input_backward(const T* dout, T m2, int e, int t, T mass_scale, T* dc) {
+  for (int i = 0; i < e - t; ++i) dc[t + i] += dout[i];
+  return dout[e - t] / mass_scale / (T(2) * std::sqrt(m2));
+}
+
 // ---- losses -------------------------------------------------------------------------------------
 
 /// mean_d (a_d - b_d)^2 over n values.
@@ -294,6 +312,61 @@ HEPCAT_HD void distance_backward(const T* a, const T* b, int n, T w, T* da, T* d
     da[d] += g;
     db[d] -= g;
   }
+}
+
+/// The published loss of one event from the autoencoder inputs a0, a1 of its two candidates and
+/// their reconstructions r0, r1 (n values each): w_recon (mse(a0, r0) + mse(a1, r1)) +
+/// w_crossed (mse(a0, r1) + mse(a1, r0)).
+template <class T>
+HEPCAT_HD T pair_reconstruction_loss(const T* a0, const T* a1, const T* r0, const T* r1, int n,
+                                     T w_recon, T w_crossed) {
+  return w_recon * (mse(a0, r0, n) + mse(a1, r1, n)) +
+         w_crossed * (mse(a0, r1, n) + mse(a1, r0, n));
+}
+
+/// Adds the gradients of pair_reconstruction_loss (times the weights given) to da0, da1, dr0, dr1.
+template <class T>
+HEPCAT_HD void pair_reconstruction_loss_backward(const T* a0, const T* a1, const T* r0, const T* r1,
+                                                 int n, T w_recon, T w_crossed, T* da0, T* da1,
+                                                 T* dr0, T* dr1) {
+  mse_backward(a0, r0, n, w_recon, da0, dr0);
+  mse_backward(a1, r1, n, w_recon, da1, dr1);
+  if (w_crossed != T(0)) {
+    mse_backward(a0, r1, n, w_crossed, da0, dr1);
+    mse_backward(a1, r0, n, w_crossed, da1, dr0);
+  }
+}
+
+/// The four-term loss's latent terms of one event, from the latents z0, z1 of its two candidates
+/// and zr0, zr1 of a random assignment's (n values each): w_latent |z0 - z1|^2 +
+/// w_hinge max(0, margin + |z0 - z1| - |zr0 - zr1|).
+template <class T>
+HEPCAT_HD T latent_hinge_loss(const T* z0, const T* z1, const T* zr0, const T* zr1, int n,
+                              T w_latent, T w_hinge, T margin) {
+  const T dist = distance(z0, z1, n);
+  const T hinge = margin + dist - distance(zr0, zr1, n);
+  return w_latent * dist * dist + (hinge > T(0) ? w_hinge * hinge : T(0));
+}
+
+/// Adds the gradients of latent_hinge_loss (its weights already scaled as wanted) to dz0, dz1,
+/// dzr0, dzr1.
+template <class T>
+HEPCAT_HD void latent_hinge_loss_backward(const T* z0, const T* z1, const T* zr0, const T* zr1,
+                                          int n, T w_latent, T w_hinge, T margin, T* dz0, T* dz1,
+                                          T* dzr0, T* dzr1) {
+  // |z0 - z1|^2 = n mse(z0, z1).
+  mse_backward(z0, z1, n, w_latent * T(n), dz0, dz1);
+  if (margin + distance(z0, z1, n) - distance(zr0, zr1, n) > T(0)) {
+    distance_backward(z0, z1, n, w_hinge, dz0, dz1);
+    distance_backward(zr0, zr1, n, -w_hinge, dzr0, dzr1);
+  }
+}
+
+/// The random assignment of the four-term loss for slot `row`: a uniformly random category in
+/// [0, t), from the counter-based generator.
+HEPCAT_HD int random_category(std::uint64_t seed, std::uint64_t row, int t) {
+  const Philox4x32 w = random_words(seed, row, 0x5eed0001u);
+  return static_cast<int>(w.v[0] % static_cast<std::uint32_t>(t));
 }
 
 }  // namespace hepcat::math
