@@ -72,6 +72,8 @@ void read_json_input(const std::string& path, FitConfig& config, std::vector<dou
   const std::size_t nb = bins_of(path, config.edges);
   auto rows = [&](const char* key, std::vector<double>& out) {
     if (!j.contains(key)) return;
+    if (!j[key].is_array())
+      throw Error("fit input '" + path + "': \"" + key + "\" must be an array of rows");
     for (std::size_t r = 0; r < j[key].size(); ++r) {
       const auto row = row_of(j[key][r], std::string(key) + "[" + std::to_string(r) + "]");
       if (row.size() != nb)
