@@ -16,6 +16,7 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/io.hpp"
 #include "host/cli/commands.hpp"
+#include "host/io/json_error.hpp"
 
 namespace hepcat::cli {
 
@@ -65,7 +66,7 @@ void read_json_input(const std::string& path, FitConfig& config, std::vector<dou
   try {
     in >> j;
   } catch (const nlohmann::json::exception& e) {
-    throw Error("fit input '" + path + "' is not valid JSON: " + e.what());
+    throw Error("fit input '" + path + "' is not valid JSON: " + detail::json_error_text(e));
   }
   if (!j.contains("edges")) throw Error("fit input '" + path + "' has no \"edges\"");
   config.edges = row_of(j["edges"], "edges");
