@@ -109,7 +109,7 @@ class JetFile {
   std::vector<std::string> group_members(const std::string& name) const {
     Hdf5Handle g(H5Gopen2(file_.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
     if (!g.ok()) throw Error("'" + path_ + "' has no group '" + name + "'");
-    return hdf5_link_names(g.get());
+    return hdf5_link_names(g.get(), "'" + path_ + "' group '" + name + "'");
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hepcat/assign_toy.hpp"
+#include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "hepcat/math/assign_kinematics.hpp"
 #include "hepcat/math/poisson.hpp"
@@ -133,6 +134,9 @@ void background_attempt(const JetToyConfig& c, math::UniformStream& u, std::vect
 
 JetTable generate_jet_toy(const JetToyConfig& c) {
   check(c);
+  // Four float columns and a mask byte per jet slot, six truth indices per event.
+  require_host_memory("the jet toy with " + std::to_string(c.events) + " events",
+                      static_cast<double>(c.events) * (17.0 * c.max_jets + 24));
   JetTable t;
   t.n_events = c.events;
   t.max_jets = c.max_jets;

@@ -17,6 +17,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 
 namespace hepcat::cli {
 
@@ -42,8 +43,9 @@ void run_assign_toy(AssignToyOptions o) {
   o.config.seed = o.common.seed;
   const Context ctx(o.common.device, o.common.verbose);
   check_hdf5_output("--out", o.out);  // fail before generating what could not be written
-  const JetTable t = generate_jet_toy(o.config);
-  write_jets(o.out, t);
+  const JetTable t = generate_then_write(
+      o.config.events, o.out, o.common.verbose, [&] { return generate_jet_toy(o.config); },
+      [&](const JetTable& table) { write_jets(o.out, table); });
   std::size_t jets = 0;
   for (std::size_t i = 0; i < t.n_events; ++i) jets += t.n_jets(i);
   std::cout << "wrote " << t.n_events << " ";

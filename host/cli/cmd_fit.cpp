@@ -16,6 +16,7 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/io.hpp"
 #include "host/cli/commands.hpp"
+#include "host/io/json_error.hpp"
 
 namespace hepcat::cli {
 
@@ -66,13 +67,15 @@ void read_json_input(const std::string& path, FitConfig& config, std::vector<dou
   try {
     in >> j;
   } catch (const nlohmann::json::exception& e) {
-    throw Error("fit input '" + path + "' is not valid JSON: " + e.what());
+    throw Error("fit input '" + path + "' is not valid JSON: " + detail::json_error_text(e));
   }
   if (!j.contains("edges")) throw Error("fit input '" + path + "' has no \"edges\"");
   config.edges = row_of(j["edges"], "edges");
   const std::size_t nb = bins_of(path, config.edges);
   auto rows = [&](const char* key, std::vector<double>& out) {
     if (!j.contains(key)) return;
+    if (!j[key].is_array())
+      throw Error("fit input '" + path + "': \"" + key + "\" must be an array of rows");
     for (std::size_t r = 0; r < j[key].size(); ++r) {
       const auto row = row_of(j[key][r], std::string(key) + "[" + std::to_string(r) + "]");
       if (row.size() != nb)

@@ -12,6 +12,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/toy.hpp"
 #include "host/cli/commands.hpp"
+#include "host/cli/progress.hpp"
 #include "host/engine/format.hpp"
 
 namespace hepcat::cli {
@@ -38,8 +39,12 @@ void run_splitfit_toy(const ToyOptions& o) {
   config.seed = o.common.seed;
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
-  const EventTable table = generate_splitfit_toy(config);
-  if (output_rank()) write_table(o.out, table);
+  const EventTable table = generate_then_write(
+      config.background_events + config.signal_events, o.out, o.common.verbose,
+      [&] { return generate_splitfit_toy(config); },
+      [&](const EventTable& t) {
+        if (output_rank()) write_table(o.out, t);
+      });
   std::cout << "wrote " << table.rows() << " events of the splitfit toy ("
             << (config.mismodelled ? "mismodelled" : "nominal") << ", seed " << config.seed
             << ") to " << o.out << "\n";
@@ -63,8 +68,11 @@ void run_toy(const ToyOptions& o) {
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);  // fail before generating what could not be written
 
-  const EventTable table = generate_gato_toy(config);
-  if (output_rank()) write_table(o.out, table);
+  const EventTable table = generate_then_write(
+      config.events, o.out, o.common.verbose, [&] { return generate_gato_toy(config); },
+      [&](const EventTable& t) {
+        if (output_rank()) write_table(o.out, t);
+      });
 
   std::cout << "wrote " << table.rows() << " events of the gato toy (scenario " << config.scenario
             << ", seed " << config.seed << ", " << config.lumi << " pb^-1) to " << o.out << "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 namespace hepcat::cli {
@@ -31,5 +32,20 @@ class Progress {
   bool shown_ = false;
   std::chrono::steady_clock::time_point start_, last_;
 };
+
+/// The toys' two stages under one progress line: "stage 1/2  generating N events", then
+/// "stage 2/2  writing FILE". `generate()` returns what `write(result)` writes; the result is
+/// returned. With `force` (--verbose) the line is shown also when stderr is not a terminal.
+template <class Generate, class Write>
+auto generate_then_write(std::int64_t events, const std::string& out, bool force, Generate generate,
+                         Write write) {
+  Progress line("stage", 2, force);
+  line.update(0, "generating " + std::to_string(events) + " events");
+  auto result = generate();
+  line.update(1, "writing " + out);
+  write(result);
+  line.update(2, "wrote " + out);
+  return result;
+}
 
 }  // namespace hepcat::cli

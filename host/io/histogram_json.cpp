@@ -8,6 +8,7 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/merge.hpp"
+#include "host/io/json_error.hpp"
 
 namespace hepcat {
 
@@ -18,7 +19,7 @@ HistogramFile read_histogram_json(const std::string& path) {
   try {
     doc = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw Error("'" + path + "' is not valid JSON: " + e.what());
+    throw Error("'" + path + "' is not valid JSON: " + detail::json_error_text(e));
   }
   try {
     HistogramFile file;
@@ -56,7 +57,9 @@ HistogramFile read_histogram_json(const std::string& path) {
     }
     return file;
   } catch (const nlohmann::json::exception& e) {
-    throw Error("'" + path + "': " + e.what());
+    throw Error("'" + path + "': a value has the wrong type (" + detail::json_error_text(e) +
+                "); expected {\"counts\": [[numbers], ...]} with optional edges, pair_weights, "
+                "target and metric");
   }
 }
 

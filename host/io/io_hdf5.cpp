@@ -33,20 +33,6 @@ void silence_hdf5() {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
-herr_t first_error(unsigned, const H5E_error2_t* e, void* out) {
-  auto* s = static_cast<std::string*>(out);
-  if (s->empty() && e->desc) *s = e->desc;
-  return 0;
-}
-
-// The innermost message on HDF5's error stack, e.g. "unable to open file".
-std::string hdf5_reason() {
-  std::string reason;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason.empty() ? "" : " (" + reason + ")";
-}
-
 std::string normalise_group(std::string group) {
   while (group.size() > 1 && group.back() == '/') group.pop_back();
   return group;
@@ -134,7 +120,8 @@ class OpenGroup {
       H5Eclear2(H5E_DEFAULT);
       throw Error("'" + path + "' has no group '" + group_path_ + "'");
     }
-    for (const std::string& name : hdf5_link_names(group_.get()))
+    for (const std::string& name :
+         hdf5_link_names(group_.get(), "'" + path + "' group '" + group_path_ + "'"))
       if (is_dataset(group_.get(), name)) datasets_.push_back(name);
     H5Eclear2(H5E_DEFAULT);
   }
@@ -321,14 +308,15 @@ void write_hdf5_arrays(const std::string& path, const std::vector<OutputArray>& 
     const unsigned order = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     detail::Hdf5Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
     H5Pset_link_creation_order(fcpl.get(), order);
-    detail::Hdf5Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), H5Fclose);
+    detail::Hdf5Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT),
+                            H5Fclose);
     if (!file.ok()) fail("cannot create the file");
     for (const Attribute& a : attributes)
       if (!write_attribute(file.get(), a)) fail("cannot write attribute '" + a.name + "'");
     for (const OutputArray& a : arrays) {
       const std::vector<hsize_t> dims(a.shape.begin(), a.shape.end());
-      detail::Hdf5Handle space(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr),
-                           H5Sclose);
+      detail::Hdf5Handle space(
+          H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose);
       detail::Hdf5Handle ds(
           H5Dcreate2(file.get(), a.name.c_str(), a.integer ? H5T_STD_I32LE : H5T_IEEE_F64LE,
                      space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -44,6 +45,18 @@ void require_one_error(const CliRun& r, const std::string& needle) {
   REQUIRE(r.err_lines.size() == 1);
   CHECK(r.err_lines.front().rfind("hepcat: error: ", 0) == 0);
   CHECK(r.err_lines.front().find(needle) != std::string::npos);
+}
+
+// Runs `hepcat args` in dir/out with stdout and stderr on a pseudo-terminal (util-linux
+// `script`); returns everything the terminal showed.
+std::string run_on_terminal(const fs::path& dir, const std::string& args) {
+  const fs::path shown = dir / "terminal.txt";
+  const std::string cmd = "cd \"" + (dir / "out").string() +
+                          "\" && script -qec '\"" HEPCAT_CLI "\" " + args + "' /dev/null > \"" +
+                          shown.string() + "\" 2>&1";
+  CHECK(std::system(cmd.c_str()) == 0);
+  std::ifstream in(shown);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace
@@ -257,6 +270,36 @@ TEST_CASE("a scalar option given twice is named; list options take commas and re
     std::ifstream(dir / "out" / "b.json") >> j;
     CHECK(j.at("features") == std::vector<std::string>{"a", "b"});
     CHECK(j.at("signals") == std::vector<int>{0, 1});
+  }
+}
+
+TEST_CASE("every long command shows one progress line on a terminal and nothing in a pipe",
+          "[cli][hardening][progress]") {
+  const fs::path dir = scratch_dir("hardening_progress");
+  write_text(dir / "out" / "h.json", R"({"counts": [[1, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]]})");
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"toy --events 3000 --out t.csv", "stage 2/2"},
+      {"toy --study splitfit --events 3000 --out s.csv", "stage 2/2"},
+      {"bin --device cpu --input t.csv --features s1,s2 --epochs 3 --out b.json", "epoch 3/3"},
+      {"cuts --device cpu --input s.csv --label label --features f0,f1 --epochs 4 --targets 0.5 "
+       "--out c.json",
+       "epoch 4/4"},
+      {"merge --device cpu --input h.json --target 2 --out m.json", "merge "},
+      {"splitfit --device cpu --input s.csv --features f0,f1 --steps 3 --toys 5 --out f.json",
+       "step 3/3"},
+#ifdef HEPCAT_HAVE_HDF5
+      {"assign toy --events 300 --out a.h5", "stage 2/2"},
+#endif
+  };
+  for (const auto& [args, step] : commands) {
+    INFO("hepcat " << args);
+    const std::string shown = run_on_terminal(dir, args);
+    INFO(shown);
+    CHECK(shown.find(step) != std::string::npos);
+    CHECK(shown.find("ETA 0 s") != std::string::npos);
+    const CliRun piped = run_cli(dir, args);
+    CHECK(piped.status == 0);
+    CHECK(piped.err_lines.empty());
   }
 }
 

@@ -340,6 +340,16 @@ TEST_CASE("HDF5 read errors name the file, the dataset and the problem", "[io]")
              Contains("square.h5") && Contains("'/g/alpha' is not one-dimensional"));
 }
 
+// Found by tests/fuzz/fuzz_hdf5: a dense link table whose B-tree node fails its checksum. Listing
+// it in name order through libhdf5's temporary table freed uninitialised pointers inside libhdf5
+// (1.10.8); hepcat walks the index in place and reports the corruption.
+TEST_CASE("an HDF5 file with a corrupt link table is one error, not a crash", "[io]") {
+  const std::string file = HEPCAT_FUZZ_CORPUS_DIR "/hdf5/corrupt_link_table.h5";
+  CHECK_THAT(error_of([&] { hepcat::read_table(file); }),
+             Contains(file) && Contains("link table is corrupt"));
+  CHECK_THAT(error_of([&] { hepcat::list_hdf5_datasets(file); }), Contains("corrupt"));
+}
+
 TEST_CASE("HDF5 arrays read back with their shape, in row-major order, converted to double",
           "[io]") {
   if (!hepcat::hdf5_available()) return;
