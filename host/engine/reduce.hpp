@@ -25,10 +25,11 @@ struct ReductionChunk {
 
 /// Segment s holds events [offsets[s], offsets[s + 1]). Calls body(chunk, partial) for every
 /// chunk, over the OpenMP threads, with `partial` `width` zeroed doubles, and writes to
-/// out[s * width, (s + 1) * width) the chunk-ordered sum of segment s's partials.
+/// out[s * width, (s + 1) * width) the chunk-ordered sum of segment s's partials. Each thread
+/// gets at least `grain` events (threads_for; 0: no minimum); the split never changes the chunks.
 template <class Body>
 void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::size_t width,
-                     double* out, Body body) {
+                     double* out, Body body, std::size_t grain = 0) {
   std::vector<ReductionChunk> chunks;
   for (std::size_t s = 0; s < n_segments; ++s)
     for (std::size_t b = offsets[s]; b < offsets[s + 1]; b += kReductionChunk)
@@ -36,13 +37,13 @@ void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::si
   std::fill(out, out + n_segments * width, 0.0);
   // Chunks run in waves so that the partials held at once stay few; the waves do not change the
   // order of the additions.
-  const int threads = max_threads();
+  const int threads = threads_for(offsets[n_segments] - offsets[0], grain);
   const std::size_t wave =
       std::min(chunks.size(), std::max<std::size_t>(64, 4 * static_cast<std::size_t>(threads)));
   std::vector<double> partial(wave * width);
   for (std::size_t w0 = 0; w0 < chunks.size(); w0 += wave) {
     const std::size_t nw = std::min(wave, chunks.size() - w0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (nw > 1)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1 && nw > 1)
     for (std::int64_t c = 0; c < static_cast<std::int64_t>(nw); ++c) {
       double* p = partial.data() + static_cast<std::size_t>(c) * width;
       std::fill(p, p + width, 0.0);
@@ -57,13 +58,17 @@ void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::si
 }
 
 /// reduce_segments over one segment of n events, calling body(i, partial) for each event i in
-/// order within its chunk.
+/// order within its chunk, each thread getting at least `grain` events.
 template <class Body>
-void reduce_events(std::size_t n, std::size_t width, double* out, Body body) {
+void reduce_events(std::size_t n, std::size_t width, double* out, Body body,
+                   std::size_t grain = 0) {
   const std::size_t offsets[2] = {0, n};
-  reduce_segments(offsets, 1, width, out, [&](const ReductionChunk& c, double* partial) {
-    for (std::size_t i = c.begin; i < c.end; ++i) body(i, partial);
-  });
+  reduce_segments(
+      offsets, 1, width, out,
+      [&](const ReductionChunk& c, double* partial) {
+        for (std::size_t i = c.begin; i < c.end; ++i) body(i, partial);
+      },
+      grain);
 }
 
 /// The deterministic sum over i in [0, n) of term(i).
