@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/roofline.hpp"
 #include "hepcat/context.hpp"
 
 namespace hepcat::bench {
@@ -21,6 +22,8 @@ struct Workload {
   /// When set, the one size measured instead of the --min..--max sweep (a training step at its
   /// batch size).
   std::size_t fixed_n = 0;
+  /// Operations per item for the CPU roofline (set where the workload is registered).
+  OpCount ops = {};
 };
 
 /// One training epoch of the cut scan (bench/workloads_cuts.cpp).

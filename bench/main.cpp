@@ -1,6 +1,7 @@
 // hepcat-bench: runs each workload at growing sizes on each available backend and prints one
-// JSON line per measurement (median seconds per step after warm-up, throughput, bandwidth and,
-// on the GPU, the fraction of the device's peak memory bandwidth).
+// JSON line per measurement (median seconds per step after warm-up, throughput, bandwidth and
+// the fraction of the limit: on the CPU the measured roofline, on the GPU the device's peak
+// memory bandwidth).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "bench/bench.hpp"
+#include "bench/roofline.hpp"
 #include "hepcat/communicator.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/timer.hpp"
@@ -75,6 +77,12 @@ int run(int argc, char** argv) {
   try {
     for (const std::string& device : backends) {
       hepcat::Context ctx(device);
+      // The CPU roofline every CPU measurement is compared with (bench/roofline.hpp).
+      hepcat::bench::CpuLimits limits;
+      if (!ctx.is_cuda()) {
+        limits = hepcat::bench::measure_cpu_limits();
+        std::cout << hepcat::bench::to_json(limits).dump() << std::endl;
+      }
       const double backend_max = ctx.is_cuda() ? gpu_max : cpu_max;
       for (const auto& w : hepcat::bench::all_workloads()) {
         if (!only.empty() && w.name.find(only) == std::string::npos) continue;
@@ -102,6 +110,8 @@ int run(int argc, char** argv) {
                               {"bytes_received_per_step", received}};
           // Peak: memory clock and bus width read with cudaDeviceGetAttribute (CUDA 13 dropped
           // them from cudaDeviceProp); a device that reports neither gets no fraction.
+          if (!ctx.is_cuda())
+            hepcat::bench::add_roofline(line, limits, w.ops, w.bytes_per_item, n, s);
           if (ctx.is_cuda() && ctx.peak_bandwidth_gbs() > 0) {
             line["peak_gb_per_s"] = ctx.peak_bandwidth_gbs();
             line["peak_fraction"] = gbs / ctx.peak_bandwidth_gbs();

@@ -101,21 +101,52 @@ Workload gato_step_workload(bool gmm) {
       }};
 }
 
+// The workload with its operations per item for the CPU roofline.
+Workload counted(Workload w, OpCount ops) {
+  ops.counted = true;
+  w.ops = ops;
+  return w;
+}
+
+// The workload whose bytes alone bound it: its operations per item vary (fits: iterations depend
+// on the data) or are not counted yet (the jet assignment).
+Workload bytes_only(Workload w, bool writes) {
+  w.ops.writes = writes;
+  return w;
+}
+
 }  // namespace
 
+// Operations per item, counted from the formulas in include/hepcat/math (a multiply-add, an
+// add or a multiply counts one; comparisons, divisions and square roots are folded in):
+// - weighted_bin_sums: reads 12 bytes per event, two double additions into the partials.
+// - optimizer_step (Adam): about 10 float operations, one square root and one division per
+//   parameter; reads and writes (28 bytes).
+// - gato_gmm_step (K = 16, d = 3, float): each of the two passes (sums, gradient) evaluates
+//   every component's triangular solve and squared norm (about 12) and one exp for the softmax;
+//   the sums add 2 per component and the backward pass about 25 per component: about
+//   16 * (2 * 12 + 2 + 25) = 816 multiply-adds and 32 exp per event; reads only.
+// - gato_sigmoid_step (10 bins, float): per pass 9 boundary sigmoids (one exp and about 4
+//   operations each) and 2 per bin for the sums, the backward pass about 4 per boundary:
+//   2 * 9 exp and about 2 * 9 * 4 + 20 + 36 = 128 multiply-adds per event; reads only.
+// - cut_scan_epoch (10 features, 13 targets, float): one sigmoid per feature and target (one
+//   exp) with about 6 operations for the score, the product and its gradient: 130 exp and 780
+//   multiply-adds per event; reads only.
+// - splitfit_step: one sigmoid of the score (one exp) and about 10 operations per event for the
+//   pass/fail histograms and the backward pass, the pseudo-experiments not counted; writes dL/ds.
 std::vector<Workload> all_workloads() {
-  return {bin_sums_workload(),
-          optimizer_step_workload(),
-          gato_step_workload(true),
-          gato_step_workload(false),
-          cut_scan_workload(),
-          batched_fits_workload(),
-          splitfit_step_workload(),
-          assign_baseline_lead6_workload(),
-          assign_baseline_all_workload(),
-          assign_train_step_workload(),
-          assign_inference_workload(),
-          rank_exchange_workload()};
+  return {counted(bin_sums_workload(), {2, 0, 0, true, true, false}),
+          counted(optimizer_step_workload(), {10, 0, 0}),
+          counted(gato_step_workload(true), {816, 32, 0, false, true, false}),
+          counted(gato_step_workload(false), {128, 18, 0, false, true, false}),
+          counted(cut_scan_workload(), {780, 130, 0, false, true, false}),
+          bytes_only(batched_fits_workload(), true),
+          counted(splitfit_step_workload(), {10, 1, 0}),
+          bytes_only(assign_baseline_lead6_workload(), true),
+          bytes_only(assign_baseline_all_workload(), true),
+          bytes_only(assign_train_step_workload(), true),
+          bytes_only(assign_inference_workload(), true),
+          bytes_only(rank_exchange_workload(), false)};
 }
 
 }  // namespace hepcat::bench

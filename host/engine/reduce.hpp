@@ -31,9 +31,11 @@ struct ReductionChunk {
 /// out[s * width, (s + 1) * width) the sum of segment s's partials (over all ranks under MPI).
 /// Every partial is kept until the end: chunks * width doubles (15 MB for 1e9 events and 30
 /// sums), so that the tree can add them in its order.
+/// Each thread gets at least `grain` events (threads_for; 0: no minimum); the split never changes
+/// the chunks.
 template <class Body>
 void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::size_t width,
-                     double* out, Body body) {
+                     double* out, Body body, std::size_t grain = 0) {
   std::vector<ReductionChunk> chunks;
   std::vector<std::size_t> first(n_segments + 1, 0);  // segment s: chunks [first[s], first[s+1])
   for (std::size_t s = 0; s < n_segments; ++s) {
@@ -42,7 +44,9 @@ void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::si
     first[s + 1] = chunks.size();
   }
   std::vector<double> partial(chunks.size() * width, 0.0);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(max_threads()) if (chunks.size() > 1)
+  const int threads = threads_for(offsets[n_segments] - offsets[0], grain);
+#pragma omp parallel for schedule(dynamic, 1) \
+    num_threads(threads) if (threads > 1 && chunks.size() > 1)
   for (std::int64_t c = 0; c < static_cast<std::int64_t>(chunks.size()); ++c)
     body(chunks[static_cast<std::size_t>(c)], partial.data() + static_cast<std::size_t>(c) * width);
   for (std::size_t s = 0; s < n_segments; ++s)
@@ -51,13 +55,17 @@ void reduce_segments(const std::size_t* offsets, std::size_t n_segments, std::si
 }
 
 /// reduce_segments over one segment of n events, calling body(i, partial) for each event i in
-/// order within its chunk.
+/// order within its chunk, each thread getting at least `grain` events.
 template <class Body>
-void reduce_events(std::size_t n, std::size_t width, double* out, Body body) {
+void reduce_events(std::size_t n, std::size_t width, double* out, Body body,
+                   std::size_t grain = 0) {
   const std::size_t offsets[2] = {0, n};
-  reduce_segments(offsets, 1, width, out, [&](const ReductionChunk& c, double* partial) {
-    for (std::size_t i = c.begin; i < c.end; ++i) body(i, partial);
-  });
+  reduce_segments(
+      offsets, 1, width, out,
+      [&](const ReductionChunk& c, double* partial) {
+        for (std::size_t i = c.begin; i < c.end; ++i) body(i, partial);
+      },
+      grain);
 }
 
 /// The deterministic sum over i in [0, n) of term(i).

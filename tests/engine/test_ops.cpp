@@ -1,3 +1,4 @@
+#include <omp.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include "hepcat/error.hpp"
 #include "hepcat/event_set.hpp"
 #include "hepcat/ops.hpp"
+#include "host/engine/parallel.hpp"
 #include "tests/backends.hpp"
 #include "tests/samples.hpp"
 
@@ -41,6 +43,37 @@ TEST_CASE("weighted bin sums equal a naive double-precision histogram, negative 
     CHECK(sums.sum_w[c] == Approx(ref_w[c]).margin(1e-5 * ref_w2[c] + 1e-3));
     CHECK(sums.sum_w2[c] == Approx(ref_w2[c]).epsilon(1e-5));
   }
+}
+
+TEST_CASE("light passes stay on one thread until each thread gets a grain of elements", "[ops]") {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(4);
+  CHECK(hepcat::cpu::threads_for(100000, hepcat::cpu::kLightGrain) == 1);
+  CHECK(hepcat::cpu::threads_for(2 * hepcat::cpu::kLightGrain, hepcat::cpu::kLightGrain) == 2);
+  CHECK(hepcat::cpu::threads_for(100 * hepcat::cpu::kLightGrain, hepcat::cpu::kLightGrain) == 4);
+  CHECK(hepcat::cpu::threads_for(10, 0) == 4);
+  omp_set_num_threads(before);
+}
+
+TEST_CASE("weighted bin sums are the same bytes on 1, 2 and 3 threads, below and above the grain",
+          "[ops][determinism]") {
+  hepcat::Context ctx("cpu");
+  const int before = omp_get_max_threads();
+  // 1e5 events run on one thread whatever the count; 7e5 split over the threads asked for.
+  for (std::size_t n : {std::size_t(100000), std::size_t(700001)}) {
+    const hepcat::test::WeightedEvents sample = hepcat::test::weighted_events(n, 5, 7);
+    hepcat::EventSet events(ctx, {"x"}, {sample.x}, sample.w, sample.process);
+    omp_set_num_threads(1);
+    const hepcat::BinSums one = hepcat::weighted_bin_sums(ctx, events, 0, 9, 0.f, 1.f);
+    for (int threads : {2, 3}) {
+      omp_set_num_threads(threads);
+      const hepcat::BinSums many = hepcat::weighted_bin_sums(ctx, events, 0, 9, 0.f, 1.f);
+      INFO(n << " events on " << threads << " threads");
+      CHECK(many.sum_w == one.sum_w);
+      CHECK(many.sum_w2 == one.sum_w2);
+    }
+  }
+  omp_set_num_threads(before);
 }
 
 TEST_CASE("weighted bin sums preserve each process's total weight", "[ops]") {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "hepcat/io.hpp"
-#include "tests/cli_run.hpp"
+#include "tests/cli/cli_run.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
@@ -52,7 +52,7 @@ bool same(double a, double b) {
 TEST_CASE("hepcat fit --out fits.h5 holds the JSON's results, one row per fit",
           "[fit][cli][hdf5]") {
   namespace fs = std::filesystem;
-  const fs::path dir = hepcat::test::scratch("fit_output");
+  const fs::path dir = hepcat_test::scratch_dir("cli_fit_output");
   // Five histograms of a peak on a falling background, one of them flat (no peak to find).
   nlohmann::json in;
   std::vector<double> edges;
