@@ -10,7 +10,7 @@
 // and block start-up; fewer leave multiprocessors idle. The grid is capped by the work (never a
 // block without an item) and is at least one block. Sums over events do not depend on the grid:
 // they go through fixed event chunks (kernels/chunk_sums.cuh), so this policy may change freely
-// (tests/engine/gpu_test_chunk_sums.cpp caps the grid with set_grid_limit to check that).
+// (the GPU tests cap the grid with set_grid_limit to check that, tests/gpu/grids.hpp).
 #pragma once
 
 #include <cuda_runtime_api.h>

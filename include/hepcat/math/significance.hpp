@@ -6,12 +6,13 @@
 
 #include <cmath>
 
+#include "hepcat/binning_settings.hpp"
 #include "hepcat/math/hd.hpp"
 
 namespace hepcat::math {
 
-/// How the significances of several signals combine into one figure of merit.
-enum class SignalCombination { geometric_mean, quadrature, harmonic_mean, minimum };
+using hepcat::BinningObjectiveSettings;
+using hepcat::SignalCombination;
 
 /// Below this S/B the Asimov formula loses digits to cancellation; a series is used instead.
 constexpr double kAsimovSeriesBelow = 0.1;
@@ -136,16 +137,6 @@ HEPCAT_HD T relative_uncertainty_penalty(T b, T v, T r, T b_floor, T* d_b, T* d_
   *d_v = gap / (sv * b);
   return gap * gap;
 }
-
-/// Settings of the binning objective L = -C(Z_1..Z_n) + lambda_low P_low + lambda_unc P_unc.
-struct BinningObjectiveSettings {
-  SignalCombination combination = SignalCombination::geometric_mean;
-  double background_floor = 1e-9;
-  double background_min = 0;  ///< B_min of P_low
-  double lambda_low = 0;
-  double max_rel_unc = 0.2;  ///< r of P_unc
-  double lambda_unc = 0;
-};
 
 /// What one evaluation of the objective gives besides its gradient.
 struct BinningObjectiveValue {
