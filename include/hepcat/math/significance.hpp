@@ -60,18 +60,18 @@ HEPCAT_HD T asimov_z2(T s, T b, T b_floor, T* d_s, T* d_b) {
 /// the gradient to the first minimal signal.
 template <class T>
 HEPCAT_HD T combine_significances(const T* z, int n, SignalCombination how, T* d_z) {
-  constexpr T tiny = T(1e-12);
+  constexpr T kTiny = T(1e-12);
   T c = T(0);
   switch (how) {
     case SignalCombination::geometric_mean: {
       T log_sum = T(0);
       bool zero = false;
       for (int i = 0; i < n; ++i) {
-        log_sum += std::log(z[i] > tiny ? z[i] : tiny);
+        log_sum += std::log(z[i] > kTiny ? z[i] : kTiny);
         zero = zero || !(z[i] > T(0));
       }
       const T floored = std::exp(log_sum / T(n));
-      for (int i = 0; i < n; ++i) d_z[i] = floored / (T(n) * (z[i] > tiny ? z[i] : tiny));
+      for (int i = 0; i < n; ++i) d_z[i] = floored / (T(n) * (z[i] > kTiny ? z[i] : kTiny));
       c = zero ? T(0) : floored;
       break;
     }
@@ -86,12 +86,12 @@ HEPCAT_HD T combine_significances(const T* z, int n, SignalCombination how, T* d
       T inv = T(0);
       bool zero = false;
       for (int i = 0; i < n; ++i) {
-        inv += T(1) / (z[i] > tiny ? z[i] : tiny);
+        inv += T(1) / (z[i] > kTiny ? z[i] : kTiny);
         zero = zero || !(z[i] > T(0));
       }
       const T floored = T(n) / inv;
       for (int i = 0; i < n; ++i) {
-        const T zi = z[i] > tiny ? z[i] : tiny;
+        const T zi = z[i] > kTiny ? z[i] : kTiny;
         d_z[i] = floored * floored / (T(n) * zi * zi);
       }
       c = zero ? T(0) : floored;
