@@ -12,19 +12,20 @@
 
 namespace hepcat::cuda {
 
-/// Scratch for one pass with `width` accumulated values: per-block float partials.
-std::size_t soft_binning_scratch_bytes(int multiprocessors, int width);
+/// Scratch for one pass over n events with `width` accumulated values: the chunk partials
+/// (kernels/chunk_sums.cuh). Every pass's width must fit math::kMaxAccumulators (checked when the
+/// trainer is built).
+std::size_t soft_binning_scratch_bytes(std::size_t n, int width);
 
-/// Pass 1: d_out[2 * n_groups * K] (math::bin_sum_index layout), reduced over blocks in double.
+/// Pass 1: d_out[2 * n_groups * K] (math::bin_sum_index layout), chunk sums added in order.
 void launch_soft_bin_sums(const math::SoftModel<float>& model,
                           const math::SoftBinningEvents<float>& events, int n_groups,
-                          int multiprocessors, void* d_scratch, double* d_out, cudaStream_t stream);
+                          void* d_scratch, double* d_out, cudaStream_t stream);
 
 /// Pass 2: d_out[model.gradient_size()] from d_dsums (dL/d(sums), float, pass-1 layout).
 void launch_soft_bin_gradient(const math::SoftModel<float>& model,
                               const math::SoftBinningEvents<float>& events, const float* d_dsums,
-                              int multiprocessors, void* d_scratch, double* d_out,
-                              cudaStream_t stream);
+                              void* d_scratch, double* d_out, cudaStream_t stream);
 
 /// d_out[i * K + k]: soft membership of event i in category k.
 void launch_soft_memberships(const math::SoftModel<float>& model,
@@ -34,6 +35,6 @@ void launch_soft_memberships(const math::SoftModel<float>& model,
 /// d_out[2 * n_processes * K]: sum of w, then of w^2, per (process, hard category).
 void launch_hard_bin_sums(const math::SoftModel<float>& model,
                           const math::SoftBinningEvents<float>& events, int n_processes,
-                          int multiprocessors, void* d_scratch, double* d_out, cudaStream_t stream);
+                          void* d_scratch, double* d_out, cudaStream_t stream);
 
 }  // namespace hepcat::cuda

@@ -10,14 +10,14 @@
 
 namespace hepcat::cuda {
 
-/// Scratch the launcher needs for its per-block partial sums.
-std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in, int multiprocessors);
+/// Scratch the launcher needs: each cell's first chunk and the per-chunk partial sums.
+std::size_t cut_scan_scratch_bytes(const detail::CutPassInput& in);
 
-/// Per-block partial sums (one warp per target, events staged through shared memory so that each
-/// is read from global memory once for all targets that fit one block's registers), then a
-/// double-precision reduction over blocks into d_out[n_cells * n_targets * layout.width()], as
-/// cpu::cut_scan_sums.
-void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, int multiprocessors,
-                          void* d_scratch, double* d_out, cudaStream_t stream);
+/// Per-chunk partial sums (one warp per target, events staged through shared memory so that each
+/// is read from global memory once for all targets that fit one block's registers; chunks of
+/// each cell as the CPU's segments), then the chunks of each cell added in order, in double, into
+/// d_out[n_cells * n_targets * layout.width()], as cpu::cut_scan_sums.
+void launch_cut_scan_sums(const detail::CutPassInput& in, bool hard, void* d_scratch, double* d_out,
+                          cudaStream_t stream);
 
 }  // namespace hepcat::cuda

@@ -18,6 +18,7 @@
 #include "hepcat/error.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/fit.hpp"
+#include "kernels/grid.cuh"
 
 namespace hepcat::cuda {
 namespace {
@@ -30,20 +31,18 @@ __global__ void batched_fit_kernel(const math::FitProblem<double> problem,
                                    const double* __restrict__ histograms,
                                    const double* __restrict__ variances,
                                    const math::FitOutputs<double> out) {
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n_fits;
-       i += stride)
+  grid_stride(n_fits, [&](std::size_t i) {
     math::fit_one<N>(problem, edges, histograms, variances, out, i);
+  });
 }
 
 template <int N>
 void launch(const math::FitProblem<double>& problem, const double* d_edges, std::size_t n_fits,
             const double* d_histograms, const double* d_variances,
             const math::FitOutputs<double>& out, cudaStream_t stream) {
-  const std::size_t blocks = (n_fits + kThreads - 1) / kThreads;
+  const int blocks = grid_blocks_for_items(batched_fit_kernel<N>, n_fits, kThreads);
   batched_fit_kernel<N>
-      <<<static_cast<unsigned>(blocks < 65535 * 16 ? blocks : 65535 * 16), kThreads, 0, stream>>>(
-          problem, d_edges, n_fits, d_histograms, d_variances, out);
+      <<<blocks, kThreads, 0, stream>>>(problem, d_edges, n_fits, d_histograms, d_variances, out);
   HEPCAT_LAUNCH_CHECK(stream, "batched_fit_kernel");
 }
 

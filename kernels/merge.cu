@@ -21,6 +21,7 @@
 
 #include "hepcat/math/merge.hpp"
 #include "kernels/cuda_check.hpp"
+#include "kernels/grid.cuh"
 #include "kernels/merge.hpp"
 
 namespace hepcat::cuda {
@@ -74,11 +75,12 @@ __global__ void merge_init_kernel(math::MergeScoreParams<double> p, double* __re
     for (int k = 0; k < kStepSlots; ++k) step[k] = 0;  // the host reads the whole record
     step[kBins] = m;
   }
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m; i += gridDim.x * blockDim.x) {
+  grid_stride(m, [&](std::size_t k) {
+    const int i = static_cast<int>(k);
     id[i] = pos_of[i] = i;
     stale[i] = 0;
     root[i] = p.loc_length ? math::loc_root_t(p, v + i, cap) : 0.0;
-  }
+  });
 }
 
 // One thread per bin scans its whole row; a warp reads the same partner at once (broadcast).
@@ -87,7 +89,8 @@ __global__ void merge_initial_best_kernel(math::MergeScoreParams<double> p,
                                           const double* __restrict__ root, int cap, int m,
                                           double* __restrict__ best_score,
                                           int* __restrict__ best_partner) {
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < m; i += gridDim.x * blockDim.x) {
+  grid_stride(m, [&](std::size_t k) {
+    const int i = static_cast<int>(k);
     Partner best{DBL_MAX, INT_MAX};
     for (int j = 0; j < m; ++j) {
       if (j == i) continue;
@@ -95,7 +98,7 @@ __global__ void merge_initial_best_kernel(math::MergeScoreParams<double> p,
     }
     best_score[i] = best.score;
     best_partner[i] = best.id;
-  }
+  });
 }
 
 __global__ void merge_select_kernel(const double* __restrict__ best_score,
@@ -147,12 +150,13 @@ __global__ void merge_row_kernel(math::MergeScoreParams<double> p, const double*
   const int pos = step[pos_slot];
   const int a = step[kLo], b = step[kHi];
   Partner local{DBL_MAX, INT_MAX};
-  for (int j = blockIdx.x * blockDim.x + threadIdx.x; j < m; j += gridDim.x * blockDim.x) {
-    if (j == pos) continue;
+  grid_stride(m, [&](std::size_t k) {
+    const int j = static_cast<int>(k);
+    if (j == pos) return;
     const double s = pair_score(p, v, cap, root, pos, j);
     local = PartnerMin()(local, Partner{s, id[j]});
     if (rescore) math::offer_merged_bin(s, a, b, best_score[j], best_partner[j], stale[j]);
-  }
+  });
   local = Reduce(temp).Reduce(local, PartnerMin());
   if (threadIdx.x == 0) partials[blockIdx.x] = local;
 }
@@ -203,14 +207,15 @@ __global__ void merge_pair_kernel(math::MergeScoreParams<double> p, double* __re
   step[kMergedPos] = pa;
 }
 
-int row_blocks(int m) {
-  return std::max(1, std::min(kMaxRowBlocks, (m + kThreads - 1) / kThreads));
+// Blocks of a row over the bins left (at most cap: blocks past them find no bin and offer no
+// partner), no more than the partials buffer holds.
+int row_blocks(int cap) {
+  const std::size_t work = (static_cast<std::size_t>(cap) + kThreads - 1) / kThreads;
+  return grid_blocks(merge_row_kernel, std::min<std::size_t>(work, kMaxRowBlocks), kThreads);
 }
 
-// A row over the bins left (at most cap: blocks past them find no bin and offer no partner).
-void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int pos_slot,
-                bool rescore, cudaStream_t stream) {
-  const int blocks = row_blocks(s.cap);
+void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int blocks,
+                int pos_slot, bool rescore, cudaStream_t stream) {
   auto* partials = static_cast<Partner*>(s.partials);
   merge_row_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.cap, s.step, pos_slot,
                                                     rescore, s.best_score, s.best_partner, s.stale,
@@ -224,27 +229,25 @@ void launch_row(const MergeDeviceState& s, const math::MergeScoreParams<double>&
 // One iteration of the greedy loop: select; rescan if stale; else merge and rescore the merged
 // bin against the bins left.
 void launch_iteration(const MergeDeviceState& s, const math::MergeScoreParams<double>& p,
-                      int target, cudaStream_t stream) {
+                      int target, int blocks, cudaStream_t stream) {
   merge_select_kernel<<<1, kSelectThreads, 0, stream>>>(s.best_score, s.best_partner, s.stale, s.id,
                                                         target, s.step);
   HEPCAT_LAUNCH_CHECK(stream, "merge_select_kernel");
-  launch_row(s, p, kPos, false, stream);
+  launch_row(s, p, blocks, kPos, false, stream);
   merge_pair_kernel<<<1, 1, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.best_score,
                                          s.best_partner, s.stale, s.cap, s.step, s.pairs);
   HEPCAT_LAUNCH_CHECK(stream, "merge_pair_kernel");
-  launch_row(s, p, kMergedPos, true, stream);
+  launch_row(s, p, blocks, kMergedPos, true, stream);
 }
 
 __global__ void place_events_kernel(const float* const* __restrict__ columns, std::size_t n,
                                     int n_dims, const double* __restrict__ edges,
                                     const int* __restrict__ offsets, const int* __restrict__ map,
                                     std::int32_t* __restrict__ out) {
-  const std::size_t stride = static_cast<std::size_t>(gridDim.x) * blockDim.x;
-  for (std::size_t i = static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-       i += stride) {
+  grid_stride(n, [&](std::size_t i) {
     const int b = math::event_flat_bin(columns, i, n_dims, edges, offsets);
     out[i] = map ? map[b] : b;
-  }
+  });
 }
 
 }  // namespace
@@ -259,19 +262,21 @@ std::size_t merge_step_ints() {
 
 void launch_merge_init(const MergeDeviceState& s, const math::MergeScoreParams<double>& p, int m,
                        cudaStream_t stream) {
-  const int blocks = (m + kThreads - 1) / kThreads;
+  const int blocks = grid_blocks_for_items(merge_init_kernel, m, kThreads);
   merge_init_kernel<<<blocks, kThreads, 0, stream>>>(p, s.v, s.root, s.id, s.pos_of, s.stale, s.cap,
                                                      m, s.step);
   HEPCAT_LAUNCH_CHECK(stream, "merge_init_kernel");
   // Small blocks: one thread per row, so spread the rows over every multiprocessor.
   constexpr int kRowThreads = 64;
-  merge_initial_best_kernel<<<(m + kRowThreads - 1) / kRowThreads, kRowThreads, 0, stream>>>(
-      p, s.v, s.root, s.cap, m, s.best_score, s.best_partner);
+  merge_initial_best_kernel<<<grid_blocks_for_items(merge_initial_best_kernel, m, kRowThreads),
+                              kRowThreads, 0, stream>>>(p, s.v, s.root, s.cap, m, s.best_score,
+                                                        s.best_partner);
   HEPCAT_LAUNCH_CHECK(stream, "merge_initial_best_kernel");
 }
 
 void launch_merge_iterations(const MergeDeviceState& s, const math::MergeScoreParams<double>& p,
                              int target, int count, cudaStream_t stream) {
+  const int blocks = row_blocks(s.cap);
   int direct = count;
 #ifndef HEPCAT_SYNC_LAUNCHES
   // Whole graphs of kGraphIterations iterations (7 kernels each), the rest launched one by one.
@@ -281,7 +286,7 @@ void launch_merge_iterations(const MergeDeviceState& s, const math::MergeScorePa
     cudaGraph_t graph = nullptr;
     cudaGraphExec_t exec = nullptr;
     HEPCAT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
-    for (int k = 0; k < kGraphIterations; ++k) launch_iteration(s, p, target, stream);
+    for (int k = 0; k < kGraphIterations; ++k) launch_iteration(s, p, target, blocks, stream);
     HEPCAT_CUDA_CHECK(cudaStreamEndCapture(stream, &graph));
     const cudaError_t made = cudaGraphInstantiate(&exec, graph, 0);
     cudaGraphDestroy(graph);
@@ -294,14 +299,14 @@ void launch_merge_iterations(const MergeDeviceState& s, const math::MergeScorePa
     direct = count % kGraphIterations;
   }
 #endif
-  for (int k = 0; k < direct; ++k) launch_iteration(s, p, target, stream);
+  for (int k = 0; k < direct; ++k) launch_iteration(s, p, target, blocks, stream);
 }
 
 void launch_place_events(const float* const* d_columns, std::size_t n, int n_dims,
                          const double* d_edges, const int* d_offsets, const int* d_map,
                          std::int32_t* d_out, cudaStream_t stream) {
   if (n == 0) return;
-  const int blocks = static_cast<int>(std::min<std::size_t>((n + kThreads - 1) / kThreads, 65535));
+  const int blocks = grid_blocks_for_items(place_events_kernel, n, kThreads);
   place_events_kernel<<<blocks, kThreads, 0, stream>>>(d_columns, n, n_dims, d_edges, d_offsets,
                                                        d_map, d_out);
   HEPCAT_LAUNCH_CHECK(stream, "place_events_kernel");

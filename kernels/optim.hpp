@@ -13,6 +13,6 @@ namespace hepcat::cuda {
 /// Updates d_params[0..n) in place: one launch for every rule; slots as math::optimizer_update.
 void launch_optimizer_step(const math::StepScalars<float>& s, float* d_params, const float* d_grads,
                            float* d_slot0, float* d_slot1, float* d_slot2, std::size_t n,
-                           int multiprocessors, cudaStream_t stream);
+                           cudaStream_t stream);
 
 }  // namespace hepcat::cuda

@@ -7,14 +7,12 @@
 
 namespace hepcat::cuda {
 
-/// As cpu::soft_split_histograms: d_out[2 n_bins + 1] in double. Per-block partial sums in
-/// shared memory (float), then a double reduction over blocks; d_scratch holds
-/// soft_split_scratch_bytes(...) bytes.
-std::size_t soft_split_scratch_bytes(int multiprocessors, int n_bins);
+/// As cpu::soft_split_histograms: d_out[2 n_bins + 1] in double, from per-chunk sums added in
+/// chunk order (kernels/chunk_sums.cuh); d_scratch holds soft_split_scratch_bytes(n, ...) bytes.
+std::size_t soft_split_scratch_bytes(std::size_t n, int n_bins);
 void launch_soft_split_histograms(const float* d_x, const float* d_w, const float* d_score,
-                                  std::size_t n, int n_bins, double lo, double hi,
-                                  int multiprocessors, void* d_scratch, double* d_out,
-                                  cudaStream_t stream);
+                                  std::size_t n, int n_bins, double lo, double hi, void* d_scratch,
+                                  double* d_out, cudaStream_t stream);
 
 /// As cpu::soft_split_backward; d_dpass and d_dfail are n_bins doubles on the device.
 void launch_soft_split_backward(const float* d_x, const float* d_w, const float* d_score,

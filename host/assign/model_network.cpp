@@ -328,15 +328,15 @@ void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCa
   const size_t nq = events * lq, nkv = events * lk;
   norm_backward(p, a.n2_gamma, a.n2_beta, false, e, nq, c.out.data(), c.xhat2, c.rstd2, dout.data(),
                 g);
-  std::vector<T> dh_(nq * e);
-  mlp_backward(a.ffwd, p, c.ffwd, nq, dout, g, dh_.data());
-  for (size_t i = 0; i < nq * e; ++i) dh_[i] += dout[i];
-  norm_backward(p, a.n1_gamma, a.n1_beta, false, e, nq, c.h.data(), c.xhat1, c.rstd1, dh_.data(),
+  std::vector<T> d_h(nq * e);
+  mlp_backward(a.ffwd, p, c.ffwd, nq, dout, g, d_h.data());
+  for (size_t i = 0; i < nq * e; ++i) d_h[i] += dout[i];
+  norm_backward(p, a.n1_gamma, a.n1_beta, false, e, nq, c.h.data(), c.xhat1, c.rstd1, d_h.data(),
                 g);
-  // dh_ is now the gradient of attn_out (+ residual).
+  // d_h is now the gradient of attn_out (+ residual).
   const LinearDef wo{a.out_w, a.out_b, e, e, false, 0, 0};
   std::vector<T> dheads(nq * e);
-  linear_backward(wo, p, c.heads.data(), dh_.data(), nq, g, dheads.data());
+  linear_backward(wo, p, c.heads.data(), d_h.data(), nq, g, dheads.data());
   std::vector<T> dq(nq * e, T(0)), dkv(nkv * 2 * e, T(0));
   std::vector<T> dbkv(events * 2 * e, T(0));  // per event, summed in order below
   const size_t row = static_cast<size_t>(lk) + 1;
@@ -365,7 +365,7 @@ void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCa
   linear_backward(wq, p, c.xq.data(), dq.data(), nq, g, dxq);
   linear_backward(wkv, p, c.xkv.data(), dkv.data(), nkv, g, dxkv);
   if (c.residual)
-    for (size_t i = 0; i < nq * e; ++i) dxq[i] += dh_[i];
+    for (size_t i = 0; i < nq * e; ++i) dxq[i] += d_h[i];
 }
 
 template <class T>
@@ -405,9 +405,9 @@ void choice_sum(const std::vector<T>& a, const T* v, size_t events, size_t jets,
   for (Index b = 0; b < static_cast<Index>(events); ++b)
     for (size_t j = 0; j < jets; ++j)
       for (int k = 0; k < t; ++k) {
-        const T w_ = a[(b * jets + j) * t + k];
-        if (w_ == T(0)) continue;
-        for (int d = 0; d < w; ++d) out[(b * t + k) * w + d] += w_ * v[(b * jets + j) * w + d];
+        const T a_w = a[(b * jets + j) * t + k];
+        if (a_w == T(0)) continue;
+        for (int d = 0; d < w; ++d) out[(b * t + k) * w + d] += a_w * v[(b * jets + j) * w + d];
       }
 }
 
@@ -426,8 +426,8 @@ void choice_sum_backward(const std::vector<T>& a, const T* v, const T* dout, siz
         for (int d = 0; d < w; ++d) s += vj[d] * dk[d];
         da[(b * jets + j) * t + k] = s;
         if (dv) {
-          const T w_ = a[(b * jets + j) * t + k];
-          for (int d = 0; d < w; ++d) dv[(b * jets + j) * w + d] += w_ * dk[d];
+          const T a_w = a[(b * jets + j) * t + k];
+          for (int d = 0; d < w; ++d) dv[(b * jets + j) * w + d] += a_w * dk[d];
         }
       }
 }

@@ -22,7 +22,7 @@ double assign_learning_rate(double lr, long step, long total) {
   const long n = static_cast<long>(0.02 * static_cast<double>(total));
   if (n <= 0) return lr;
   if (step < n) return lr * std::min(1.0, static_cast<double>(step + 1) / static_cast<double>(n));
-  return lr * std::pow(0.95, static_cast<double>(step / n));
+  return lr * std::pow(0.95, std::floor(static_cast<double>(step) / n));
 }
 
 namespace {

@@ -7,11 +7,13 @@
 
 #include "hepcat/error.hpp"
 #include "hepcat/math/random.hpp"
+#include "hepcat/math/significance.hpp"
 #include "hepcat/math/softmax.hpp"
 #include "host/binning/binning_cpu.hpp"
 #include "host/binning/binning_step.hpp"
 #include "host/engine/communicator_reduce.hpp"
 #include "host/engine/enum_names.hpp"
+#include "host/engine/limits.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
 #include "kernels/binning.hpp"
@@ -28,6 +30,32 @@ const detail::EnumName<SignalCombination> kCombinationNames[] = {
     {SignalCombination::geometric_mean, "geometric_mean"},
     {SignalCombination::harmonic_mean, "harmonic_mean"},
     {SignalCombination::minimum, "min"}};
+
+// The GMM's parameter shape (points into the model).
+math::GmmShape gmm_shape(const BinningModel& model) {
+  math::GmmShape g;
+  g.components = model.n_bins();
+  g.dim = model.dim();
+  g.means = model.mean_parametrisation();
+  g.sigma_base = model.sigma_base();
+  g.lo = model.lo().data();
+  g.hi = model.hi().data();
+  return g;
+}
+
+// The model as the event loops see it, pointing at `values`.
+template <class T>
+math::SoftModel<T> soft_model(const BinningModel& model, const T* values, double sharpness) {
+  math::SoftModel<T> m;
+  m.gmm = model.is_gmm();
+  m.n_bins = model.n_bins();
+  m.dim = model.dim();
+  const std::vector<int>& bins = model.bins_per_variable();
+  for (std::size_t v = 0; v < bins.size(); ++v) m.bins[v] = bins[v];
+  m.sharpness = static_cast<T>(sharpness);
+  m.values = values;
+  return m;
+}
 }  // namespace
 
 SignalCombination parse_signal_combination(const std::string& text) {
@@ -95,7 +123,7 @@ BinningModel BinningModel::gmm(int components, int dim, MeanParametrisation mean
   m.lo_ = std::move(lo);
   m.hi_ = std::move(hi);
   m.sigma_base_ = sigma_base;
-  const math::GmmShape shape = m.gmm_shape();
+  const math::GmmShape shape = gmm_shape(m);
   m.layout_.add("means", static_cast<std::size_t>(components) * dim);
   m.layout_.add("chol_diag", static_cast<std::size_t>(components) * dim);
   if (shape.off_diagonal() > 0)
@@ -107,17 +135,6 @@ BinningModel BinningModel::gmm(int components, int dim, MeanParametrisation mean
 int BinningModel::n_bins() const {
   if (gmm_) return components_;
   return std::accumulate(bins_.begin(), bins_.end(), 1, std::multiplies<int>());
-}
-
-math::GmmShape BinningModel::gmm_shape() const {
-  math::GmmShape g;
-  g.components = components_;
-  g.dim = dim_;
-  g.means = means_;
-  g.sigma_base = sigma_base_;
-  g.lo = lo_.data();
-  g.hi = hi_.data();
-  return g;
 }
 
 std::vector<float> BinningModel::initial_parameters(std::uint64_t seed) const {
@@ -151,7 +168,7 @@ std::vector<double> BinningModel::event_values(const std::vector<double>& raw) c
                 std::to_string(n_params()) + " expected");
   if (gmm_) {
     std::vector<double> v(static_cast<std::size_t>(components_) * math::gmm_component_stride(dim_));
-    math::gmm_components(gmm_shape(), raw.data(), v.data());
+    math::gmm_components(gmm_shape(*this), raw.data(), v.data());
     return v;
   }
   std::vector<double> v(n_params());
@@ -167,7 +184,7 @@ std::vector<double> BinningModel::backward(const std::vector<double>& raw,
                                            const std::vector<double>& d_values) const {
   std::vector<double> d_raw(n_params(), 0.0);
   if (gmm_) {
-    math::gmm_components_backward(gmm_shape(), raw.data(), d_values.data(), d_raw.data());
+    math::gmm_components_backward(gmm_shape(*this), raw.data(), d_values.data(), d_raw.data());
     return d_raw;
   }
   std::size_t off = 0;
@@ -178,20 +195,6 @@ std::vector<double> BinningModel::backward(const std::vector<double>& raw,
   }
   return d_raw;
 }
-
-template <class T>
-math::SoftModel<T> BinningModel::soft_model(const T* values, double sharpness) const {
-  math::SoftModel<T> m;
-  m.gmm = gmm_;
-  m.n_bins = n_bins();
-  m.dim = dim_;
-  for (std::size_t v = 0; v < bins_.size(); ++v) m.bins[v] = bins_[v];
-  m.sharpness = static_cast<T>(sharpness);
-  m.values = values;
-  return m;
-}
-template math::SoftModel<float> BinningModel::soft_model(const float*, double) const;
-template math::SoftModel<double> BinningModel::soft_model(const double*, double) const;
 
 std::vector<std::vector<double>> BinningModel::boundaries(const std::vector<double>& raw) const {
   if (gmm_) throw Error("binning model: a GMM has no boundaries");
@@ -279,7 +282,7 @@ BinningEvaluation soft_binning_step_cpu(const BinningModel& model,
   const int nb = model.n_bins();
   const std::vector<double> values_d = model.event_values(raw);
   const std::vector<T> values(values_d.begin(), values_d.end());
-  const math::SoftModel<T> m = model.soft_model(values.data(), sharpness);
+  const math::SoftModel<T> m = soft_model(model, values.data(), sharpness);
   std::vector<double> sums(2 * static_cast<std::size_t>(n_groups) * nb);
   cpu::soft_bin_sums(m, events, n_groups, sums.data());
   std::vector<double> d_sums;
@@ -352,14 +355,14 @@ struct SoftBinning::Impl {
     return static_cast<cudaStream_t>(ctx->stream());
   }
 
-  // Pass 1 on the device: block partials, then one reduction in double; the sums come back.
+  // Pass 1 on the device: chunk partials added in chunk order; the sums come back.
   std::vector<double> cuda_sums(const math::SoftModel<float>& m) {
     std::vector<double> sums(2 * static_cast<std::size_t>(n_groups) * m.n_bins);
-    const int mp = ctx->multiprocessors();
-    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(sums.size()));
+    const std::size_t partial =
+        cuda::soft_binning_scratch_bytes(events->size(), static_cast<int>(sums.size()));
     char* scratch = static_cast<char*>(ctx->scratch(partial + sums.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
-    cuda::launch_soft_bin_sums(m, view(), n_groups, mp, scratch, d_out, stream());
+    cuda::launch_soft_bin_sums(m, view(), n_groups, scratch, d_out, stream());
     memory::copy_to_host(*ctx, sums.data(), d_out, sums.size() * sizeof(double));
     detail::add_over_ranks(sums);
     return sums;
@@ -369,8 +372,8 @@ struct SoftBinning::Impl {
   std::vector<double> cuda_gradient(const math::SoftModel<float>& m,
                                     const std::vector<double>& d_sums) {
     std::vector<double> grad(m.gradient_size());
-    const int mp = ctx->multiprocessors();
-    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(grad.size()));
+    const std::size_t partial =
+        cuda::soft_binning_scratch_bytes(events->size(), static_cast<int>(grad.size()));
     const std::size_t ds_bytes = d_sums.size() * sizeof(float);
     char* scratch =
         static_cast<char*>(ctx->scratch(partial + grad.size() * sizeof(double) + ds_bytes));
@@ -378,7 +381,7 @@ struct SoftBinning::Impl {
     auto* d_ds = reinterpret_cast<float*>(scratch + partial + grad.size() * sizeof(double));
     const std::vector<float> ds(d_sums.begin(), d_sums.end());
     memory::copy_to_backend(*ctx, d_ds, ds.data(), ds_bytes);
-    cuda::launch_soft_bin_gradient(m, view(), d_ds, mp, scratch, d_out, stream());
+    cuda::launch_soft_bin_gradient(m, view(), d_ds, scratch, d_out, stream());
     memory::copy_to_host(*ctx, grad.data(), d_out, grad.size() * sizeof(double));
     detail::add_over_ranks(grad);
     return grad;
@@ -391,7 +394,7 @@ struct SoftBinning::Impl {
     const std::vector<float> vf(v.begin(), v.end());
     if (values.size() != vf.size()) values = Buffer<float>(*ctx, vf.size());
     values.upload(*ctx, vf);
-    return model.soft_model(values.data(), sharpness);
+    return soft_model(model, values.data(), sharpness);
   }
 };
 
@@ -407,9 +410,19 @@ SoftBinning::SoftBinning(Context& ctx, const EventSet& events, std::vector<int> 
   for (int f : features)
     if (f < 0 || f >= events.n_features())
       throw Error("soft binning: feature index " + std::to_string(f) + " out of range");
+  const std::size_t k = model.n_bins(), groups = objective.signals.size() + 1,
+                    processes = events.n_processes();
+  const std::string bins = " x " + std::to_string(k) + " bins";
+  detail::require_accumulators("soft binning", 2 * groups * k,
+                               std::to_string(groups) + " process groups" + bins);
+  detail::require_accumulators("soft binning", 2 * processes * k,
+                               std::to_string(processes) + " processes" + bins);
+  detail::require_accumulators(
+      "soft binning", soft_model<float>(model, nullptr, 1.0).gradient_size(),
+      "the gradient of the " + std::string(model.name()) + " model's event values");
   impl_->ctx = &ctx;
   impl_->events = &events;
-  impl_->n_groups = static_cast<int>(objective.signals.size()) + 1;
+  impl_->n_groups = static_cast<int>(groups);
   impl_->groups = Buffer<int>(ctx, detail::process_groups(objective, events.n_processes()));
   impl_->model = std::move(model);
   impl_->objective = std::move(objective);
@@ -475,11 +488,11 @@ BinSums SoftBinning::hard_yields(const Buffer<float>& params) {
   std::vector<double> out(2 * cells);
 #ifdef HEPCAT_HAVE_CUDA
   if (s.ctx->is_cuda()) {
-    const int mp = s.ctx->multiprocessors();
-    const std::size_t partial = cuda::soft_binning_scratch_bytes(mp, static_cast<int>(out.size()));
+    const std::size_t partial =
+        cuda::soft_binning_scratch_bytes(s.events->size(), static_cast<int>(out.size()));
     char* scratch = static_cast<char*>(s.ctx->scratch(partial + out.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial);
-    cuda::launch_hard_bin_sums(m, s.view(), y.n_processes, mp, scratch, d_out, s.stream());
+    cuda::launch_hard_bin_sums(m, s.view(), y.n_processes, scratch, d_out, s.stream());
     memory::copy_to_host(*s.ctx, out.data(), d_out, out.size() * sizeof(double));
     detail::add_over_ranks(out);
   }

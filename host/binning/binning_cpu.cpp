@@ -83,6 +83,8 @@ void hard_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, 
   });
 }
 
+// T is a template argument here, where parentheses are not allowed.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HEPCAT_INSTANTIATE(T)                                                                     \
   template void soft_bin_sums<T>(const math::SoftModel<T>&, const SoftBinningEvents<T>&, int,     \
                                  double*);                                                        \
@@ -91,6 +93,7 @@ void hard_bin_sums(const math::SoftModel<T>& m, const SoftBinningEvents<T>& ev, 
   template void soft_memberships<T>(const math::SoftModel<T>&, const SoftBinningEvents<T>&, T*);  \
   template void hard_bin_sums<T>(const math::SoftModel<T>&, const SoftBinningEvents<T>&, int,     \
                                  double*);
+// NOLINTEND(bugprone-macro-parentheses)
 HEPCAT_INSTANTIATE(float)
 HEPCAT_INSTANTIATE(double)
 #undef HEPCAT_INSTANTIATE

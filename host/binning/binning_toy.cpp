@@ -127,12 +127,12 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
   const auto n = static_cast<std::uint64_t>(config.events);
   const std::uint64_t a = interleave_multiplier(n);
   const char* names[] = {"x", "y", "z", "d", "s1", "s2", "sb", "weight", "process"};
-  constexpr int n_cols = 9;
+  constexpr int kColumns = 9;
   const std::int64_t first = config.first_row;
   const std::int64_t last = config.rows < 0 ? config.events : first + config.rows;
-  std::vector<std::vector<float>> cols(n_cols);
+  std::vector<std::vector<float>> cols(kColumns);
 #pragma omp parallel for schedule(static)
-  for (int j = 0; j < n_cols; ++j) cols[j].resize(static_cast<std::size_t>(last - first));
+  for (int j = 0; j < kColumns; ++j) cols[j].resize(static_cast<std::size_t>(last - first));
 
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = first; i < last; ++i) {
@@ -148,20 +148,20 @@ EventTable generate_gato_toy(const GatoToyConfig& config) {
     for (int k = 0; k < kGatoToyDim; ++k) xf[k] = static_cast<float>(x[k]);
     double d, scores[3];
     math::gato_toy_scores(xf, means, chol, log_norm, log_bkg_fraction, &d, scores);
-    const float row[n_cols] = {xf[0],
-                               xf[1],
-                               xf[2],
-                               static_cast<float>(d),
-                               static_cast<float>(scores[0]),
-                               static_cast<float>(scores[1]),
-                               static_cast<float>(scores[2]),
-                               static_cast<float>(weight[p]),
-                               static_cast<float>(p)};
-    for (int j = 0; j < n_cols; ++j) cols[j][static_cast<std::size_t>(i - first)] = row[j];
+    const float row[kColumns] = {xf[0],
+                                 xf[1],
+                                 xf[2],
+                                 static_cast<float>(d),
+                                 static_cast<float>(scores[0]),
+                                 static_cast<float>(scores[1]),
+                                 static_cast<float>(scores[2]),
+                                 static_cast<float>(weight[p]),
+                                 static_cast<float>(p)};
+    for (int j = 0; j < kColumns; ++j) cols[j][static_cast<std::size_t>(i - first)] = row[j];
   }
 
   EventTable table;
-  for (int j = 0; j < n_cols; ++j) {
+  for (int j = 0; j < kColumns; ++j) {
     table.names.emplace_back(names[j]);
     table.columns.push_back(std::move(cols[j]));
   }

@@ -221,13 +221,11 @@ struct CutScan::Impl {
     std::vector<double> out(n_slots() * sums.width());
 #ifdef HEPCAT_HAVE_CUDA
     if (ctx.is_cuda()) {
-      // The double results follow the float partials at a 256-byte boundary.
-      const std::size_t partial =
-          (cuda::cut_scan_scratch_bytes(in, ctx.multiprocessors()) + 255) / 256 * 256;
+      // The double results follow the partials at a 256-byte boundary.
+      const std::size_t partial = (cuda::cut_scan_scratch_bytes(in) + 255) / 256 * 256;
       char* scratch = static_cast<char*>(ctx.scratch(partial + out.size() * sizeof(double)));
       auto* d_out = reinterpret_cast<double*>(scratch + partial);
-      cuda::launch_cut_scan_sums(in, hard, ctx.multiprocessors(), scratch, d_out,
-                                 static_cast<cudaStream_t>(ctx.stream()));
+      cuda::launch_cut_scan_sums(in, hard, scratch, d_out, static_cast<cudaStream_t>(ctx.stream()));
       memory::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
       detail::add_over_ranks(out);
       return out;

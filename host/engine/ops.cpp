@@ -6,6 +6,7 @@
 #include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
 #include "host/engine/format.hpp"
+#include "host/engine/limits.hpp"
 #include "host/engine/ops_cpu.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
@@ -26,6 +27,9 @@ BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int
                 detail::format_number(hi) + ")");
   if (events.backend() != ctx.backend())
     throw Error("weighted_bin_sums: events live on another backend than the context");
+  detail::require_accumulators(
+      "weighted_bin_sums", 2 * static_cast<std::size_t>(events.n_processes()) * n_bins,
+      std::to_string(events.n_processes()) + " processes x " + std::to_string(n_bins) + " bins");
 
   BinSums sums;
   sums.n_bins = n_bins;
@@ -35,12 +39,11 @@ BinSums weighted_bin_sums(Context& ctx, const EventSet& events, int feature, int
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
     const std::size_t partial_bytes =
-        cuda::weighted_bin_sums_scratch_bytes(ctx.multiprocessors(), sums.n_processes, n_bins);
+        cuda::weighted_bin_sums_scratch_bytes(events.size(), sums.n_processes, n_bins);
     char* scratch = static_cast<char*>(ctx.scratch(partial_bytes + out.size() * sizeof(double)));
     auto* d_out = reinterpret_cast<double*>(scratch + partial_bytes);
     cuda::launch_weighted_bin_sums(events.feature(feature), events.weights(), events.process(),
-                                   events.size(), sums.n_processes, n_bins, lo, hi,
-                                   ctx.multiprocessors(), scratch, d_out,
+                                   events.size(), sums.n_processes, n_bins, lo, hi, scratch, d_out,
                                    static_cast<cudaStream_t>(ctx.stream()));
     memory::copy_to_host(ctx, out.data(), d_out, out.size() * sizeof(double));
   }

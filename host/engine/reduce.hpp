@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "hepcat/communicator.hpp"
+#include "hepcat/math/limits.hpp"
 #include "host/engine/parallel.hpp"
 
 namespace hepcat::cpu {
 
-/// Events per chunk of the deterministic reduction.
-constexpr std::size_t kReductionChunk = std::size_t(1) << 14;
+/// Events per chunk of the deterministic reduction (the same chunks on every backend).
+using math::kReductionChunk;
 
 /// One chunk: events [begin, end) of segment `segment`.
 struct ReductionChunk {

@@ -7,6 +7,7 @@
 
 #include "hepcat/buffer.hpp"
 #include "hepcat/error.hpp"
+#include "host/fit/fit_backend.hpp"
 #include "host/fit/fit_cpu.hpp"
 
 #ifdef HEPCAT_HAVE_CUDA
@@ -204,7 +205,7 @@ void point_templates(math::FitProblem<double>& P, const FitConfig& c, const doub
 
 }  // namespace
 
-math::FitProblem<double> make_fit_problem(const FitConfig& c) {
+math::FitProblem<double> detail::make_fit_problem(const FitConfig& c) {
   math::FitProblem<double> P;
   const int nb = c.n_bins();
   if (nb < 1 || nb > 512)
@@ -293,7 +294,7 @@ math::FitProblem<double> make_fit_problem(const FitConfig& c) {
 }
 
 std::vector<double> bin_expectations(const FitConfig& config, const std::vector<double>& params) {
-  math::FitProblem<double> P = make_fit_problem(config);
+  math::FitProblem<double> P = detail::make_fit_problem(config);
   const std::vector<double> templates = template_arrays(config);
   point_templates(P, config, templates.data());
   if (params.size() != static_cast<std::size_t>(P.n_params))
@@ -325,7 +326,7 @@ void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_
                                double* d_params, double* d_errors, double* d_objective,
                                int* d_state, int* d_iterations) {
   math::FitOutputs<double> out{d_params, d_errors, d_objective, d_state, d_iterations};
-  fit_histograms_on_backend(ctx, config, n_fits, d_histograms, d_variances, out);
+  detail::fit_histograms_on_backend(ctx, config, n_fits, d_histograms, d_variances, out);
 }
 
 namespace {
@@ -357,10 +358,11 @@ std::vector<double> linear_basis(const math::FitProblem<double>& P, const double
 
 }  // namespace
 
-void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
-                               std::size_t n_fits, const double* d_histograms,
-                               const double* d_variances, const math::FitOutputs<double>& out) {
-  math::FitProblem<double> P = make_fit_problem(config);
+void detail::fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& config,
+                                       std::size_t n_fits, const double* d_histograms,
+                                       const double* d_variances,
+                                       const math::FitOutputs<double>& out) {
+  math::FitProblem<double> P = detail::make_fit_problem(config);
   if (P.estimator == Estimator::variance && d_variances == nullptr)
     throw Error("fit: the variance estimator needs per-bin variances");
   const double* variances = P.estimator == Estimator::variance ? d_variances : nullptr;
@@ -389,7 +391,7 @@ void fit_histograms_on_backend([[maybe_unused]] Context& ctx, const FitConfig& c
 FitResults fit_histograms(Context& ctx, const FitConfig& config,
                           const std::vector<double>& histograms, const std::vector<double>& initial,
                           const std::vector<double>& variances) {
-  const math::FitProblem<double> P = make_fit_problem(config);
+  const math::FitProblem<double> P = detail::make_fit_problem(config);
   const std::size_t nb = static_cast<std::size_t>(P.n_bins), np = P.n_params;
   if (histograms.size() % nb != 0)
     throw Error("fit: histogram array of " + std::to_string(histograms.size()) +
@@ -435,7 +437,7 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
     Buffer<double> cov(ctx, n_fits * np * np), edm(ctx, n_fits), mi(ctx, n_fits * nm * 2),
         z(ctx, config.significance ? n_fits : 0);
     Buffer<int> s(ctx, n_fits), it(ctx, n_fits), ev(ctx, n_fits), va(ctx, n_fits), lim(ctx, n_fits);
-    fit_histograms_on_backend(
+    detail::fit_histograms_on_backend(
         ctx, config, n_fits, h.data(), v.empty() ? nullptr : v.data(),
         {p.data(), e.data(), o.data(), s.data(), it.data(), cov.data(), edm.data(), ev.data(),
          va.data(), lim.data(), nm ? mi.data() : nullptr, z.empty() ? nullptr : z.data()});
@@ -452,7 +454,7 @@ FitResults fit_histograms(Context& ctx, const FitConfig& config,
     r.minos = mi.to_host(ctx);
     if (config.significance) r.significance = z.to_host(ctx);
   } else {
-    fit_histograms_on_backend(
+    detail::fit_histograms_on_backend(
         ctx, config, n_fits, histograms.data(), variances.empty() ? nullptr : variances.data(),
         {r.parameters.data(), r.errors.data(), r.objective.data(), state.data(),
          r.iterations.data(), r.covariance.data(), r.edm.data(), r.evaluations.data(), valid.data(),

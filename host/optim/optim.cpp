@@ -222,8 +222,7 @@ void Optimizer::step(Buffer<float>& params, const Buffer<float>& grads, double l
 #ifdef HEPCAT_HAVE_CUDA
   if (m.ctx->is_cuda()) {
     cuda::launch_optimizer_step(s, params.data(), grads.data(), m.slots[0], m.slots[1], m.slots[2],
-                                m.n, m.ctx->multiprocessors(),
-                                static_cast<cudaStream_t>(m.ctx->stream()));
+                                m.n, static_cast<cudaStream_t>(m.ctx->stream()));
   }
 #endif
   if (!m.ctx->is_cuda())

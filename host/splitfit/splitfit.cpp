@@ -11,6 +11,7 @@
 #include "hepcat/math/poisson.hpp"
 #include "host/engine/communicator_reduce.hpp"
 #include "host/engine/parallel.hpp"
+#include "host/fit/fit_backend.hpp"
 #include "host/fit/fit_cpu.hpp"
 #include "host/splitfit/splitfit_cpu.hpp"
 
@@ -98,7 +99,7 @@ SplitFitResult splitfit_loss_from_histograms(const SplitFitConfig& c,
   for (int hyp = 0; hyp < 2; ++hyp) {
     const bool with_signal = hyp == 0;
     const FitConfig fc = splitfit_fit_config(c, with_signal);
-    const math::FitProblem<double> P = make_fit_problem(fc);
+    const math::FitProblem<double> P = detail::make_fit_problem(fc);
     for (int region = 0; region < 2; ++region) {
       const std::vector<double>& h = region == 0 ? pass : fail;
       std::vector<double> params = splitfit_initial(c, with_signal, h.data());
@@ -141,11 +142,11 @@ SplitFitResult splitfit_loss(Context& ctx, const SplitFitConfig& c, const float*
 #ifdef HEPCAT_HAVE_CUDA
   if (ctx.is_cuda()) {
     const auto stream = static_cast<cudaStream_t>(ctx.stream());
-    const std::size_t partial = cuda::soft_split_scratch_bytes(ctx.multiprocessors(), nb);
+    const std::size_t partial = cuda::soft_split_scratch_bytes(n, nb);
     char* scratch = static_cast<char*>(ctx.scratch(partial + sums.size() * sizeof(double)));
     auto* d_sums = reinterpret_cast<double*>(scratch + partial);
-    cuda::launch_soft_split_histograms(mass, weights, scores, n, nb, c.lo, c.hi,
-                                       ctx.multiprocessors(), scratch, d_sums, stream);
+    cuda::launch_soft_split_histograms(mass, weights, scores, n, nb, c.lo, c.hi, scratch, d_sums,
+                                       stream);
     memory::copy_to_host(ctx, sums.data(), d_sums, sums.size() * sizeof(double));
     detail::add_over_ranks(sums);
   }

@@ -10,20 +10,15 @@
 #include <vector>
 
 #include "hepcat/api.hpp"
+#include "hepcat/binning_settings.hpp"
 #include "hepcat/buffer.hpp"
 #include "hepcat/checkpoint.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
-#include "hepcat/math/significance.hpp"
-#include "hepcat/math/soft_binning.hpp"
 #include "hepcat/ops.hpp"
 #include "hepcat/optim.hpp"
 
 namespace hepcat {
-
-using math::BinningObjectiveSettings;
-using math::MeanParametrisation;
-using math::SignalCombination;
 
 HEPCAT_API SignalCombination
 parse_signal_combination(const std::string& text);  ///< geometric|quadrature|harmonic|minimum
@@ -61,16 +56,12 @@ class HEPCAT_API BinningModel {
   /// start near the corners), L = sigma_base I, equal weights.
   std::vector<float> initial_parameters(std::uint64_t seed) const;
 
-  /// What the event loops read (math::SoftModel::values) from the raw parameters.
+  /// What the event loops read (their "values": per sigmoid boundaries, or per GMM component the
+  /// mean, Cholesky factor and log-weight) from the raw parameters.
   std::vector<double> event_values(const std::vector<double>& raw) const;
-  /// Chain rule from d/d(event values, gradient layout of math::SoftModel) to d/d(raw).
+  /// Chain rule from d/d(event values, in the event loops' gradient layout) to d/d(raw).
   std::vector<double> backward(const std::vector<double>& raw,
                                const std::vector<double>& d_values) const;
-  /// The model as the event loops see it, pointing at `values`.
-  template <class T>
-  math::SoftModel<T> soft_model(const T* values, double sharpness) const;
-  /// math::GmmShape of a GMM (points into this model).
-  math::GmmShape gmm_shape() const;
 
   /// Human units: boundaries per variable (sigmoid), or per component mean, covariance (row
   /// major d x d) and weight (GMM).
@@ -104,7 +95,8 @@ struct HEPCAT_API BinningEvaluation {
   double combined = 0;             ///< combined significance C(Z_1, ..., Z_n)
   std::vector<double> per_signal;  ///< Z_i
   double p_low = 0, p_unc = 0;
-  std::vector<double> sums;  ///< per-group sums, layout of math::bin_sum_index
+  /// Per-group sums: sum_w of group g in bin k at (2 g) K + k, sum_w2 at (2 g + 1) K + k.
+  std::vector<double> sums;
 };
 
 /// Evaluates the objective on hard yields (sum_w/sum_w2 per process and bin, as BinSums).
@@ -112,8 +104,8 @@ HEPCAT_API BinningEvaluation evaluate_yields(const BinSums& yields,
                                              const BinningObjective& objective);
 
 /// The training step of one model on one event sample, on the context's backend. Pass 1 computes
-/// memberships and accumulates per-bin sums per group (block partial sums, then one small
-/// reduction); the objective and its gradient with respect to the sums are computed on the host
+/// memberships and accumulates per-bin sums per group (chunk partial sums added in chunk
+/// order); the objective and its gradient with respect to the sums are computed on the host
 /// in double; pass 2 recomputes memberships and accumulates the gradient of the event values,
 /// which the host maps back to the raw parameters. Memory beyond the events is O(parameters).
 class HEPCAT_API SoftBinning {

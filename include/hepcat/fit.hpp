@@ -10,16 +10,9 @@
 
 #include "hepcat/api.hpp"
 #include "hepcat/context.hpp"
-#include "hepcat/math/lm.hpp"
+#include "hepcat/fit_settings.hpp"
 
 namespace hepcat {
-
-using math::Background;
-using math::Estimator;
-using math::Evaluation;
-using math::FitState;
-using math::ModelSpec;
-using math::Signal;
 
 HEPCAT_API const char* to_string(FitState state);
 HEPCAT_API const char* to_string(Estimator estimator);
@@ -98,12 +91,6 @@ HEPCAT_API FitResults fit_histograms(Context& ctx, const FitConfig& config,
                                      const std::vector<double>& initial,
                                      const std::vector<double>& variances = {});
 
-/// The same on arrays already on the context's backend (device pointers on CUDA), every
-/// per-fit output of math::FitOutputs (null optional ones are skipped).
-HEPCAT_API void fit_histograms_on_backend(Context& ctx, const FitConfig& config, std::size_t n_fits,
-                                          const double* d_histograms, const double* d_variances,
-                                          const math::FitOutputs<double>& out);
-
 /// The same on arrays already on the context's backend (device pointers on CUDA).
 /// d_params holds the initial values (n_fits x n_params) and receives the fitted ones;
 /// d_variances may be null unless the estimator needs it. d_state receives FitState values.
@@ -132,8 +119,5 @@ HEPCAT_API std::vector<double> bin_expectations(const FitConfig& config,
 /// of 1/20 of it. Throws Error for the power-law and dijet shapes, which need explicit values.
 HEPCAT_API std::vector<double> default_initial_parameters(const FitConfig& config,
                                                           const std::vector<double>& histogram);
-
-/// Validates a configuration and turns it into the per-batch problem the fit loop runs.
-HEPCAT_API math::FitProblem<double> make_fit_problem(const FitConfig& config);
 
 }  // namespace hepcat

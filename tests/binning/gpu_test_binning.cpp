@@ -10,6 +10,7 @@
 #include "hepcat/binning.hpp"
 #include "hepcat/context.hpp"
 #include "hepcat/event_set.hpp"
+#include "tests/gpu/grids.hpp"
 #include "tests/gpu/sizes.hpp"
 
 namespace {
@@ -40,6 +41,23 @@ std::vector<float> random_params(const hepcat::BinningModel& m, unsigned seed) {
   std::vector<float> p(m.n_params());
   for (auto& x : p) x = g(rng);
   return p;
+}
+
+// A model, the features it reads and the signals of its objective. Pass 1 keeps 2 x groups x K
+// cells per thread in shared memory while the table fits the shared budget (up to 320 cells)
+// and scatters events in lane order into per-slice tables beyond it: these shapes have 128
+// cells (a 64 KiB table, past the default 48 KiB), 384 and 640.
+struct Shape {
+  hepcat::BinningModel model;
+  std::vector<int> features, signals;
+};
+std::vector<Shape> table_layout_shapes() {
+  return {{hepcat::BinningModel::gmm(16, 3, hepcat::MeanParametrisation::box, {0, 0, 0},
+                                     {0.5, 0.5, 0.5}, 0.1),
+           {0, 1, 2},
+           {0, 1, 2}},
+          {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 1}, {0, 1}},
+          {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 2}, {0, 1, 2, 3}}};
 }
 
 }  // namespace
@@ -101,23 +119,9 @@ TEST_CASE("CPU and GPU agree on soft memberships, per-bin sums, loss, gradients 
 
 TEST_CASE("CPU and GPU per-bin sums agree for every shared-memory table layout of pass 1",
           "[binning][gpu]") {
-  // Pass 1 keeps 2 x groups x K cells per thread in shared memory; the width sets the layout:
-  // 128 cells (96 threads, one column each), 384 (32 threads) and 640 (256 threads over 16
-  // columns, added with shared atomics).
   const std::size_t n = hepcat::test::sized<std::size_t>(100003, 3001);
   const Sample s = make_sample(n, 3, 11);
-  struct Shape {
-    hepcat::BinningModel model;
-    std::vector<int> features, signals;
-  };
-  const std::vector<Shape> shapes{
-      {hepcat::BinningModel::gmm(16, 3, hepcat::MeanParametrisation::box, {0, 0, 0},
-                                 {0.5, 0.5, 0.5}, 0.1),
-       {0, 1, 2},
-       {0, 1, 2}},
-      {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 1}, {0, 1}},
-      {hepcat::BinningModel::sigmoid({8, 8}, {0.0, 0.0}, {0.5, 0.5}), {0, 2}, {0, 1, 2, 3}}};
-  for (const Shape& shape : shapes) {
+  for (const Shape& shape : table_layout_shapes()) {
     INFO(shape.model.name() << " with " << shape.model.n_bins() << " bins and "
                             << shape.signals.size() + 1 << " groups");
     hepcat::BinningObjective obj;
@@ -133,9 +137,35 @@ TEST_CASE("CPU and GPU per-bin sums agree for every shared-memory table layout o
     const std::vector<double> cpu = sums("cpu"), gpu = sums("cuda");
     REQUIRE(gpu.size() == cpu.size());
     REQUIRE(cpu.size() == 2 * (shape.signals.size() + 1) * shape.model.n_bins());
-    // Float sums of about a hundred events per thread, then per block, in another order than
-    // the CPU's: 1e-4 relative, and a few events' weight near empty cells.
+    // Float sums of up to 4096 events per warp slice, in another order than the CPU's: 1e-4
+    // relative, and a few events' weight near empty cells.
     for (std::size_t c = 0; c < cpu.size(); ++c)
       CHECK(gpu[c] == Approx(cpu[c]).epsilon(1e-4).margin(1e-2));
+  }
+}
+
+TEST_CASE("soft-binning sums, gradients and hard yields on the GPU are the same bytes for any grid",
+          "[binning][gpu]") {
+  // Several chunks and a partial last one; the grid capped at 1 and 7 blocks and uncapped.
+  const std::size_t n = hepcat::test::sized<std::size_t>(200003, 20011);
+  const Sample s = make_sample(n, 3, 3);
+  hepcat::Context ctx("cuda");
+  const hepcat::EventSet events(ctx, {"a", "b", "c"}, s.features, s.weights, s.process);
+  for (const Shape& shape : table_layout_shapes()) {
+    INFO(shape.model.name() << " with " << shape.signals.size() + 1 << " groups");
+    hepcat::BinningObjective obj;
+    obj.signals = shape.signals;
+    hepcat::SoftBinning sb(ctx, events, shape.features, shape.model, obj);
+    const hepcat::Buffer<float> params(ctx, random_params(shape.model, 12));
+    const double sharpness = shape.model.is_gmm() ? 1.0 / 0.3 : 30.0;
+    hepcat::test::require_same_bytes_for_any_grid([&] {
+      hepcat::Buffer<float> grads(ctx, shape.model.n_params());
+      std::vector<double> v = sb.step(params, sharpness, &grads).sums;
+      for (float x : grads.to_host(ctx)) v.push_back(x);
+      const hepcat::BinSums hard = sb.hard_yields(params);
+      v.insert(v.end(), hard.sum_w.begin(), hard.sum_w.end());
+      v.insert(v.end(), hard.sum_w2.begin(), hard.sum_w2.end());
+      return v;
+    });
   }
 }

@@ -78,7 +78,7 @@ TEST_CASE("CPU and CUDA Split-N-Fit losses and per-event gradients agree on a la
   std::vector<float> ga, gb;
   const auto a = hepcat::splitfit_loss(cpu, config, mass, weight, score, &ga);
   const auto b = hepcat::splitfit_loss(gpu, config, mass, weight, score, &gb);
-  // Float block partials over ~1000 events per block and bin on the GPU: 1e-5 relative in the
+  // Float sums of at most 4096 events per warp slice on the GPU: 1e-5 relative in the
   // histograms, which moves the fitted chi2s and the loss by about as much.
   for (int j = 0; j < 40; ++j) {
     CHECK(b.pass[j] == Approx(a.pass[j]).epsilon(1e-5));

@@ -46,19 +46,8 @@ namespace hepcat::math {
 #define HEPCAT_FIT_CALL
 #endif
 
-enum class Estimator : int {
-  neyman = 0,    ///< (h - mu)^2 / max(h, 1): empty bins get variance 1
-  pearson = 1,   ///< (h - mu)^2 / mu
-  variance = 2,  ///< (h - mu)^2 / var, var given per bin; bins with var <= 0 are left out
-  poisson = 3,   ///< 2 (mu - h + h ln(h / mu)): the Poisson deviance
-};
-
-enum class FitState : int {
-  converged = 0,       ///< objective within tolerance of its minimum
-  max_iterations = 1,  ///< iteration limit reached before convergence
-  singular = 2,        ///< Hessian of the free parameters not positive definite at the end
-  stalled = 3,         ///< no step decreases the objective, at the precision of the scalar
-};
+using hepcat::Estimator;  // hepcat/fit_settings.hpp
+using hepcat::FitState;
 
 /// One bin's contribution: value, d/dmu, exact d2/dmu2, Fisher curvature in mu (>= 0), and d/dh
 /// at fixed mu.

@@ -6,12 +6,13 @@
 
 #include <cmath>
 
+#include "hepcat/binning_settings.hpp"
 #include "hepcat/math/hd.hpp"
 
 namespace hepcat::math {
 
-/// How the significances of several signals combine into one figure of merit.
-enum class SignalCombination { geometric_mean, quadrature, harmonic_mean, minimum };
+using hepcat::BinningObjectiveSettings;
+using hepcat::SignalCombination;
 
 /// Below this S/B the Asimov formula loses digits to cancellation; a series is used instead.
 constexpr double kAsimovSeriesBelow = 0.1;
@@ -59,18 +60,18 @@ HEPCAT_HD T asimov_z2(T s, T b, T b_floor, T* d_s, T* d_b) {
 /// the gradient to the first minimal signal.
 template <class T>
 HEPCAT_HD T combine_significances(const T* z, int n, SignalCombination how, T* d_z) {
-  constexpr T tiny = T(1e-12);
+  constexpr T kTiny = T(1e-12);
   T c = T(0);
   switch (how) {
     case SignalCombination::geometric_mean: {
       T log_sum = T(0);
       bool zero = false;
       for (int i = 0; i < n; ++i) {
-        log_sum += std::log(z[i] > tiny ? z[i] : tiny);
+        log_sum += std::log(z[i] > kTiny ? z[i] : kTiny);
         zero = zero || !(z[i] > T(0));
       }
       const T floored = std::exp(log_sum / T(n));
-      for (int i = 0; i < n; ++i) d_z[i] = floored / (T(n) * (z[i] > tiny ? z[i] : tiny));
+      for (int i = 0; i < n; ++i) d_z[i] = floored / (T(n) * (z[i] > kTiny ? z[i] : kTiny));
       c = zero ? T(0) : floored;
       break;
     }
@@ -85,12 +86,12 @@ HEPCAT_HD T combine_significances(const T* z, int n, SignalCombination how, T* d
       T inv = T(0);
       bool zero = false;
       for (int i = 0; i < n; ++i) {
-        inv += T(1) / (z[i] > tiny ? z[i] : tiny);
+        inv += T(1) / (z[i] > kTiny ? z[i] : kTiny);
         zero = zero || !(z[i] > T(0));
       }
       const T floored = T(n) / inv;
       for (int i = 0; i < n; ++i) {
-        const T zi = z[i] > tiny ? z[i] : tiny;
+        const T zi = z[i] > kTiny ? z[i] : kTiny;
         d_z[i] = floored * floored / (T(n) * zi * zi);
       }
       c = zero ? T(0) : floored;
@@ -136,16 +137,6 @@ HEPCAT_HD T relative_uncertainty_penalty(T b, T v, T r, T b_floor, T* d_b, T* d_
   *d_v = gap / (sv * b);
   return gap * gap;
 }
-
-/// Settings of the binning objective L = -C(Z_1..Z_n) + lambda_low P_low + lambda_unc P_unc.
-struct BinningObjectiveSettings {
-  SignalCombination combination = SignalCombination::geometric_mean;
-  double background_floor = 1e-9;
-  double background_min = 0;  ///< B_min of P_low
-  double lambda_low = 0;
-  double max_rel_unc = 0.2;  ///< r of P_unc
-  double lambda_unc = 0;
-};
 
 /// What one evaluation of the objective gives besides its gradient.
 struct BinningObjectiveValue {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "hepcat/binning_settings.hpp"
 #include "hepcat/math/elementary.hpp"
 #include "hepcat/math/hd.hpp"
 #include "hepcat/math/normal.hpp"
@@ -202,9 +203,7 @@ HEPCAT_HD void gmm_score_backward(const T* comp, const T* x, int d, T coef, G* g
   grad[d + tri_size(d)] += G(coef);
 }
 
-/// How GMM means are kept in the data range: inside the simplex, mu = softmax([raw, 0])[:d]
-/// (for softmax-classifier scores), or in a box, mu_a = lo_a + sigmoid(raw_a) (hi_a - lo_a).
-enum class MeanParametrisation { simplex, box };
+using hepcat::MeanParametrisation;  // hepcat/binning_settings.hpp
 
 /// Unconstrained GMM parameters, one contiguous block each:
 /// means [K d], chol_diag [K d], chol_offdiag [K d(d-1)/2], logits [K].
