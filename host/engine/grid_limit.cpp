@@ -1,3 +1,5 @@
+// The grid cap of kernels/grid_limit.hpp: plain host state, so that every build (with or without
+// CUDA) links the tests that set it.
 #include <atomic>
 
 #include "kernels/grid_limit.hpp"
