@@ -20,7 +20,8 @@ struct BinningTrainer::Impl {
   // Early stopping: the best loss so far and the epochs since it improved.
   void note_loss(double loss) {
     if (config.patience == 0) return;
-    if (loss < best - config.min_delta * std::abs(best)) {
+    // The first epoch sets the best loss (inf - min_delta * inf would be NaN).
+    if (!std::isfinite(best) || loss < best - config.min_delta * std::abs(best)) {
       best = loss;
       stale = 0;
     } else if (++stale >= config.patience) {

@@ -279,6 +279,17 @@ std::vector<float> to_float(const std::vector<double>& v) {
   return {v.begin(), v.end()};
 }
 
+// 3000 events of three processes in two dimensions, a 4-component simplex GMM and signals 0 and
+// 1 combined by the geometric mean: the setup of the training tests.
+struct TrainingSetup {
+  hepcat::EventSet events;
+  BinningModel model = BinningModel::gmm(4, 2, MeanParametrisation::simplex, {}, {}, 0.2);
+  BinningObjective objective =
+      objective_with({0, 1}, SignalCombination::geometric_mean, 0, 0, 0, 0.1);
+  TrainingSetup(hepcat::Context& ctx, unsigned seed)
+      : events(upload(ctx, make_events(3000, 2, 3, 0.0, 0.5, seed), 3)) {}
+};
+
 // log N(x | mu, Sigma) by Gaussian elimination on Sigma itself: independent of the Cholesky
 // path of the library.
 double naive_log_normal(const std::vector<double>& x, const std::vector<double>& mu,
@@ -421,10 +432,10 @@ TEST_CASE("the temperature of epoch t is the one its loss and gradient are compu
           "[binning]") {
   const std::string device = GENERATE(from_range(test_devices()));
   hepcat::Context ctx(device);
-  HostEvents e = make_events(3000, 2, 3, 0.0, 0.5, 17);
-  const hepcat::EventSet events = upload(ctx, e, 3);
-  const auto model = BinningModel::gmm(4, 2, MeanParametrisation::simplex, {}, {}, 0.2);
-  const auto obj = objective_with({0, 1}, SignalCombination::geometric_mean, 0, 0, 0, 0.1);
+  const TrainingSetup setup(ctx, 17);
+  const hepcat::EventSet& events = setup.events;
+  const BinningModel& model = setup.model;
+  const BinningObjective& obj = setup.objective;
   hepcat::BinningTrainingConfig cfg;
   cfg.epochs = 6;
   cfg.lr = hepcat::Schedule(0.0);  // frozen parameters: only the temperature changes
@@ -456,4 +467,47 @@ TEST_CASE("the temperature of epoch t is the one its loss and gradient are compu
       CHECK(excess > 10);
     }
   }
+}
+
+TEST_CASE("a binning training restored from its checkpoint ends as the uninterrupted one",
+          "[binning][checkpoint]") {
+  hepcat::Context ctx("cpu");
+  const TrainingSetup s(ctx, 23);
+  hepcat::BinningTrainingConfig cfg;
+  cfg.epochs = 200;
+  cfg.optimizer = hepcat::OptimizerConfig::parse("adam");
+  // The steps shrink to nothing by epoch 20 at a fixed temperature: from then on the loss stays
+  // put and the early stop comes `patience` epochs after its last improvement.
+  cfg.lr = hepcat::Schedule(hepcat::Schedule::Kind::linear, 0.05, 0.0, 20);
+  cfg.temperature = hepcat::Schedule(0.5);
+  cfg.patience = 5;
+  cfg.min_delta = 0;
+  hepcat::BinningTrainer whole(ctx, s.events, {0, 1}, s.model, s.objective, cfg);
+  whole.run();
+  const std::size_t n = whole.history().size();
+  // It stopped early, after the first epoch had set the best loss (the first `patience` epochs
+  // alone do not stop it): the restored trainer must carry the early stop's state over.
+  REQUIRE(n < 200);
+  REQUIRE(n > static_cast<std::size_t>(cfg.patience) + 1);
+
+  // Saved two epochs before the stop, restored into a new trainer and run to the end.
+  hepcat::BinningTrainer first(ctx, s.events, {0, 1}, s.model, s.objective, cfg);
+  for (std::size_t t = 0; t + 2 < n; ++t) first.step();
+  hepcat::BinningTrainer resumed(ctx, s.events, {0, 1}, s.model, s.objective, cfg);
+  resumed.restore(first.checkpoint());
+  resumed.run();
+  REQUIRE(resumed.history().size() == n);
+  CHECK(resumed.parameters() == whole.parameters());
+  for (std::size_t t = 0; t < n; ++t) {
+    const hepcat::EpochRecord &a = resumed.history()[t], &b = whole.history()[t];
+    CHECK(a.epoch == b.epoch);
+    CHECK(a.lr == b.lr);
+    CHECK(a.temperature == b.temperature);
+    CHECK(a.loss == b.loss);
+    CHECK(a.per_signal == b.per_signal);
+  }
+  // A checkpoint of another model is refused.
+  hepcat::Checkpoint other = first.checkpoint();
+  other.parameters.pop_back();
+  CHECK_THROWS_WITH(resumed.restore(other), Catch::Contains("does not fit this model"));
 }
