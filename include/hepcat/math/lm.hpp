@@ -351,7 +351,8 @@ HEPCAT_FIT_CALL HEPCAT_HD void fit_exact_hessian(const L& lanes, const FitProble
       int k = 0;
       while ((k + 1) * (k + 2) / 2 <= pair) ++k;
       const int l = pair - k * (k + 1) / 2;
-      const int slots[2] = {k, l};
+      // Slot 1 is k, as row k of the one-pass layout: the same products in the same order.
+      const int slots[2] = {l, k};
       T gb[2], Hb[4];
       exact_hessian_block<2>(P, edges, h, var, params, slots, 2, gb, Hb);
       H[k * N + l] = H[l * N + k] = Hb[2];
