@@ -16,23 +16,29 @@
 // lane 0 factors and solves it (N^3 / 6 multiply-adds, ~700 at N = 16, once or twice per
 // iteration) while the others wait at the tile's barrier. The exact Hessian is shared out by
 // entry: each lane evaluates width-2 second-order duals (6 doubles per value) for its
-// N (N + 1) / 2 / N entries. What remains per thread in local memory are the model's parameter
-// arrays indexed at run time (16 Dual<1>, the point and the trial point: ~64 doubles), read a
-// few times per bin from L1.
+// N (N + 1) / 2 / N entries. What remains per thread in local memory, read from L1, are the
+// model's parameter arrays indexed at run time (16 Dual<1>, DualDir<1> or Dual2<2>, the point and
+// the trial point), the FitProblem copies of the profile and background-only fits, and a few
+// hundred bytes of spills.
 //
-// Why a tile of N for every N, four lanes at N = 4 too: one thread at N = 4 needs ~250 doubles
-// of state (beyond the 255-register budget once the Dual<4> temporaries are counted), so it
-// spills as well; four lanes keep it in registers and a 128-thread block still holds 32 fits.
+// Why a tile of N for every N, four lanes at N = 4 too: one thread per fit at N = 4 still had
+// 255 registers and an 8 KB stack (figures below); four lanes keep the hot state in registers
+// and a 128-thread block still holds 32 fits.
 //
 // Occupancy (H200: 64 K registers, 228 KiB shared memory and 64 warps per SM). Shared memory
 // per block: 128 threads = 32 fits x 0.55 KiB at N = 4, 16 fits x 1.9 KiB at N = 8, and
 // 64 threads = 4 fits x 6.8 KiB at N = 16 (27 KiB, under the 48 KiB of static shared memory).
-// At N = 16 shared memory allows 8 blocks = 16 warps per SM; the lanes are latency-bound on the
-// model's exp and the shuffles, which 16 warps hide. `nvcc -Xptxas -v` gives the registers and
-// the stack frame (docs/fits.md lists them). Unverified on hardware: no GPU was available.
+// Unbounded, ptxas gives every N 255 registers (4 blocks of 64 or 2 of 128 threads: 8 warps per
+// SM); min_blocks caps them at 128, for 16 warps per SM at every N (at N = 16 shared memory
+// allows 8 blocks as well), at the price of ~0.6 KiB of spills per thread, which stay in L1.
+// The lanes are latency-bound on the model's exp and the shuffles, which more warps hide.
+// `nvcc -Xptxas -v -arch=sm_90` on this file, per N = 4 / 8 / 16: cumulative stack
+// 5248 / 5264 / 5328 bytes, run_fit spills 494 / 494 / 562 bytes; before this layout (one
+// thread per fit) 8016 / 18272 / 92288 bytes of stack, the Dual2<N> Hessian alone spilling
+// 2.6 / 27 / 136 KB. Unverified on hardware: no GPU was available.
 //
 // Compile time: the kernel instantiates only Dual<1>, DualDir<1> and Dual2<2> whatever N (the
-// wide duals are the CPU's), which is what made this file slow to compile.
+// wide duals are the CPU's): one architecture takes ~1 minute of CPU time, 4.5 before.
 #include <cooperative_groups.h>
 
 #include "hepcat/error.hpp"
@@ -63,8 +69,14 @@ constexpr int block_threads() {
   return N == 16 ? 64 : 128;
 }
 
+/// Blocks per SM the register budget must allow: 128 registers per thread (see above).
 template <int N>
-__global__ void __launch_bounds__(block_threads<N>())
+constexpr int min_blocks() {
+  return 65536 / 128 / block_threads<N>();
+}
+
+template <int N>
+__global__ void __launch_bounds__(block_threads<N>(), min_blocks<N>())
     batched_fit_kernel(const math::FitProblem<double> problem, const double* __restrict__ edges,
                        std::size_t n_fits, const double* __restrict__ histograms,
                        const double* __restrict__ variances, const math::FitOutputs<double> out) {
