@@ -5,13 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "hepcat/io.hpp"
-#include "tests/cli_run.hpp"
+#include "tests/scratch.hpp"
 
 #ifdef HEPCAT_HAVE_HDF5
 #include <hdf5.h>
@@ -52,7 +53,7 @@ bool same(double a, double b) {
 TEST_CASE("hepcat fit --out fits.h5 holds the JSON's results, one row per fit",
           "[fit][cli][hdf5]") {
   namespace fs = std::filesystem;
-  const fs::path dir = hepcat::test::scratch("fit_output");
+  const fs::path dir = hepcat::test::fresh_dir("fit_output");
   // Five histograms of a peak on a falling background, one of them flat (no peak to find).
   nlohmann::json in;
   std::vector<double> edges;

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -18,8 +19,8 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/math/lm.hpp"
 #include "tests/backends.hpp"
-#include "tests/cli_run.hpp"
 #include "tests/fit/reference_agreement.hpp"
+#include "tests/scratch.hpp"
 
 using hepcat::test::test_devices;
 namespace m = hepcat::math;
@@ -163,7 +164,7 @@ TEST_CASE("template inputs: a wrong length, a negative entry or a NaN is one cle
 
 TEST_CASE("hepcat fit --template fits the same yields as the API", "[fit][templates][cli]") {
   namespace fs = std::filesystem;
-  const fs::path dir = hepcat::test::scratch("fit_templates");
+  const fs::path dir = hepcat::test::fresh_dir("fit_templates");
   const nlohmann::json ref = template_reference();
   const auto& c = ref["cases"][8];  // two templates with their variances, Neyman
   REQUIRE(!c["template_variances"].is_null());
