@@ -9,7 +9,7 @@
 
 namespace hepcat::cuda {
 
-/// One thread per fit runs the whole Levenberg-Marquardt loop (math::fit_one): no flag or
+/// A tile of lanes per fit runs the whole Levenberg-Marquardt loop (math::fit_one): no flag or
 /// state crosses to the host between iterations. out.params holds initial values on entry and
 /// the fitted ones on exit (n_fits x n_params); d_variances may be null.
 void launch_batched_fit(const math::FitProblem<double>& problem, const double* d_edges,

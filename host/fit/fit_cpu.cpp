@@ -14,9 +14,14 @@ void fit_all(const math::FitProblem<double>& P, const double* edges, std::size_t
              const math::FitOutputs<double>& out) {
   // Fits are independent and each is computed by one thread start to end, so the dynamic
   // schedule (fits near a bound or a singular point take longer) keeps results deterministic.
-#pragma omp parallel for schedule(dynamic, 16) num_threads(max_threads())
-  for (std::int64_t f = 0; f < static_cast<std::int64_t>(n_fits); ++f)
-    math::fit_one<N>(P, edges, histograms, variances, out, static_cast<std::size_t>(f));
+#pragma omp parallel num_threads(max_threads())
+  {
+    const math::SerialLanes lanes;
+    math::FitWorkspace<double, N> w;
+#pragma omp for schedule(dynamic, 16)
+    for (std::int64_t f = 0; f < static_cast<std::int64_t>(n_fits); ++f)
+      math::fit_one<N>(lanes, w, P, edges, histograms, variances, out, static_cast<std::size_t>(f));
+  }
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// One binned fit by Levenberg-Marquardt, written once for the CPU loop and the CUDA kernel
-// (one fit per thread). docs/fits.md describes the method.
+// One binned fit by Levenberg-Marquardt, written once for the CPU loop (one thread per fit) and
+// the CUDA kernel (a tile of lanes per fit, see SerialLanes). docs/fits.md describes the method.
 //
 // The objective O is a sum over bins of a per-bin term v(h, mu) of the content h and the model's
 // expectation mu. Every estimator supplies v, dv/dmu, its exact d2v/dmu2 and a non-negative
@@ -152,6 +152,44 @@ HEPCAT_HD T template_bin_curvature(Estimator e, T h, T mu, T s, T var) {
   return v > T(0) ? T(2) / (v + s) : T(0);
 }
 
+/// The threads that run one fit together. Lane r of L::kSize owns the free slots r S .. r S + S - 1
+/// (S = N / L::kSize): it carries their derivatives through the model and accumulates their rows
+/// of the normal equations, while every lane walks every bin and computes the model's value, so
+/// each lane needs only S derivatives and S rows in registers. The N x N system lives in a
+/// FitWorkspace that all lanes see; one lane (rank 0) factors and solves it. Every decision of
+/// the fit is taken from values that are identical in all lanes, so the lanes never diverge.
+/// A lanes type has kSize, rank(), shfl(x, lane) (x as held by that lane) and sync() (writes
+/// before it are visible to every lane after it). SerialLanes is one thread doing everything,
+/// the CPU twin's layout; the kernel's tile of lanes is in kernels/fit.cu.
+struct SerialLanes {
+  static constexpr int kSize = 1;
+  HEPCAT_HD int rank() const { return 0; }
+  template <class T>
+  HEPCAT_HD T shfl(T x, int) const {
+    return x;
+  }
+  HEPCAT_HD void sync() const {}
+};
+
+/// Runs f on lane 0 alone, after every lane has finished reading what f may overwrite and
+/// before any lane reads what f writes.
+template <class L, class F>
+HEPCAT_HD void on_leader(const L& lanes, F&& f) {
+  lanes.sync();
+  if (lanes.rank() == 0) f();
+  lanes.sync();
+}
+
+/// The state of one fit that all its lanes share: the current and trial normal equations (lower
+/// triangles, N x N row-major), the factored system, the step, its acceleration, and one flag
+/// and one value passed from lane 0 to the others.
+template <class T, int N>
+struct FitWorkspace {
+  T H[N * N], H2[N * N], a[N * N];
+  T g[N], g2[N], step[N], acc[N], rhs[N];
+  T value;
+  int flag;
+};
 /// The settings shared by every fit of a batch. Plain data, passed by value to kernels.
 template <class T>
 struct FitProblem {
@@ -183,11 +221,13 @@ struct FitProblem {
   const T* template_variances = nullptr;
 };
 
-/// Dual-number parameters: the values of `params`, with unit derivatives along the free slots.
-template <class S, class T>
-HEPCAT_HD void dual_parameters(const FitProblem<T>& P, const T* params, S* q) {
+/// Dual-number parameters: the values of `params`, with a unit derivative d[s] along the free
+/// slot slot(s) for s < n (two s may share a slot).
+template <class S, class T, class Slot>
+HEPCAT_HD void dual_parameters(const FitProblem<T>& P, const T* params, int n, const Slot& slot,
+                               S* q) {
   for (int i = 0; i < P.n_params; ++i) q[i] = S(params[i]);
-  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].d[k] = T(1);
+  for (int s = 0; s < n; ++s) q[P.free_index[slot(s)]].d[s] = T(1);
 }
 
 /// Calls visit(j, mu_j) for every bin with the model's expectation mu_j for parameters q
@@ -213,69 +253,102 @@ HEPCAT_HD void for_each_bin_expectation(const FitProblem<T>& P, const T* edges, 
   }
 }
 
-/// Calls visit(j, mu_j, d_j) for every bin with the expectation and its derivatives d_j[k] in
-/// the free parameters: from P.basis when the batch has one (a model linear in its free
-/// parameters, the same fixed values in every fit), else through dual numbers.
-template <int N, class T, class F>
-HEPCAT_HD void for_each_bin_jacobian(const FitProblem<T>& P, const T* edges, const T* params,
-                                     F&& visit) {
+/// Calls visit(j, mu_j, q) for every bin with the expectation as a Dual<T, N / L::kSize>
+/// carrying the derivatives in the free slots this lane owns (first = rank S, 0 beyond n_free),
+/// and the dual parameters q it was computed from.
+template <int N, class L, class T, class F>
+HEPCAT_HD void for_each_bin_lane_dual(const L& lanes, const FitProblem<T>& P, const T* edges,
+                                      const T* params, F&& visit) {
+  constexpr int S = N / L::kSize;
+  const int first = lanes.rank() * S;
+  using D = Dual<T, S>;
+  D q[kMaxFitParams];
+  const int rest = P.n_free - first;
+  dual_parameters(
+      P, params, rest < S ? rest : S, [&](int s) { return first + s; }, q);
+  for_each_bin_expectation(P, edges, q, [&](int j, const D& mu) { visit(j, mu, q); });
+}
+
+/// Calls visit(j, mu_j, d_j) for every bin with the expectation and the derivatives d_j[s] in the
+/// free slots this lane owns (first = rank S, 0 beyond n_free): from P.basis when the batch has
+/// one (a model linear in its free parameters, the same fixed values in every fit), else through
+/// dual numbers carrying S derivatives.
+template <int N, class L, class T, class F>
+HEPCAT_HD void for_each_bin_jacobian(const L& lanes, const FitProblem<T>& P, const T* edges,
+                                     const T* params, F&& visit) {
+  constexpr int S = N / L::kSize;
+  const int first = lanes.rank() * S;
   if (P.basis) {
     const int w = P.n_free + 1;
     for (int j = 0; j < P.n_bins; ++j) {
       const T* b = P.basis + j * w;
       T mu = b[0];
       for (int k = 0; k < P.n_free; ++k) mu += b[k + 1] * params[P.free_index[k]];
-      visit(j, mu, b + 1);
+      T d[S];
+      for (int s = 0; s < S; ++s) d[s] = first + s < P.n_free ? b[first + s + 1] : T(0);
+      visit(j, mu, static_cast<const T*>(d));
     }
     return;
   }
-  using S = Dual<T, N>;
-  S q[kMaxFitParams];
-  dual_parameters(P, params, q);
-  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) { visit(j, mu.v, mu.d); });
+  for_each_bin_lane_dual<N>(lanes, P, edges, params,
+                            [&](int j, const auto& mu, const auto*) { visit(j, mu.v, mu.d); });
 }
 
-/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major):
-/// the Gauss-Newton / Fisher-scoring H = sum c J J^T, or with `exact` sum d2v/dmu2 J J^T, which
-/// is the exact Hessian of a model linear in its free parameters. Returns false when the
-/// objective is not finite. `edges` has n_bins + 1 entries. With template uncertainties the
-/// gradient comes from dual numbers through template_bin_objective, H from its curvature.
-template <int N, class T>
-HEPCAT_HD bool fit_objective(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
-                             const T* params, T* objective, T* g, T* H, bool exact = false) {
-  for (int k = 0; k < N; ++k) {
-    g[k] = T(0);
-    for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
+/// Objective, gradient and Hessian over the free parameters (H lower triangle, N x N row-major,
+/// 0 above the diagonal and beyond n_free): the Gauss-Newton / Fisher-scoring H = sum c J J^T,
+/// or with `exact` sum d2v/dmu2 J J^T, which is the exact Hessian of a model linear in its free
+/// parameters. With template uncertainties the gradient comes from dual numbers through
+/// template_bin_objective and H from template_bin_curvature (such a model is never linear, so
+/// `exact` does not apply). Each lane writes the rows of its slots, the other lanes' derivatives
+/// reach it by shuffles; every entry is summed over the bins in order whatever the lanes.
+/// Returns false when the objective is not finite. `edges` has n_bins + 1 entries.
+template <int N, class L, class T>
+HEPCAT_HD bool fit_objective(const L& lanes, const FitProblem<T>& P, const T* edges, const T* h,
+                             const T* var, const T* params, T* objective, T* g, T* H,
+                             bool exact = false) {
+  constexpr int S = N / L::kSize;
+  const int first = lanes.rank() * S;
+  T gs[S], Hs[S][N];
+  for (int s = 0; s < S; ++s) {
+    gs[s] = T(0);
+    for (int l = 0; l < N; ++l) Hs[s][l] = T(0);
   }
   T total = T(0);
-  if (P.template_variances) {
-    using S = Dual<T, N>;
-    S q[kMaxFitParams];
-    dual_parameters(P, params, q);
-    for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
-      const T vj = var ? var[j] : T(0);
-      const S s = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
-      const S v = template_bin_objective(P.estimator, h[j], mu, s, vj);
-      const T c = template_bin_curvature(P.estimator, h[j], mu.v, s.v, vj);
-      total += v.v;
-      for (int k = 0; k < P.n_free; ++k) {
-        g[k] += v.d[k];
-        for (int l = 0; l <= k; ++l) H[k * N + l] += c * mu.d[k] * mu.d[l];
-      }
-    });
-    *objective = total;
-    return std::isfinite(total);
-  }
-  for_each_bin_jacobian<N>(P, edges, params, [&](int j, T mu, const T* d) {
-    const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
-    total += t.value;
-    const T c = exact ? t.d2_mu : t.curvature;
-    for (int k = 0; k < P.n_free; ++k) {
-      g[k] += t.d_mu * d[k];
-      const T ck = c * d[k];
-      for (int l = 0; l <= k; ++l) H[k * N + l] += ck * d[l];
+  // One bin's share: its value, grad(s) = d value / d theta in this lane's slot s, and c d d^T
+  // with d = d mu / d theta.
+  const auto add = [&](T value, T c, const T* d, const auto& grad) {
+    total += value;
+    T ck[S];
+    for (int s = 0; s < S; ++s) {
+      gs[s] += grad(s);
+      ck[s] = c * d[s];
     }
-  });
+    for (int l = 0; l < N; ++l) {
+      const T dl = lanes.shfl(d[l % S], l / S);
+      for (int s = 0; s < S; ++s)
+        if (l <= first + s) Hs[s][l] += ck[s] * dl;
+    }
+  };
+  if (P.template_variances) {
+    for_each_bin_lane_dual<N>(lanes, P, edges, params, [&](int j, const auto& mu, const auto* q) {
+      const T vj = var ? var[j] : T(0);
+      const auto tv = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
+      const auto v = template_bin_objective(P.estimator, h[j], mu, tv, vj);
+      add(v.v, template_bin_curvature(P.estimator, h[j], mu.v, tv.v, vj), mu.d,
+          [&](int s) { return v.d[s]; });
+    });
+  } else {
+    for_each_bin_jacobian<N>(lanes, P, edges, params, [&](int j, T mu, const T* d) {
+      const BinTerm<T> t = estimator_term(P.estimator, h[j], mu, var ? var[j] : T(0));
+      add(t.value, exact ? t.d2_mu : t.curvature, d, [&](int s) { return t.d_mu * d[s]; });
+    });
+  }
+  lanes.sync();
+  for (int s = 0; s < S; ++s) {
+    g[first + s] = gs[s];
+    for (int l = 0; l < N; ++l) H[(first + s) * N + l] = Hs[s][l];
+  }
+  lanes.sync();
   *objective = total;
   return std::isfinite(total);
 }
@@ -308,67 +381,99 @@ HEPCAT_HD void gather_system(const T* H, const int* idx, int m, T lambda, T* a) 
     }
 }
 
-/// Objective, gradient and exact Hessian (full symmetric N x N over the free parameters) from
-/// second-order dual numbers: H = sum d2v/dmu2 J J^T + dv/dmu d2mu/dtheta2. Returns false when
-/// the objective is not finite.
-template <int N, class T>
-HEPCAT_FIT_CALL HEPCAT_HD bool fit_exact_hessian(const FitProblem<T>& P, const T* edges, const T* h,
-                                                 const T* var, const T* params, T* objective, T* g,
-                                                 T* H) {
-  using S = Dual2<T, N>;
+/// Gradient and exact Hessian of the objective in the free slots slots[0..n) (a slot may appear
+/// twice), from second-order dual numbers of width W: g[s] and Hb[s W + u] (u <= s), with
+/// H = sum d2v/dmu2 J J^T + dv/dmu d2mu/dtheta2, or with template uncertainties the second
+/// derivatives of template_bin_objective carried by the duals.
+template <int W, class T>
+HEPCAT_HD void exact_hessian_block(const FitProblem<T>& P, const T* edges, const T* h, const T* var,
+                                   const T* params, const int* slots, int n, T* g, T* Hb) {
+  using S = Dual2<T, W>;
   S q[kMaxFitParams];
-  dual_parameters(P, params, q);
-  for (int k = 0; k < N; ++k) {
-    g[k] = T(0);
-    for (int l = 0; l < N; ++l) H[k * N + l] = T(0);
+  dual_parameters(
+      P, params, n, [&](int s) { return slots[s]; }, q);
+  for (int s = 0; s < W; ++s) {
+    g[s] = T(0);
+    for (int u = 0; u < W; ++u) Hb[s * W + u] = T(0);
   }
-  T total = T(0);
   for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
     if (P.template_variances) {
-      const S s = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
-      const S v = template_bin_objective(P.estimator, h[j], mu, s, var ? var[j] : T(0));
-      total += v.v;
-      for (int k = 0; k < P.n_free; ++k) {
-        g[k] += v.d[k];
-        for (int l = 0; l <= k; ++l) H[k * N + l] += v.h[k * (k + 1) / 2 + l];
+      const S tv = template_sum(P.model, P.n_bins, P.template_variances, j, q, 2);
+      const S v = template_bin_objective(P.estimator, h[j], mu, tv, var ? var[j] : T(0));
+      for (int s = 0; s < n; ++s) {
+        g[s] += v.d[s];
+        for (int u = 0; u <= s; ++u) Hb[s * W + u] += v.h[s * (s + 1) / 2 + u];
       }
       return;
     }
     const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.v, var ? var[j] : T(0));
-    total += t.value;
-    for (int k = 0; k < P.n_free; ++k) {
-      g[k] += t.d_mu * mu.d[k];
-      const T ck = t.d2_mu * mu.d[k];
-      for (int l = 0; l <= k; ++l)
-        H[k * N + l] += ck * mu.d[l] + t.d_mu * mu.h[k * (k + 1) / 2 + l];
+    for (int s = 0; s < n; ++s) {
+      g[s] += t.d_mu * mu.d[s];
+      const T cs = t.d2_mu * mu.d[s];
+      for (int u = 0; u <= s; ++u)
+        Hb[s * W + u] += cs * mu.d[u] + t.d_mu * mu.h[s * (s + 1) / 2 + u];
     }
   });
-  for (int k = 0; k < P.n_free; ++k)
-    for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
-  *objective = total;
-  return std::isfinite(total);
+}
+
+/// Gradient and exact Hessian (full symmetric N x N over the free parameters) at `params`, whose
+/// objective the fit already knows. One thread carries all N slots in one pass; a tile of
+/// lanes shares the N (N + 1) / 2 entries out, each entry from a pass of width-2 duals seeded
+/// in its two slots, so no lane holds more than 6 doubles per dual value.
+template <int N, class L, class T>
+HEPCAT_FIT_CALL HEPCAT_HD void fit_exact_hessian(const L& lanes, const FitProblem<T>& P,
+                                                 const T* edges, const T* h, const T* var,
+                                                 const T* params, T* g, T* H) {
+  const int nf = P.n_free;
+  if constexpr (L::kSize == 1) {
+    int slots[N];
+    for (int k = 0; k < N; ++k) slots[k] = k;
+    exact_hessian_block<N>(P, edges, h, var, params, slots, nf, g, H);
+    for (int k = 0; k < nf; ++k)
+      for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
+  } else {
+    lanes.sync();
+    for (int pair = lanes.rank(); pair < nf * (nf + 1) / 2; pair += L::kSize) {
+      int k = 0;
+      while ((k + 1) * (k + 2) / 2 <= pair) ++k;
+      const int l = pair - k * (k + 1) / 2;
+      // Slot 1 is k, as row k of the one-pass layout: the same products in the same order.
+      const int slots[2] = {l, k};
+      T gb[2], Hb[4];
+      exact_hessian_block<2>(P, edges, h, var, params, slots, 2, gb, Hb);
+      H[k * N + l] = H[l * N + k] = Hb[2];
+      if (k == l) g[k] = gb[0];
+    }
+    lanes.sync();
+  }
 }
 
 /// The right-hand side of geodesic acceleration for the step `dir` (n_params values, 0 for
 /// fixed parameters): r_k = sum_j c_j dmu_j/dtheta_k (dir^T d2mu_j/dtheta2 dir) over the free
-/// slots k, c_j the Fisher curvature, all at `params`.
-template <int N, class T>
-HEPCAT_FIT_CALL HEPCAT_HD void fit_acceleration_rhs(const FitProblem<T>& P, const T* edges,
-                                                    const T* h, const T* var, const T* params,
-                                                    const T* dir, T* r) {
-  using S = DualDir<T, N>;
-  S q[kMaxFitParams];
+/// slots k, c_j the Fisher curvature, all at `params`. Each lane writes its slots' entries.
+template <int N, class L, class T>
+HEPCAT_FIT_CALL HEPCAT_HD void fit_acceleration_rhs(const L& lanes, const FitProblem<T>& P,
+                                                    const T* edges, const T* h, const T* var,
+                                                    const T* params, const T* dir, T* r) {
+  constexpr int S = N / L::kSize;
+  const int first = lanes.rank() * S;
+  using D = DualDir<T, S>;
+  D q[kMaxFitParams];
   for (int i = 0; i < P.n_params; ++i) {
-    q[i] = S(params[i]);
+    q[i] = D(params[i]);
     q[i].u.d[0] = dir[i];
   }
-  for (int k = 0; k < P.n_free; ++k) q[P.free_index[k]].j.d[k] = T(1);
-  for (int k = 0; k < N; ++k) r[k] = T(0);
-  for_each_bin_expectation(P, edges, q, [&](int j, const S& mu) {
+  for (int s = 0; s < S && first + s < P.n_free; ++s) q[P.free_index[first + s]].j.d[s] = T(1);
+  T rs[S];
+  for (int s = 0; s < S; ++s) rs[s] = T(0);
+  for_each_bin_expectation(P, edges, q, [&](int j, const D& mu) {
     const BinTerm<T> t = estimator_term(P.estimator, h[j], mu.j.v, var ? var[j] : T(0));
     const T w = t.curvature * mu.u.h[0];
-    for (int k = 0; k < P.n_free; ++k) r[k] += w * mu.j.d[k];
+    for (int s = 0; s < S; ++s) rs[s] += w * mu.j.d[s];
   });
+  lanes.sync();
+  for (int s = 0; s < S; ++s) r[first + s] = rs[s];
+  lanes.sync();
 }
 
 /// What one fit returns besides its parameters, errors and covariance.
@@ -387,8 +492,10 @@ struct FitOutcome {
 /// values there, the uncertainties sqrt(diag V) in `errors` (0 for fixed parameters, NaN when
 /// the Hessian is not positive definite) and, when `covariance` is not null, the n_params x
 /// n_params covariance V = 2 errordef H^-1 there (rows and columns of fixed parameters 0).
-template <int N, class T>
-HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T* edges, const T* h,
+/// All lanes of `lanes` call it with the same arguments and get the same outcome.
+template <int N, class L, class T>
+HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const L& lanes, FitWorkspace<T, N>& w,
+                                                const FitProblem<T>& P, const T* edges, const T* h,
                                                 const T* var, T* params, T* errors, T* covariance) {
   constexpr T kLambdaMin = T(1e-12), kLambdaMax = T(1e16), kMaxAcceleration = T(0.75);
   T p[kMaxFitParams] = {}, trial[kMaxFitParams] = {}, dir[kMaxFitParams] = {};
@@ -396,10 +503,12 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
     const T v = params[i];
     p[i] = v < P.lower[i] ? P.lower[i] : v > P.upper[i] ? P.upper[i] : v;
   }
-  T O, g[N], H[N * N], O2, g2[N], H2[N * N], a[N * N], step[N], acc[N];
+  // g, H: at p; g2, H2: at the trial point; an accepted step swaps them.
+  T *g = w.g, *H = w.H, *g2 = w.g2, *H2 = w.H2;
+  T O, O2;
   int idx[N];
   FitOutcome<T> out{T(0), T(0), FitState::singular, 0, 1, false, 0};
-  bool ok = fit_objective<N>(P, edges, h, var, p, &O, g, H);
+  bool ok = fit_objective<N>(lanes, P, edges, h, var, p, &O, g, H);
   T lambda = P.linear ? T(1e-9) : T(1e-3), nu = T(2);
   bool converged = false, stalled = false;
   int it = 0;
@@ -422,50 +531,60 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
       converged = true;
       break;
     }
-    gather_system<N>(H, idx, m, T(0), a);
-    if (cholesky(m, a, N)) {
-      for (int r = 0; r < m; ++r) step[r] = g[idx[r]];
-      cholesky_solve(m, a, N, step);
+    on_leader(lanes, [&] {
+      w.flag = 0;
+      gather_system<N>(H, idx, m, T(0), w.a);
+      if (!cholesky(m, w.a, N)) return;
+      for (int r = 0; r < m; ++r) w.step[r] = g[idx[r]];
+      cholesky_solve(m, w.a, N, w.step);
       T decrement = T(0);
-      for (int r = 0; r < m; ++r) decrement += g[idx[r]] * step[r];
+      for (int r = 0; r < m; ++r) decrement += g[idx[r]] * w.step[r];
       // The floor keeps the test meaningful when tolerance is below the objective's rounding.
       const T floor = T(64) * std::numeric_limits<T>::epsilon() * (std::abs(O) + T(1));
-      if (decrement <= T(2) * (P.tolerance + floor)) {
-        converged = true;
-        break;
-      }
+      w.flag = decrement <= T(2) * (P.tolerance + floor);
+    });
+    if (w.flag) {
+      converged = true;
+      break;
     }
     ++it;
-    gather_system<N>(H, idx, m, lambda, a);
-    if (!cholesky(m, a, N)) {
+    on_leader(lanes, [&] {
+      gather_system<N>(H, idx, m, lambda, w.a);
+      w.flag = cholesky(m, w.a, N);
+      for (int r = 0; r < m; ++r) {
+        w.step[r] = -g[idx[r]];
+        w.acc[r] = T(0);
+      }
+      if (w.flag) cholesky_solve(m, w.a, N, w.step);
+    });
+    if (!w.flag) {
       if (refuse()) break;
       continue;
     }
-    for (int r = 0; r < m; ++r) step[r] = -g[idx[r]];
-    cholesky_solve(m, a, N, step);
     T predicted = T(0), v_norm = T(0);
     for (int r = 0; r < m; ++r) {
       T hv = T(0);
       for (int c = 0; c < m; ++c) {
         const int i = idx[r], j = idx[c];
-        hv += (i >= j ? H[i * N + j] : H[j * N + i]) * step[c];
+        hv += (i >= j ? H[i * N + j] : H[j * N + i]) * w.step[c];
       }
-      const T d = H[idx[r] * N + idx[r]] * step[r] * step[r];
-      predicted += T(0.5) * step[r] * hv + lambda * d;
+      const T d = H[idx[r] * N + idx[r]] * w.step[r] * w.step[r];
+      predicted += T(0.5) * w.step[r] * hv + lambda * d;
       v_norm += d;
     }
-    for (int r = 0; r < m; ++r) acc[r] = T(0);
     if (!P.linear) {
       for (int i = 0; i < P.n_params; ++i) dir[i] = T(0);
-      for (int r = 0; r < m; ++r) dir[P.free_index[idx[r]]] = step[r];
-      T rhs[N];
-      fit_acceleration_rhs<N>(P, edges, h, var, p, dir, rhs);
+      for (int r = 0; r < m; ++r) dir[P.free_index[idx[r]]] = w.step[r];
+      fit_acceleration_rhs<N>(lanes, P, edges, h, var, p, dir, w.rhs);
       ++out.evaluations;
-      for (int r = 0; r < m; ++r) acc[r] = -rhs[idx[r]];
-      cholesky_solve(m, a, N, acc);
-      T a_norm = T(0);
-      for (int r = 0; r < m; ++r) a_norm += H[idx[r] * N + idx[r]] * acc[r] * acc[r];
-      if (!(T(4) * a_norm <= kMaxAcceleration * kMaxAcceleration * v_norm)) {
+      on_leader(lanes, [&] {
+        for (int r = 0; r < m; ++r) w.acc[r] = -w.rhs[idx[r]];
+        cholesky_solve(m, w.a, N, w.acc);
+        T a_norm = T(0);
+        for (int r = 0; r < m; ++r) a_norm += H[idx[r] * N + idx[r]] * w.acc[r] * w.acc[r];
+        w.value = a_norm;
+      });
+      if (!(T(4) * w.value <= kMaxAcceleration * kMaxAcceleration * v_norm)) {
         if (refuse()) {
           stalled = true;
           break;
@@ -476,16 +595,20 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
     for (int i = 0; i < P.n_params; ++i) trial[i] = p[i];
     for (int r = 0; r < m; ++r) {
       const int i = P.free_index[idx[r]];
-      const T v = p[i] + step[r] + T(0.5) * acc[r];
+      const T v = p[i] + w.step[r] + T(0.5) * w.acc[r];
       trial[i] = v < P.lower[i] ? P.lower[i] : v > P.upper[i] ? P.upper[i] : v;
     }
     ++out.evaluations;
-    if (fit_objective<N>(P, edges, h, var, trial, &O2, g2, H2) && O2 <= O) {
+    if (fit_objective<N>(lanes, P, edges, h, var, trial, &O2, g2, H2) && O2 <= O) {
       const T rho = predicted > T(0) ? (O - O2) / predicted : T(1);
       for (int i = 0; i < P.n_params; ++i) p[i] = trial[i];
       O = O2;
-      for (int k = 0; k < N; ++k) g[k] = g2[k];
-      for (int k = 0; k < N * N; ++k) H[k] = H2[k];
+      T* t = g;
+      g = g2;
+      g2 = t;
+      t = H;
+      H = H2;
+      H2 = t;
       const T s = T(2) * rho - T(1), shrink = T(1) - s * s * s;
       lambda *= shrink > T(1) / T(3) ? shrink : T(1) / T(3);
       lambda = lambda > kLambdaMin ? lambda : kLambdaMin;
@@ -496,36 +619,41 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
     }
   }
   out.iterations = it;
-  for (int i = 0; i < P.n_params; ++i) {
-    params[i] = p[i];
-    errors[i] = T(0);
-  }
-  if (covariance)
-    for (int i = 0; i < P.n_params * P.n_params; ++i) covariance[i] = T(0);
   // HESSE: the exact Hessian at the end, inverted over all free parameters (bound or not).
-  bool positive = ok;
-  T edm = T(0);
-  if (ok && P.n_free > 0) {
+  const bool hesse = ok && P.n_free > 0;
+  if (hesse) {
     // A linear model has no second derivatives of mu: with the Neyman or variance chi2 the
     // Gauss-Newton matrix at the last point is already exact, the others weigh by d2v/dmu2.
     const bool chi2 = P.estimator == Estimator::neyman || P.estimator == Estimator::variance;
     if (!P.linear) {
       ++out.evaluations;
-      ok = fit_exact_hessian<N>(P, edges, h, var, p, &O, g, H);
+      fit_exact_hessian<N>(lanes, P, edges, h, var, p, g, H);
     } else if (!chi2) {
       ++out.evaluations;
-      ok = fit_objective<N>(P, edges, h, var, p, &O, g, H, true);
+      ok = fit_objective<N>(lanes, P, edges, h, var, p, &O, g, H, true);
     }
-    for (int k = 0; k < P.n_free; ++k)
-      for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
-    for (int k = 0; k < N * N; ++k) a[k] = H[k];
-    positive = ok && cholesky(P.n_free, a, N);
     for (int k = 0; k < P.n_free; ++k) {
       const int i = P.free_index[k];
       if (p[i] - P.lower[i] <= T(1e-10) * (std::abs(p[i]) + T(1)) ||
           P.upper[i] - p[i] <= T(1e-10) * (std::abs(p[i]) + T(1)))
         out.at_limit |= 1 << i;
     }
+  }
+  // Every lane writes the parameters (the same values), so a caller's private copy is current
+  // in every lane; the errors and the covariance come from lane 0.
+  for (int i = 0; i < P.n_params; ++i) params[i] = p[i];
+  on_leader(lanes, [&] {
+    for (int i = 0; i < P.n_params; ++i) errors[i] = T(0);
+    if (covariance)
+      for (int i = 0; i < P.n_params * P.n_params; ++i) covariance[i] = T(0);
+    w.flag = ok;
+    w.value = T(0);
+    if (!hesse) return;
+    for (int k = 0; k < P.n_free; ++k)
+      for (int l = 0; l < k; ++l) H[l * N + k] = H[k * N + l];
+    for (int k = 0; k < N * N; ++k) w.a[k] = H[k];
+    const bool positive = ok && cholesky(P.n_free, w.a, N);
+    T edm = T(0);
     for (int k = 0; k < P.n_free; ++k) {
       const int i = P.free_index[k];
       if (!positive) {
@@ -534,7 +662,7 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
       }
       T e[N];
       for (int r = 0; r < P.n_free; ++r) e[r] = r == k ? T(1) : T(0);
-      cholesky_solve(P.n_free, a, N, e);
+      cholesky_solve(P.n_free, w.a, N, e);
       errors[i] = std::sqrt(T(2) * P.errordef * e[k]);
       if (covariance)
         for (int r = 0; r < P.n_free; ++r)
@@ -544,9 +672,12 @@ HEPCAT_FIT_CALL HEPCAT_HD FitOutcome<T> run_fit(const FitProblem<T>& P, const T*
       for (int r = 0; r < P.n_free; ++r)
         if (!(out.at_limit >> P.free_index[r] & 1)) edm += T(0.5) * g[k] * e[r] * g[r];
     }
-  }
+    w.flag = positive;
+    w.value = edm;
+  });
+  const bool positive = w.flag != 0;
   out.objective = ok ? O : std::numeric_limits<T>::quiet_NaN();
-  out.edm = positive ? edm : std::numeric_limits<T>::quiet_NaN();
+  out.edm = positive ? w.value : std::numeric_limits<T>::quiet_NaN();
   out.state = !positive   ? FitState::singular
               : converged ? FitState::converged
               : stalled   ? FitState::stalled
@@ -570,11 +701,13 @@ HEPCAT_HD int start_parameter(const FitProblem<T>& P) {
 /// the given values, then the same with the signal's mean at lo + (hi - lo) k / starts for
 /// k = 1 .. starts - 1, [lo, hi] its bounds within the histogram's range. Iterations and
 /// evaluations are those of the kept fit. One start, or no free mean, is run_fit itself.
-template <int N, class T>
-HEPCAT_HD FitOutcome<T> run_fit_starts(const FitProblem<T>& P, const T* edges, const T* h,
+template <int N, class L, class T>
+HEPCAT_HD FitOutcome<T> run_fit_starts(const L& lanes, FitWorkspace<T, N>& w,
+                                       const FitProblem<T>& P, const T* edges, const T* h,
                                        const T* var, T* params, T* errors, T* covariance) {
   const int s = start_parameter(P);
-  if (P.starts <= 1 || s < 0) return run_fit<N>(P, edges, h, var, params, errors, covariance);
+  if (P.starts <= 1 || s < 0)
+    return run_fit<N>(lanes, w, P, edges, h, var, params, errors, covariance);
   const T x_lo = T(P.model.x_lo), x_hi = T(P.model.x_hi);
   const T lo = P.lower[s] > x_lo ? P.lower[s] : x_lo, hi = P.upper[s] < x_hi ? P.upper[s] : x_hi;
   T p[kMaxFitParams], e[kMaxFitParams];
@@ -583,14 +716,14 @@ HEPCAT_HD FitOutcome<T> run_fit_starts(const FitProblem<T>& P, const T* edges, c
   for (int k = 0; k < P.starts; ++k) {
     for (int i = 0; i < P.n_params; ++i) p[i] = params[i];
     if (k > 0) p[s] = lo + (hi - lo) * T(k) / T(P.starts);
-    const FitOutcome<T> r = run_fit<N>(P, edges, h, var, p, e, static_cast<T*>(nullptr));
+    const FitOutcome<T> r = run_fit<N>(lanes, w, P, edges, h, var, p, e, static_cast<T*>(nullptr));
     if (std::isfinite(r.objective) && (best < 0 || r.objective < best_objective)) {
       best = k;
       best_objective = r.objective;
     }
   }
-  if (best > 0) params[s] = lo + (hi - lo) * T(best) / T(P.starts);
-  return run_fit<N>(P, edges, h, var, params, errors, covariance);
+  if (best > 0) on_leader(lanes, [&] { params[s] = lo + (hi - lo) * T(best) / T(P.starts); });
+  return run_fit<N>(lanes, w, P, edges, h, var, params, errors, covariance);
 }
 
 /// `P` without parameter `drop` (and without the model-evaluation shortcut, whose columns are
@@ -615,8 +748,9 @@ HEPCAT_HD FitProblem<T> without_parameter(const FitProblem<T>& P, int drop) {
 /// one HESSE error out; each profile point is a fit started from the previous one. Writes the
 /// offsets from best[i] (lower <= 0 <= upper); a side stopped by a bound gives the bound, one
 /// that does not converge in 30 profile fits NaN.
-template <int N, class T>
-HEPCAT_FIT_CALL HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges, const T* h,
+template <int N, class L, class T>
+HEPCAT_FIT_CALL HEPCAT_HD void run_minos(const L& lanes, FitWorkspace<T, N>& w,
+                                         const FitProblem<T>& P, const T* edges, const T* h,
                                          const T* var, const T* best, T minimum, T error, int i,
                                          T* lower, T* upper) {
   FitProblem<T> Q = without_parameter(P, i);
@@ -636,7 +770,8 @@ HEPCAT_FIT_CALL HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges,
         at_bound = true;
       }
       p[i] = best[i] + t1;
-      const FitOutcome<T> r = run_fit<N>(Q, edges, h, var, p, e, static_cast<T*>(nullptr));
+      const FitOutcome<T> r =
+          run_fit<N>(lanes, w, Q, edges, h, var, p, e, static_cast<T*>(nullptr));
       if (!std::isfinite(r.objective)) break;
       const T rise = r.objective - minimum;
       const T s1 = std::sqrt(rise > T(0) ? rise : T(0));
@@ -654,7 +789,7 @@ HEPCAT_FIT_CALL HEPCAT_HD void run_minos(const FitProblem<T>& P, const T* edges,
       // Stay on this side and move at most a factor 4 per step.
       t1 = sign * t2 <= T(0) ? t1 / T(4) : std::abs(t2) > T(4) * std::abs(t1) ? T(4) * t1 : t2;
     }
-    *(side == 0 ? lower : upper) = result;
+    if (lanes.rank() == 0) *(side == 0 ? lower : upper) = result;
   }
 }
 
@@ -676,21 +811,26 @@ struct FitOutputs {
   T* significance = nullptr;  ///< signed sqrt(objective without signal - objective)
 };
 
-/// Fit number i of a batch (n_bins values per histogram), results into `o`.
-template <int N, class T>
-HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histograms,
-                       const T* variances, const FitOutputs<T>& o, std::size_t i) {
+/// Fit number i of a batch (n_bins values per histogram), results into `o`, by the lanes
+/// `lanes` with the workspace `w` (lane 0 writes the per-fit outputs).
+template <int N, class L, class T>
+HEPCAT_HD void fit_one(const L& lanes, FitWorkspace<T, N>& w, const FitProblem<T>& P,
+                       const T* edges, const T* histograms, const T* variances,
+                       const FitOutputs<T>& o, std::size_t i) {
   const std::size_t nb = static_cast<std::size_t>(P.n_bins), np = P.n_params;
+  const bool leader = lanes.rank() == 0;
   const FitOutcome<T> r = run_fit_starts<N>(
-      P, edges, histograms + i * nb, variances ? variances + i * nb : nullptr, o.params + i * np,
-      o.errors + i * np, o.covariance ? o.covariance + i * np * np : nullptr);
-  o.objective[i] = r.objective;
-  o.state[i] = static_cast<int>(r.state);
-  o.iterations[i] = r.iterations;
-  if (o.edm) o.edm[i] = r.edm;
-  if (o.evaluations) o.evaluations[i] = r.evaluations;
-  if (o.valid) o.valid[i] = r.valid ? 1 : 0;
-  if (o.at_limit) o.at_limit[i] = r.at_limit;
+      lanes, w, P, edges, histograms + i * nb, variances ? variances + i * nb : nullptr,
+      o.params + i * np, o.errors + i * np, o.covariance ? o.covariance + i * np * np : nullptr);
+  if (leader) {
+    o.objective[i] = r.objective;
+    o.state[i] = static_cast<int>(r.state);
+    o.iterations[i] = r.iterations;
+    if (o.edm) o.edm[i] = r.edm;
+    if (o.evaluations) o.evaluations[i] = r.evaluations;
+    if (o.valid) o.valid[i] = r.valid ? 1 : 0;
+    if (o.at_limit) o.at_limit[i] = r.at_limit;
+  }
   const T* best = o.params + i * np;
   const T* hist = histograms + i * nb;
   const T* v = variances ? variances + i * nb : nullptr;
@@ -699,8 +839,9 @@ HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histogra
       const int k = P.minos_index[m];
       T* out = o.minos + (i * P.n_minos + m) * 2;
       if (std::isfinite(r.objective) && o.errors[i * np + k] > T(0))
-        run_minos<N>(P, edges, hist, v, best, r.objective, o.errors[i * np + k], k, out, out + 1);
-      else
+        run_minos<N>(lanes, w, P, edges, hist, v, best, r.objective, o.errors[i * np + k], k, out,
+                     out + 1);
+      else if (leader)
         out[0] = out[1] = std::numeric_limits<T>::quiet_NaN();
     }
   // The likelihood ratio of signal plus background against background alone: the signal's
@@ -713,10 +854,11 @@ HEPCAT_HD void fit_one(const FitProblem<T>& P, const T* edges, const T* histogra
     T p[kMaxFitParams], e[kMaxFitParams];
     for (int k = 0; k < P.n_params; ++k) p[k] = best[k];
     p[nb_params] = T(0);
-    const FitOutcome<T> b = run_fit<N>(Q, edges, hist, v, p, e, static_cast<T*>(nullptr));
+    const FitOutcome<T> b = run_fit<N>(lanes, w, Q, edges, hist, v, p, e, static_cast<T*>(nullptr));
     const T rise = b.objective - r.objective;
-    o.significance[i] =
-        (best[nb_params] < T(0) ? T(-1) : T(1)) * std::sqrt(rise > T(0) ? rise : T(0));
+    if (leader)
+      o.significance[i] =
+          (best[nb_params] < T(0) ? T(-1) : T(1)) * std::sqrt(rise > T(0) ? rise : T(0));
   }
 }
 
