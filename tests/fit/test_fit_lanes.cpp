@@ -16,6 +16,7 @@
 #include "hepcat/fit.hpp"
 #include "hepcat/math/lm.hpp"
 #include "hepcat/splitfit.hpp"
+#include "host/fit/fit_backend.hpp"
 
 namespace m = hepcat::math;
 
@@ -104,7 +105,7 @@ void check_same(const char* what, const std::vector<double>& a, const std::vecto
 template <int N>
 Outputs compare_layouts(const hepcat::FitConfig& config, const std::vector<double>& h,
                         const std::vector<double>& initial) {
-  m::FitProblem<double> P = hepcat::make_fit_problem(config);
+  m::FitProblem<double> P = hepcat::detail::make_fit_problem(config);
   REQUIRE(m::dual_width(P.n_free) == N);
   // FitProblem takes the templates normalised to unit sum (and the variances over the squared
   // sums), which is how the tests give them.
