@@ -1,5 +1,6 @@
 // AssignModel: the parameter layout under the published state_dict names, initialisation, and the
 // host forward and gradient entry points.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -235,16 +236,36 @@ std::vector<float> assign_inputs(const float* pt, const float* eta, const float*
 
 namespace {
 
+/// Writes the outputs of the events of one forward cache, from event `first` on.
+template <class T>
+void fill_output(const AssignConfig& c, const assign::ForwardCache<T>& cache, std::size_t first,
+                 AssignOutput<T>& out) {
+  const int t = c.categories, e = c.embed_dim;
+  const std::size_t rows = cache.events * cache.jets, r0 = first * cache.jets;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* l = &cache.x_final[r * e];
+    const int best = math::hard_choice(l, t);
+    out.category[r0 + r] = cache.pad[r] ? -1 : best;
+    T second = -INFINITY;
+    for (int k = 0; k < t; ++k)
+      if (k != best && l[k] > second) second = l[k];
+    out.logit_gap[r0 + r] = l[best] - second;
+    math::soft_choice(l, t, T(c.temperature), &out.probability[(r0 + r) * t]);
+  }
+  std::copy(cache.cp4.begin(), cache.cp4.end(), out.candidates_p4.begin() + first * t * 4);
+  for (std::size_t i = 0; i < cache.events * t; ++i)
+    out.mass[first * t + i] = std::sqrt(cache.m2[i]);
+  std::copy(cache.loss_event.begin(), cache.loss_event.end(), out.loss.begin() + first);
+}
+
 template <class T>
 AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t events,
                             std::size_t jets, AssignChoice choice, AssignTrace* trace) {
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
-  assign::ForwardCache<T> cache;
-  assign::forward(arch, p.data(), x, events, jets, choice == AssignChoice::soft, AssignLoss(),
-                  assign::Dropout{}, 0, cache, trace);
   const AssignConfig& c = model.config();
-  const int t = c.categories, e = c.embed_dim;
+  const int t = c.categories;
+  const bool soft = choice == AssignChoice::soft;
   AssignOutput<T> out;
   out.events = events;
   out.jets = jets;
@@ -252,27 +273,27 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
   out.category.resize(events * jets);
   out.probability.resize(events * jets * t);
   out.logit_gap.resize(events * jets);
-  for (std::size_t r = 0; r < events * jets; ++r) {
-    const T* l = &cache.x_final[r * e];
-    const int best = math::hard_choice(l, t);
-    out.category[r] = cache.pad[r] ? -1 : best;
-    T second = -INFINITY;
-    for (int k = 0; k < t; ++k)
-      if (k != best && l[k] > second) second = l[k];
-    out.logit_gap[r] = l[best] - second;
-    math::soft_choice(l, t, T(c.temperature), &out.probability[r * t]);
-  }
-  out.candidates_p4 = cache.cp4;
+  out.candidates_p4.resize(events * t * 4);
   out.mass.resize(events * t);
-  for (std::size_t i = 0; i < events * t; ++i) out.mass[i] = std::sqrt(cache.m2[i]);
-  out.loss = cache.loss_event;
+  out.loss.resize(events);
   if (trace) {
+    // The intermediates are recorded for the batch in one piece.
+    assign::ForwardCache<T> cache;
+    assign::forward(arch, p.data(), x, events, jets, soft, AssignLoss(), assign::Dropout{}, 0,
+                    cache, trace);
+    fill_output(c, cache, 0, out);
     std::vector<double> hard(events * jets);
     for (std::size_t r = 0; r < hard.size(); ++r) hard[r] = out.category[r];
     (*trace)["hard_assignment"] = hard;
     std::vector<double> prob(out.probability.begin(), out.probability.end());
     (*trace)["jet_softprob_final"] = prob;
+    return out;
   }
+  assign::BatchWorkspace<T> ws;
+  assign::forward_batch(arch, p.data(), x, events, jets, soft, AssignLoss(), assign::Dropout{}, 0,
+                        ws);
+  for (std::size_t i = 0; i < ws.parts.size(); ++i)
+    fill_output(c, ws.parts[i], i * assign::kPartEvents, out);
   return out;
 }
 
@@ -283,15 +304,13 @@ double run_gradient(const AssignModel& model, const T* x, std::size_t events, st
   if (events == 0) throw Error("assign gradient: no events");
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
-  assign::ForwardCache<T> cache;
   assign::Dropout drop;
   drop.on = dropout && model.config().attn_dropout > 0;
   drop.seed = seed;
   drop.p = model.config().attn_dropout;
-  assign::forward(arch, p.data(), x, events, jets, true, loss, drop, seed, cache, nullptr);
-  grad.assign(p.size(), T(0));
-  assign::backward(arch, p.data(), loss, cache, grad.data());
-  return cache.loss;
+  assign::BatchWorkspace<T> ws;
+  grad.resize(p.size());
+  return assign::gradient_batch(arch, p.data(), x, events, jets, loss, drop, seed, ws, grad.data());
 }
 
 }  // namespace

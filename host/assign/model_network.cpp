@@ -5,11 +5,11 @@
 #include "host/assign/model_network.hpp"
 
 #include <cblas.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "hepcat/error.hpp"
@@ -70,7 +70,8 @@ AttnDef attn_def(const AssignModel& m, const std::string& prefix) {
 
 }  // namespace
 
-Architecture::Architecture(const AssignModel& model) : config(model.config()) {
+Architecture::Architecture(const AssignModel& model)
+    : config(model.config()), parameters(model.parameters().size()) {
   const AssignConfig& c = config;
   bn_gamma = off(model, "Encoder.embed.input_bn.weight");
   bn_beta = off(model, "Encoder.embed.input_bn.bias");
@@ -118,34 +119,45 @@ void add_column_sums(const T* m, size_t rows, int cols, T* out) {
     for (int c = 0; c < cols; ++c) out[c] += m[r * cols + c];
 }
 
-// The GEMMs run single-threaded inside OpenMP threads, each over its own block of rows: OpenBLAS's
-// own threads would compete with the OpenMP loops around them (and spin on a loaded machine).
-// The backward's temporaries (tens of MB for the jet-pair MLP at batch 2048) would otherwise be
-// mmapped and unmapped on every step, a page fault per 4 kB; glibc keeps them in its heap instead.
-void blas_on_one_thread() {
-  static const bool once = [] {
-    openblas_set_num_threads(1);
-    mallopt(M_MMAP_THRESHOLD, 512 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1024 << 20);
-    return true;
-  }();
-  (void)once;
+bool in_parallel() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
 }
 
-/// Row blocks of at least 256 rows, one per thread at most.
-struct RowBlocks {
-  size_t count, size;
-  explicit RowBlocks(size_t rows) {
-    const size_t by_size = std::max<size_t>(1, rows / 256);
-    count = std::min<size_t>(static_cast<size_t>(cpu::max_threads()), by_size);
-    size = (rows + count - 1) / count;
+/// The GEMMs run single-threaded inside the OpenMP threads, each over its own block of rows:
+/// OpenBLAS's own threads would compete with the OpenMP loops around them. OpenBLAS's thread
+/// count is process-wide, so it is set for the duration of a call from outside any parallel
+/// region and given back afterwards.
+class BlasOnOneThread {
+ public:
+  BlasOnOneThread() : active_(!in_parallel()), saved_(active_ ? openblas_get_num_threads() : 1) {
+    if (active_ && saved_ != 1) openblas_set_num_threads(1);
   }
+  ~BlasOnOneThread() {
+    if (active_ && saved_ != 1) openblas_set_num_threads(saved_);
+  }
+  BlasOnOneThread(const BlasOnOneThread&) = delete;
+  BlasOnOneThread& operator=(const BlasOnOneThread&) = delete;
+
+ private:
+  bool active_;
+  int saved_;
+};
+
+/// Row blocks of a fixed size (whatever the thread count, each block's GEMM and partial sums are
+/// the same computation).
+struct RowBlocks {
+  static constexpr size_t kRows = 1024;
+  size_t count, size = kRows;
+  explicit RowBlocks(size_t rows) : count(std::max<size_t>(1, (rows + kRows - 1) / kRows)) {}
 };
 
 /// y[rows][out] = x W^T + b.
 template <class T>
 void linear_forward(const LinearDef& l, const T* p, const T* x, size_t rows, T* y) {
-  blas_on_one_thread();
   const RowBlocks blocks(rows);
   const T* b = p + l.b;
 #pragma omp parallel for schedule(static, 1)
@@ -164,7 +176,6 @@ void linear_forward(const LinearDef& l, const T* p, const T* x, size_t rows, T* 
 template <class T>
 void linear_backward(const LinearDef& l, const T* p, const T* x, const T* dy, size_t rows, T* g,
                      T* dx) {
-  blas_on_one_thread();
   const RowBlocks blocks(rows);
   const size_t wsize = static_cast<size_t>(l.out) * l.in;
   std::vector<T> partial(blocks.count * wsize, T(0));
@@ -467,12 +478,12 @@ void ae_inputs(const AssignConfig& cfg, const T* c, const std::vector<T>& m2, si
 
 /// A uniformly random category for every real jet, as a one-hot [B][J][T].
 template <class T>
-void random_assignment(const std::vector<std::uint8_t>& pad, size_t rows, int t, std::uint64_t seed,
-                       std::vector<T>& a) {
+void random_assignment(const std::vector<std::uint8_t>& pad, size_t rows, size_t first_row, int t,
+                       std::uint64_t seed, std::vector<T>& a) {
   a.assign(rows * t, T(0));
   for (size_t r = 0; r < rows; ++r) {
     if (pad[r]) continue;
-    const math::Philox4x32 w = math::random_words(seed, r, 0x5eed0001u);
+    const math::Philox4x32 w = math::random_words(seed, first_row + r, 0x5eed0001u);
     a[r * t + static_cast<int>(w.v[0] % static_cast<std::uint32_t>(t))] = T(1);
   }
 }
@@ -491,6 +502,8 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   const size_t rows = events * jets;
   const T* p = params;
   if (jets > 31) throw Error("assign: at most 31 jet slots per event, got " + std::to_string(jets));
+  const BlasOnOneThread blas;
+  const size_t first = c.part.first, total = c.part.total ? c.part.total : events;
   c.events = events;
   c.jets = jets;
   c.soft = soft;
@@ -528,14 +541,18 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   record(trace, "wij_mlp_out", c.wij);
 
   c.blocks.resize(cfg.blocks);
-  const std::uint64_t per_attn = events * cfg.heads * jets * (jets + 1);  // dropout counters
+  // Dropout counters: every attention weight of the batch has its own, whatever the part.
+  const std::uint64_t per_attn = total * cfg.heads * jets * (jets + 1);
+  const auto part_base = [&](std::uint64_t base, std::size_t lq, std::size_t lk) {
+    return base + first * cfg.heads * lq * (lk + 1);
+  };
   for (int ib = 0; ib < cfg.blocks; ++ib) {
     auto& blk = c.blocks[ib];
     const std::string pre = "block" + std::to_string(ib) + "_";
     const std::uint64_t base = static_cast<std::uint64_t>(ib) * 3 * per_attn;
     const T* o = attn_forward(cfg, arch.obj[ib], p, xs.data(), xs.data(), events,
                               static_cast<int>(jets), static_cast<int>(jets), c.wij.data(),
-                              c.pad.data(), true, dropout, base, blk.obj);
+                              c.pad.data(), true, dropout, part_base(base, jets, jets), blk.obj);
     record(trace, pre + "obj_attn_out", blk.obj.attn_out);
     record(trace, pre + "obj_post_attn_norm", blk.obj.h);
     record(trace, pre + "obj_ffwd_out", blk.obj.ffwd.y.back());
@@ -554,14 +571,14 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
     record(trace, pre + "cand_in", blk.c);
     const T* cc = attn_forward(cfg, arch.cand[ib], p, blk.c.data(), blk.c.data(), events, t, t,
                                static_cast<const T*>(nullptr), nullptr, true, dropout,
-                               base + per_attn, blk.cand);
+                               part_base(base + per_attn, t, t), blk.cand);
     record(trace, pre + "cand_attn_out", blk.cand.attn_out);
     record(trace, pre + "cand_post_attn_norm", blk.cand.h);
     record(trace, pre + "cand_ffwd_out", blk.cand.ffwd.y.back());
     record(trace, pre + "cand_out", cc, events * t * e);
     const T* xo = attn_forward(cfg, arch.cross[ib], p, blk.x1.data(), cc, events,
                                static_cast<int>(jets), t, static_cast<const T*>(nullptr), nullptr,
-                               false, dropout, base + 2 * per_attn, blk.cross);
+                               false, dropout, part_base(base + 2 * per_attn, jets, t), blk.cross);
     record(trace, pre + "cross_attn_out", blk.cross.attn_out);
     record(trace, pre + "cross_post_attn_norm", blk.cross.h);
     record(trace, pre + "cross_ffwd_out", blk.cross.ffwd.y.back());
@@ -613,7 +630,7 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   if (four) {
     // Candidates of a random assignment, through the same last candidate block and encoder.
     const auto& last = c.blocks.back();
-    random_assignment(c.pad, rows, t, loss_seed, c.rand_a);
+    random_assignment(c.pad, rows, first * jets, t, loss_seed, c.rand_a);
     choice_sum(c.rand_a, last.x1.data(), events, jets, t, e, c.rand_c);
     const T* rc =
         attn_forward(cfg, arch.cand.back(), p, c.rand_c.data(), c.rand_c.data(), events, t, t,
@@ -682,7 +699,8 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
   const size_t events = c.events, jets = c.jets, rows = events * jets;
   const T* p = params;
   if (!c.soft) throw Error("assign: the backward needs the soft jet choice");
-  const T inv_b = T(1) / T(events);
+  const BlasOnOneThread blas;
+  const T inv_b = T(1) / T(c.part.total ? c.part.total : events);
   const bool four = loss.kind == AssignLoss::Kind::four_term;
 
   // Loss -> autoencoder inputs, outputs and latents.
@@ -806,6 +824,76 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
   mlp_backward(arch.pair, p, c.pair, rows * jets, dwij, g, static_cast<T*>(nullptr));
 }
 
+// ---- batches in parts ---------------------------------------------------------------------------
+
+namespace {
+
+/// body(part) for every part of a batch over the OpenMP threads, dynamically scheduled; the
+/// first error of any part is thrown once all parts are done.
+template <class Body>
+void for_each_part(size_t parts, Body body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index i = 0; i < static_cast<Index>(parts); ++i) {
+    try {
+      body(static_cast<size_t>(i));
+    } catch (...) {
+#pragma omp critical(hepcat_assign_part_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+template <class T>
+void run_parts(const Architecture& arch, const T* params, const T* x, size_t events, size_t jets,
+               bool soft, const AssignLoss& loss, const Dropout& dropout, std::uint64_t loss_seed,
+               BatchWorkspace<T>& ws, T* grads) {
+  if (jets > 31) throw Error("assign: at most 31 jet slots per event, got " + std::to_string(jets));
+  if (grads && !soft) throw Error("assign: the backward needs the soft jet choice");
+  const BlasOnOneThread blas;
+  const size_t parts = (events + kPartEvents - 1) / kPartEvents;
+  const size_t n_params = arch.parameters;
+  ws.parts.resize(parts);
+  if (grads) ws.grads.assign(parts * n_params, T(0));
+  for_each_part(parts, [&](size_t i) {
+    ForwardCache<T>& c = ws.parts[i];
+    const size_t first = i * kPartEvents, count = std::min(kPartEvents, events - first);
+    c.part = BatchPart{first, events};
+    forward(arch, params, x + first * jets * 5, count, jets, soft, loss, dropout, loss_seed, c,
+            nullptr);
+    if (grads) backward(arch, params, loss, c, &ws.grads[i * n_params]);
+  });
+  double sum = 0;
+  for (const ForwardCache<T>& c : ws.parts)
+    for (T l : c.loss_event) sum += static_cast<double>(l);
+  ws.loss = events ? sum / static_cast<double>(events) : 0;
+  if (!grads) return;
+  std::fill(grads, grads + n_params, T(0));
+  for (size_t i = 0; i < parts; ++i) {
+    const T* part = &ws.grads[i * n_params];
+    for (size_t k = 0; k < n_params; ++k) grads[k] += part[k];
+  }
+}
+
+}  // namespace
+
+template <class T>
+void forward_batch(const Architecture& arch, const T* params, const T* x, size_t events,
+                   size_t jets, bool soft, const AssignLoss& loss, const Dropout& dropout,
+                   std::uint64_t loss_seed, BatchWorkspace<T>& ws) {
+  run_parts(arch, params, x, events, jets, soft, loss, dropout, loss_seed, ws,
+            static_cast<T*>(nullptr));
+}
+
+template <class T>
+double gradient_batch(const Architecture& arch, const T* params, const T* x, size_t events,
+                      size_t jets, const AssignLoss& loss, const Dropout& dropout,
+                      std::uint64_t loss_seed, BatchWorkspace<T>& ws, T* grads) {
+  run_parts(arch, params, x, events, jets, true, loss, dropout, loss_seed, ws, grads);
+  return ws.loss;
+}
+
 template void forward<float>(const Architecture&, const float*, const float*, size_t, size_t, bool,
                              const AssignLoss&, const Dropout&, std::uint64_t, ForwardCache<float>&,
                              AssignTrace*);
@@ -816,5 +904,17 @@ template void backward<float>(const Architecture&, const float*, const AssignLos
                               ForwardCache<float>&, float*);
 template void backward<double>(const Architecture&, const double*, const AssignLoss&,
                                ForwardCache<double>&, double*);
+template void forward_batch<float>(const Architecture&, const float*, const float*, size_t, size_t,
+                                   bool, const AssignLoss&, const Dropout&, std::uint64_t,
+                                   BatchWorkspace<float>&);
+template void forward_batch<double>(const Architecture&, const double*, const double*, size_t,
+                                    size_t, bool, const AssignLoss&, const Dropout&, std::uint64_t,
+                                    BatchWorkspace<double>&);
+template double gradient_batch<float>(const Architecture&, const float*, const float*, size_t,
+                                      size_t, const AssignLoss&, const Dropout&, std::uint64_t,
+                                      BatchWorkspace<float>&, float*);
+template double gradient_batch<double>(const Architecture&, const double*, const double*, size_t,
+                                       size_t, const AssignLoss&, const Dropout&, std::uint64_t,
+                                       BatchWorkspace<double>&, double*);
 
 }  // namespace hepcat::assign

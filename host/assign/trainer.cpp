@@ -1,7 +1,7 @@
 // Unsupervised training of the ABC model (SCIENCE.md section 5): Adam through the engine's
 // Optimizer over the one parameter buffer, the published learning-rate schedule, gradient-norm
 // clipping, attention dropout from counter-based random numbers, early stopping on a validation
-// split. Scratch memory is one batch's forward cache.
+// split. Scratch memory is one batch's forward caches, kept between steps.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -113,7 +113,7 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
 
   const std::size_t steps_per_epoch = (n_train + config.batch_size - 1) / config.batch_size;
   const long total_steps = static_cast<long>(steps_per_epoch) * config.epochs;
-  assign::ForwardCache<float> cache;
+  assign::BatchWorkspace<float> ws;
   std::vector<float> batch, grad;
   assign::Dropout dropout;
   dropout.on = config.dropout && model.config().attn_dropout > 0;
@@ -126,9 +126,9 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
     for (std::size_t begin = 0; begin < n_val; begin += config.batch_size) {
       const std::size_t count = std::min(config.batch_size, n_val - begin);
       gather(x, val, begin, count, jets, batch);
-      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss,
-                      assign::Dropout{}, config.seed ^ 0xfeedULL, cache, nullptr);
-      sum += cache.loss * static_cast<double>(count);
+      assign::forward_batch(arch, params.data(), batch.data(), count, jets, true, config.loss,
+                            assign::Dropout{}, config.seed ^ 0xfeedULL, ws);
+      sum += ws.loss * static_cast<double>(count);
     }
     return sum / static_cast<double>(n_val);
   };
@@ -152,11 +152,11 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
       const std::size_t count = std::min(config.batch_size, n_train - begin);
       gather(x, epoch_order, begin, count, jets, batch);
       dropout.stream = static_cast<std::uint32_t>(step);
-      assign::forward(arch, params.data(), batch.data(), count, jets, true, config.loss, dropout,
-                      config.seed ^ (static_cast<std::uint64_t>(step) << 20), cache, nullptr);
-      grad.assign(n_params, 0.0f);
-      assign::backward(arch, params.data(), config.loss, cache, grad.data());
-      train_sum += cache.loss * static_cast<double>(count);
+      grad.resize(n_params);
+      const double batch_loss = assign::gradient_batch(
+          arch, params.data(), batch.data(), count, jets, config.loss, dropout,
+          config.seed ^ (static_cast<std::uint64_t>(step) << 20), ws, grad.data());
+      train_sum += batch_loss * static_cast<double>(count);
       if (config.clip_norm > 0) {
         double norm2 = 0;
         for (float g : grad) norm2 += static_cast<double>(g) * g;
