@@ -43,6 +43,7 @@ struct TrainState {
   std::vector<float> x, grad;
   Buffer<float> params, grads;
   Optimizer adam;
+  AssignWorkspace workspace;  // kept between steps, as a training loop keeps it
   long step = 0;
 };
 
@@ -62,9 +63,10 @@ Workload assign_train_step_workload() {
                                                         {},
                                                         Buffer<float>(ctx, model.parameters()),
                                                         Buffer<float>(ctx, size),
-                                                        Optimizer(ctx, OptimizerConfig(), size)});
+                                                        Optimizer(ctx, OptimizerConfig(), size),
+                                                        {}});
             return std::function<void()>([s, &ctx, n] {
-              assign_gradient(s->model, s->x.data(), n, kJets, AssignLoss(), s->grad,
+              assign_gradient(s->model, s->x.data(), n, kJets, AssignLoss(), s->grad, s->workspace,
                               static_cast<std::uint64_t>(++s->step), true);
               double norm2 = 0;
               for (float g : s->grad) norm2 += double(g) * g;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -299,8 +300,8 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
 
 template <class T>
 double run_gradient(const AssignModel& model, const T* x, std::size_t events, std::size_t jets,
-                    const AssignLoss& loss, std::vector<T>& grad, std::uint64_t seed,
-                    bool dropout) {
+                    const AssignLoss& loss, std::vector<T>& grad, std::uint64_t seed, bool dropout,
+                    assign::BatchWorkspace<T>& ws) {
   if (events == 0) throw Error("assign gradient: no events");
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
@@ -308,7 +309,6 @@ double run_gradient(const AssignModel& model, const T* x, std::size_t events, st
   drop.on = dropout && model.config().attn_dropout > 0;
   drop.seed = seed;
   drop.p = model.config().attn_dropout;
-  assign::BatchWorkspace<T> ws;
   grad.resize(p.size());
   return assign::gradient_batch(arch, p.data(), x, events, jets, loss, drop, seed, ws, grad.data());
 }
@@ -326,12 +326,28 @@ AssignOutput<double> assign_forward(const AssignModel& model, const double* x, s
 double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<float>& grad,
                        std::uint64_t seed, bool dropout) {
-  return run_gradient(model, x, events, jets, loss, grad, seed, dropout);
+  assign::BatchWorkspace<float> ws;
+  return run_gradient(model, x, events, jets, loss, grad, seed, dropout, ws);
 }
 double assign_gradient(const AssignModel& model, const double* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<double>& grad,
                        std::uint64_t seed, bool dropout) {
-  return run_gradient(model, x, events, jets, loss, grad, seed, dropout);
+  assign::BatchWorkspace<double> ws;
+  return run_gradient(model, x, events, jets, loss, grad, seed, dropout, ws);
+}
+
+struct AssignWorkspace::State {
+  assign::BatchWorkspace<float> batch;
+};
+AssignWorkspace::AssignWorkspace() : state_(std::make_unique<State>()) {}
+AssignWorkspace::~AssignWorkspace() = default;
+AssignWorkspace::AssignWorkspace(AssignWorkspace&&) noexcept = default;
+AssignWorkspace& AssignWorkspace::operator=(AssignWorkspace&&) noexcept = default;
+
+double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
+                       std::size_t jets, const AssignLoss& loss, std::vector<float>& grad,
+                       AssignWorkspace& workspace, std::uint64_t seed, bool dropout) {
+  return run_gradient(model, x, events, jets, loss, grad, seed, dropout, workspace.state().batch);
 }
 
 }  // namespace hepcat

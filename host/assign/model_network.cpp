@@ -193,16 +193,58 @@ void linear_backward(const LinearDef& l, const T* p, const T* x, const T* dy, si
   add_column_sums(dy, rows, l.out, g + l.b);
 }
 
+// The row loops are compiled twice, for x86-64 and for x86-64-v3 (AVX2 and FMA), the CPU picking
+// at load time, with the per-row math inlined. Like OpenBLAS's kernels, the two may differ in the
+// last bits (FMA); the thread count never changes a bit.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define HEPCAT_ASSIGN_CLONES __attribute__((flatten, target_clones("arch=x86-64-v3", "default")))
+#else
+#define HEPCAT_ASSIGN_CLONES
+#endif
+
+/// Rows per block of the row loops over the OpenMP threads.
+constexpr size_t kNormRows = 256;
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void norm_rows_forward(const T* gamma, const T* beta, bool relu, int n,
+                                            size_t begin, size_t end, T* y, T* xhat, T* rstd) {
+  for (size_t r = begin; r < end; ++r)
+    rstd[r] = math::layer_norm_forward(y + r * n, n, gamma, beta, relu, xhat + r * n, y + r * n);
+}
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void norm_rows_backward(const T* gamma, bool relu, int n, size_t begin,
+                                             size_t end, const T* y, const T* xhat, const T* rstd,
+                                             T* dy, T* dgamma, T* dbeta) {
+  // Sums in local arrays the compiler knows apart from dy, so the row loops vectorise.
+  constexpr int kLocal = 128;
+  if (n > kLocal) {
+    for (size_t r = begin; r < end; ++r)
+      math::layer_norm_backward(dy + r * n, y + r * n, xhat + r * n, rstd[r], n, gamma, relu,
+                                dy + r * n, dgamma, dbeta);
+    return;
+  }
+  T dg[kLocal] = {}, db[kLocal] = {};
+  for (size_t r = begin; r < end; ++r)
+    math::layer_norm_backward(dy + r * n, y + r * n, xhat + r * n, rstd[r], n, gamma, relu,
+                              dy + r * n, dg, db);
+  for (int i = 0; i < n; ++i) {
+    dgamma[i] += dg[i];
+    dbeta[i] += db[i];
+  }
+}
+
 /// LayerNorm (and ReLU) of every row of y in place, saving xhat and 1/std.
 template <class T>
 void norm_forward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_t rows, T* y,
                   std::vector<T>& xhat, std::vector<T>& rstd) {
   xhat.resize(rows * n);
   rstd.resize(rows);
+  const size_t blocks = (rows + kNormRows - 1) / kNormRows;
 #pragma omp parallel for schedule(static)
-  for (Index r = 0; r < static_cast<Index>(rows); ++r)
-    rstd[r] =
-        math::layer_norm_forward(y + r * n, n, p + gamma, p + beta, relu, &xhat[r * n], y + r * n);
+  for (Index c = 0; c < static_cast<Index>(blocks); ++c)
+    norm_rows_forward(p + gamma, p + beta, relu, n, c * kNormRows,
+                      std::min(rows, (c + 1) * kNormRows), y, xhat.data(), rstd.data());
 }
 
 /// Backward of norm_forward: dy (gradient of the output y) becomes the gradient of the input,
@@ -210,17 +252,15 @@ void norm_forward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_
 template <class T>
 void norm_backward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_t rows, const T* y,
                    const std::vector<T>& xhat, const std::vector<T>& rstd, T* dy, T* g) {
-  const RowBlocks blocks(rows);
-  std::vector<T> partial(blocks.count * 2 * n, T(0));
-#pragma omp parallel for schedule(static, 1)
-  for (Index c = 0; c < static_cast<Index>(blocks.count); ++c) {
-    const size_t begin = c * blocks.size, end = std::min(rows, begin + blocks.size);
+  const size_t blocks = (rows + kNormRows - 1) / kNormRows;
+  std::vector<T> partial(blocks * 2 * n, T(0));
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < static_cast<Index>(blocks); ++c) {
     T* dgamma = &partial[c * 2 * n];
-    for (size_t r = begin; r < end; ++r)
-      math::layer_norm_backward(dy + r * n, y + r * n, &xhat[r * n], rstd[r], n, p + gamma, relu,
-                                dy + r * n, dgamma, dgamma + n);
+    norm_rows_backward(p + gamma, relu, n, c * kNormRows, std::min(rows, (c + 1) * kNormRows), y,
+                       xhat.data(), rstd.data(), dy, dgamma, dgamma + n);
   }
-  for (size_t c = 0; c < blocks.count; ++c)
+  for (size_t c = 0; c < blocks; ++c)
     for (int i = 0; i < n; ++i) {
       g[gamma + i] += partial[c * 2 * n + i];
       g[beta + i] += partial[c * 2 * n + n + i];
@@ -266,6 +306,59 @@ void mlp_backward(const MlpDef& def, const T* p, MlpCache<T>& c, size_t rows, st
   }
 }
 
+/// What the attention of every event of a block reads and writes.
+template <class T>
+struct AttnEvents {
+  const T *bk, *bv;
+  int e, heads, lq, lk;
+  const T* bias;
+  const std::uint8_t* pad;
+  AttnCache<T>& c;
+};
+
+/// The attention of event b: every head and query, the dropout factors already in c.keep.
+template <class T>
+HEPCAT_ASSIGN_CLONES void attention_event_forward(const AttnEvents<T>& a, size_t b) {
+  const int e = a.e, dh = e / a.heads, lq = a.lq, lk = a.lk;
+  const size_t row = static_cast<size_t>(lk) + 1;
+  AttnCache<T>& c = a.c;
+  for (int h = 0; h < a.heads; ++h)
+    for (int i = 0; i < lq; ++i) {
+      const size_t pi = ((b * a.heads + h) * lq + i) * row;
+      const T* kb = &c.kv[(b * lk) * 2 * e + h * dh];
+      math::attention_row_forward(
+          &c.q[(b * lq + i) * e + h * dh], kb, kb + e, 2 * e, lk, a.bk + h * dh, a.bv + h * dh, dh,
+          a.bias ? a.bias + (b * lq + i) * lk : nullptr, a.pad ? a.pad + b * lk : nullptr,
+          c.keep.empty() ? nullptr : &c.keep[pi], &c.p[pi], &c.heads[(b * lq + i) * e + h * dh]);
+    }
+}
+
+/// Gradients of the attention of every event: from dheads [B][lq][E] to dq [B][lq][E], dkv
+/// [B][lk][2E], the bias key and value per event [B][2E] and the pairwise bias (when not null).
+template <class T>
+struct AttnGrads {
+  const T* dheads;
+  T *dq, *dkv, *dbkv, *dbias;
+};
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void attention_event_backward(const AttnEvents<T>& a, const AttnGrads<T>& g,
+                                                   size_t b) {
+  const int e = a.e, dh = e / a.heads, lq = a.lq, lk = a.lk;
+  const size_t row = static_cast<size_t>(lk) + 1;
+  const AttnCache<T>& c = a.c;
+  for (int h = 0; h < a.heads; ++h)
+    for (int i = 0; i < lq; ++i) {
+      const size_t pi = ((b * a.heads + h) * lq + i) * row;
+      const size_t kb = (b * lk) * 2 * e + h * dh, qi = (b * lq + i) * e + h * dh;
+      math::attention_row_backward(
+          &g.dheads[qi], &c.q[qi], &c.kv[kb], &c.kv[kb + e], 2 * e, lk, a.bk + h * dh,
+          a.bv + h * dh, dh, &c.p[pi], c.keep.empty() ? nullptr : &c.keep[pi], &g.dq[qi],
+          &g.dkv[kb], &g.dkv[kb + e], &g.dbkv[b * 2 * e + h * dh], &g.dbkv[b * 2 * e + e + h * dh],
+          g.dbias ? g.dbias + (b * lq + i) * lk : nullptr);
+    }
+}
+
 /// One AttnBlock: multi-head attention of xq [B][lq][E] over xkv [B][lk][E] with the bias key,
 /// optional per-event pairwise bias [B][lq][lk] and key padding [B][lk]; residual (self
 /// attention) or not (cross attention); post-attention LayerNorm; feed-forward; residual;
@@ -275,7 +368,7 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
                       const T* xkv, size_t events, int lq, int lk, const T* bias,
                       const std::uint8_t* pad, bool residual, const Dropout& dropout,
                       std::uint64_t dropout_base, AttnCache<T>& c) {
-  const int e = cfg.embed_dim, heads = cfg.heads, dh = e / heads;
+  const int e = cfg.embed_dim, heads = cfg.heads;
   const size_t nq = events * lq, nkv = events * lk;
   c.events = events;
   c.lq = lq;
@@ -294,26 +387,15 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
   c.keep.clear();
   if (dropout.on) c.keep.resize(c.p.size());
   c.heads.resize(nq * e);
-  const T* bk = p + a.bias_k;
-  const T* bv = p + a.bias_v;
+  const AttnEvents<T> ev{p + a.bias_k, p + a.bias_v, e, heads, lq, lk, bias, pad, c};
 #pragma omp parallel for schedule(static)
-  for (Index b = 0; b < static_cast<Index>(events); ++b)
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < lq; ++i) {
-        const size_t pi = ((b * heads + h) * lq + i) * row;
-        T* keep = nullptr;
-        if (dropout.on) {
-          keep = &c.keep[pi];
-          for (size_t j = 0; j < row; ++j)
-            keep[j] = math::dropout_keep(dropout.seed, dropout.stream, dropout_base + pi + j,
-                                         T(dropout.p));
-        }
-        const T* kb = &c.kv[(b * lk) * 2 * e + h * dh];
-        math::attention_row_forward(
-            &c.q[(b * lq + i) * e + h * dh], kb, kb + e, 2 * e, lk, bk + h * dh, bv + h * dh, dh,
-            bias ? bias + (b * lq + i) * lk : nullptr, pad ? pad + b * lk : nullptr, keep, &c.p[pi],
-            &c.heads[(b * lq + i) * e + h * dh]);
-      }
+  for (Index b = 0; b < static_cast<Index>(events); ++b) {
+    const size_t pb = static_cast<size_t>(b) * heads * lq * row;
+    if (dropout.on)
+      math::dropout_keep_range(dropout.seed, dropout.stream, dropout_base + pb,
+                               dropout_base + pb + heads * lq * row, T(dropout.p), &c.keep[pb]);
+    attention_event_forward(ev, static_cast<size_t>(b));
+  }
   const LinearDef wo{a.out_w, a.out_b, e, e, false, 0, 0};
   c.attn_out.resize(nq * e);
   linear_forward(wo, p, c.heads.data(), nq, c.attn_out.data());
@@ -333,7 +415,7 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
 template <class T>
 void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCache<T>& c,
                    std::vector<T> dout, T* dxq, T* dxkv, T* dbias, T* g) {
-  const int e = cfg.embed_dim, heads = cfg.heads, dh = e / heads;
+  const int e = cfg.embed_dim, heads = cfg.heads;
   const size_t events = c.events;
   const int lq = c.lq, lk = c.lk;
   const size_t nq = events * lq, nkv = events * lk;
@@ -350,22 +432,11 @@ void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCa
   linear_backward(wo, p, c.heads.data(), dh_.data(), nq, g, dheads.data());
   std::vector<T> dq(nq * e, T(0)), dkv(nkv * 2 * e, T(0));
   std::vector<T> dbkv(events * 2 * e, T(0));  // per event, summed in order below
-  const size_t row = static_cast<size_t>(lk) + 1;
-  const T* bk = p + a.bias_k;
-  const T* bv = p + a.bias_v;
+  const AttnEvents<T> ev{p + a.bias_k, p + a.bias_v, e, heads, lq, lk, nullptr, nullptr, c};
+  const AttnGrads<T> gr{dheads.data(), dq.data(), dkv.data(), dbkv.data(), dbias};
 #pragma omp parallel for schedule(static)
   for (Index b = 0; b < static_cast<Index>(events); ++b)
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < lq; ++i) {
-        const size_t pi = ((b * heads + h) * lq + i) * row;
-        const size_t kb = (b * lk) * 2 * e + h * dh;
-        math::attention_row_backward(
-            &dheads[(b * lq + i) * e + h * dh], &c.q[(b * lq + i) * e + h * dh], &c.kv[kb],
-            &c.kv[kb + e], 2 * e, lk, bk + h * dh, bv + h * dh, dh, &c.p[pi],
-            c.keep.empty() ? nullptr : &c.keep[pi], &dq[(b * lq + i) * e + h * dh], &dkv[kb],
-            &dkv[kb + e], &dbkv[b * 2 * e + h * dh], &dbkv[b * 2 * e + e + h * dh],
-            dbias ? dbias + (b * lq + i) * lk : nullptr);
-      }
+    attention_event_backward(ev, gr, static_cast<size_t>(b));
   for (size_t b = 0; b < events; ++b)
     for (int d = 0; d < e; ++d) {
       g[a.bias_k + d] += dbkv[b * 2 * e + d];

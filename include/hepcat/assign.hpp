@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -142,6 +143,28 @@ HEPCAT_API double assign_gradient(const AssignModel& model, const double* x, std
                                   std::size_t jets, const AssignLoss& loss,
                                   std::vector<double>& grad, std::uint64_t seed = 0,
                                   bool dropout = false);
+
+/// Scratch memory of assign_gradient kept between calls: its buffers are sized on the first call
+/// of a batch shape, and later steps of that shape allocate nothing. One workspace serves one
+/// caller at a time.
+class HEPCAT_API AssignWorkspace {
+ public:
+  AssignWorkspace();
+  ~AssignWorkspace();
+  AssignWorkspace(AssignWorkspace&&) noexcept;
+  AssignWorkspace& operator=(AssignWorkspace&&) noexcept;
+  struct State;
+  State& state() { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+/// assign_gradient with the scratch memory of `workspace`.
+HEPCAT_API double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
+                                  std::size_t jets, const AssignLoss& loss,
+                                  std::vector<float>& grad, AssignWorkspace& workspace,
+                                  std::uint64_t seed = 0, bool dropout = false);
 
 /// Writes per-event results to HDF5, atomically: category [N][J] (int32, -1 padding),
 /// probability [N][J][T], logit_gap [N][J], candidates_p4 [N][T][4], mass [N][T], m_avg [N] (mean
