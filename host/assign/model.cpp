@@ -323,6 +323,31 @@ AssignOutput<double> assign_forward(const AssignModel& model, const double* x, s
                                     std::size_t jets, AssignChoice choice, AssignTrace* trace) {
   return run_forward(model, x, events, jets, choice, trace);
 }
+AssignOutput<float> assign_forward_batches(const AssignModel& model, const float* x,
+                                           std::size_t events, std::size_t jets,
+                                           AssignChoice choice, std::size_t batch) {
+  if (batch == 0) throw Error("--batch-size must be positive");
+  AssignOutput<float> all;
+  all.events = events;
+  all.jets = jets;
+  all.categories = model.config().categories;
+  for (std::size_t begin = 0; begin < events; begin += batch) {
+    const std::size_t count = std::min(batch, events - begin);
+    const AssignOutput<float> part =
+        assign_forward(model, x + begin * jets * 5, count, jets, choice);
+    const auto append = [](auto& dst, const auto& src) {
+      dst.insert(dst.end(), src.begin(), src.end());
+    };
+    append(all.category, part.category);
+    append(all.probability, part.probability);
+    append(all.logit_gap, part.logit_gap);
+    append(all.candidates_p4, part.candidates_p4);
+    append(all.mass, part.mass);
+    append(all.loss, part.loss);
+  }
+  return all;
+}
+
 double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<float>& grad,
                        std::uint64_t seed, bool dropout) {

@@ -131,6 +131,12 @@ HEPCAT_API AssignOutput<double> assign_forward(const AssignModel& model, const d
                                                std::size_t events, std::size_t jets,
                                                AssignChoice choice, AssignTrace* trace = nullptr);
 
+/// assign_forward over `events` events in batches of `batch` (memory of one batch), the
+/// per-event results concatenated. Throws Error when batch is 0.
+HEPCAT_API AssignOutput<float> assign_forward_batches(const AssignModel& model, const float* x,
+                                                      std::size_t events, std::size_t jets,
+                                                      AssignChoice choice, std::size_t batch);
+
 /// The batch loss of the soft forward and its gradient with respect to every entry of the
 /// parameter buffer (zero for the normalisation statistics), by the hand-written backward. With
 /// `dropout`, the attention dropout of training (p = config.attn_dropout) from `seed`; `seed`

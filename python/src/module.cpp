@@ -93,4 +93,5 @@ PYBIND11_MODULE(_hepcat, m) {
 
   bind_binning(m);
   bind_methods(m);
+  bind_assign(m);
 }
