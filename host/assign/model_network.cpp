@@ -599,16 +599,26 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   record(trace, "embed_out", xs);
 
   // Pairwise bias, each event's own.
-  c.pair_in.resize(rows * jets * 3);
-#pragma omp parallel for schedule(static)
-  for (Index b = 0; b < static_cast<Index>(events); ++b)
+  // Only pairs of two real jets reach the loss (a padded key has weight 0, a padded query row is
+  // masked after the block, and both get zero gradient), so the MLP runs over those alone; with
+  // a trace, over every pair, as the published code.
+  c.pairs.clear();
+  for (size_t b = 0; b < events; ++b)
     for (size_t i = 0; i < jets; ++i)
       for (size_t j = 0; j < jets; ++j)
-        math::pair_features(&c.x[(b * jets + i) * 5 + 1], &c.x[(b * jets + j) * 5 + 1],
-                            &c.pair_in[((b * jets + i) * jets + j) * 3]);
+        if (trace || (!c.pad[b * jets + i] && !c.pad[b * jets + j]))
+          c.pairs.push_back(static_cast<std::uint32_t>((b * jets + i) * jets + j));
+  const size_t n_pairs = c.pairs.size();
+  c.pair_in.resize(n_pairs * 3);
+#pragma omp parallel for schedule(static)
+  for (Index k = 0; k < static_cast<Index>(n_pairs); ++k) {
+    const size_t pair = c.pairs[k], i = pair / jets, j = pair / (jets * jets) * jets + pair % jets;
+    math::pair_features(&c.x[i * 5 + 1], &c.x[j * 5 + 1], &c.pair_in[k * 3]);
+  }
   record(trace, "wij_pair_features", c.pair_in);
-  const T* w = mlp_forward(arch.pair, p, c.pair_in.data(), rows * jets, c.pair);
-  c.wij.assign(w, w + rows * jets);
+  const T* w = mlp_forward(arch.pair, p, c.pair_in.data(), n_pairs, c.pair);
+  c.wij.assign(rows * jets, T(0));
+  for (size_t k = 0; k < n_pairs; ++k) c.wij[c.pairs[k]] = w[k];
   record(trace, "wij_mlp_out", c.wij);
 
   c.blocks.resize(cfg.blocks);
@@ -892,7 +902,9 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
       g[arch.bn_gamma + f] += dbn[r * 5 + f] * c.bn_xhat[r * 5 + f];
       g[arch.bn_beta + f] += dbn[r * 5 + f];
     }
-  mlp_backward(arch.pair, p, c.pair, rows * jets, dwij, g, static_cast<T*>(nullptr));
+  std::vector<T> dpair(c.pairs.size());
+  for (size_t k = 0; k < c.pairs.size(); ++k) dpair[k] = dwij[c.pairs[k]];
+  mlp_backward(arch.pair, p, c.pair, c.pairs.size(), dpair, g, static_cast<T*>(nullptr));
 }
 
 // ---- batches in parts ---------------------------------------------------------------------------

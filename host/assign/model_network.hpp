@@ -81,7 +81,8 @@ struct ForwardCache {
   std::vector<std::uint8_t> pad;   // [B][J]
   std::vector<T> bn_xhat, bn_out;  // [B][J][5]
   MlpCache<T> embed;
-  std::vector<T> pair_in;  // [B][J][J][3]
+  std::vector<std::uint32_t> pairs;  // the jet pairs of the pairwise-bias MLP: (b J + i) J + j
+  std::vector<T> pair_in;            // [pairs][3]
   MlpCache<T> pair;
   std::vector<T> wij;  // [B][J][J]
   struct Block {
