@@ -111,8 +111,8 @@ __global__ void attention_forward_kernel(AttentionShape s, const float* __restri
     float* kp = nullptr;
     if (dropout.on) {
       kp = keep + pi;
-      for (int j = 0; j < row; ++j)
-        kp[j] = math::dropout_keep(dropout.seed, dropout.stream, dropout.base + pi + j, dropout.p);
+      math::dropout_keep_range(dropout.seed, dropout.stream, dropout.base + pi,
+                               dropout.base + pi + row, dropout.p, kp);
     }
     const float* kb = kv + (b * s.lk) * 2 * e + h * s.dh;
     math::attention_row_forward(

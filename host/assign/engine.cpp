@@ -24,7 +24,7 @@ struct AssignEngine::Impl {
   AssignConfig config;
   assign::Architecture arch;
   Buffer<float> params, grads;
-  assign::ForwardCache<float> cache;  // the CPU backend's
+  assign::BatchWorkspace<float> ws;  // the CPU backend's: a batch in parts over the threads
 #ifdef HEPCAT_HAVE_CUDA
   std::unique_ptr<assign::DeviceNetwork> device;
 #endif
@@ -49,39 +49,57 @@ struct AssignEngine::Impl {
     return d;
   }
 
-  /// The soft or hard forward on the engine's backend.
+  /// The soft or hard forward without dropout on the engine's backend.
   void run_forward(const float* x, std::size_t events, std::size_t jets, bool soft,
-                   const AssignLoss& loss, const assign::Dropout& drop, std::uint64_t loss_seed,
-                   AssignTrace* trace) {
+                   const AssignLoss& loss, std::uint64_t loss_seed, AssignTrace* trace) {
     if (events == 0) throw Error("assign: no events");
 #ifdef HEPCAT_HAVE_CUDA
     if (device) {
       device->forward(params.data(), device->upload(x, events, jets), events, jets, soft, loss,
-                      drop, loss_seed, trace);
+                      assign::Dropout{}, loss_seed, trace);
       return;
     }
 #endif
-    assign::forward(arch, params.data(), x, events, jets, soft, loss, drop, loss_seed, cache,
-                    trace);
+    assign::host_forward(arch, params.data(), x, events, jets, soft, loss, loss_seed, ws, trace);
+  }
+
+  /// The per-event results of the last forward.
+  AssignOutput<float> output([[maybe_unused]] const float* x, std::size_t events, std::size_t jets,
+                             AssignTrace* trace) {
+#ifdef HEPCAT_HAVE_CUDA
+    if (device) {
+      std::vector<float> logits, cp4, m2;
+      device->results(logits, cp4, m2);
+      std::vector<std::uint8_t> pad(events * jets);
+      for (std::size_t r = 0; r < pad.size(); ++r) pad[r] = math::is_padding(x + 5 * r) ? 1 : 0;
+      return assign::make_output(config, events, jets, logits.data(), config.categories, pad.data(),
+                                 std::move(cp4), m2, device->event_losses(), trace);
+    }
+#endif
+    return assign::batch_output(config, events, jets, ws, trace);
   }
 
   double batch_loss() const {
 #ifdef HEPCAT_HAVE_CUDA
     if (device) return device->loss();
 #endif
-    return cache.loss;
+    return ws.loss;
   }
 
-  /// Gradient of the last soft forward into `grads`.
-  void run_backward(const AssignLoss& loss) {
+  /// The soft forward and backward on the engine's backend, the gradient into `grads`.
+  void run_gradient(const float* x, std::size_t events, std::size_t jets, const AssignLoss& loss,
+                    const assign::Dropout& drop, std::uint64_t loss_seed) {
+    if (events == 0) throw Error("assign: no events");
 #ifdef HEPCAT_HAVE_CUDA
     if (device) {
+      device->forward(params.data(), device->upload(x, events, jets), events, jets, true, loss,
+                      drop, loss_seed, nullptr);
       device->backward(params.data(), loss, grads.data(), grads.size());
       return;
     }
 #endif
-    grads.zero(ctx);
-    assign::backward(arch, params.data(), loss, cache, grads.data());
+    assign::gradient_batch(arch, params.data(), x, events, jets, loss, drop, loss_seed, ws,
+                           grads.data());
   }
 
   void clip(double clip_norm) {
@@ -109,30 +127,15 @@ AssignEngine& AssignEngine::operator=(AssignEngine&&) noexcept = default;
 
 AssignOutput<float> AssignEngine::forward(const float* x, std::size_t events, std::size_t jets,
                                           AssignChoice choice, AssignTrace* trace) {
-  Impl& m = *impl_;
-  m.run_forward(x, events, jets, choice == AssignChoice::soft, AssignLoss(), assign::Dropout{}, 0,
-                trace);
-#ifdef HEPCAT_HAVE_CUDA
-  if (m.device) {
-    std::vector<float> logits, cp4, m2;
-    m.device->results(logits, cp4, m2);
-    std::vector<std::uint8_t> pad(events * jets);
-    for (std::size_t r = 0; r < pad.size(); ++r) pad[r] = math::is_padding(x + 5 * r) ? 1 : 0;
-    return assign::make_output(m.config, events, jets, logits.data(), m.config.categories,
-                               pad.data(), std::move(cp4), m2, m.device->event_losses(), trace);
-  }
-#endif
-  return assign::make_output(m.config, events, jets, m.cache.x_final.data(), m.config.embed_dim,
-                             m.cache.pad.data(), m.cache.cp4, m.cache.m2, m.cache.loss_event,
-                             trace);
+  impl_->run_forward(x, events, jets, choice == AssignChoice::soft, AssignLoss(), 0, trace);
+  return impl_->output(x, events, jets, trace);
 }
 
 double AssignEngine::gradient(const float* x, std::size_t events, std::size_t jets,
                               const AssignLoss& loss, std::vector<float>& grad, std::uint64_t seed,
                               bool dropout) {
   Impl& m = *impl_;
-  m.run_forward(x, events, jets, true, loss, m.dropout(dropout, seed, 0), seed, nullptr);
-  m.run_backward(loss);
+  m.run_gradient(x, events, jets, loss, m.dropout(dropout, seed, 0), seed);
   grad = m.grads.to_host(m.ctx);
   return m.batch_loss();
 }
@@ -140,7 +143,7 @@ double AssignEngine::gradient(const float* x, std::size_t events, std::size_t je
 double AssignEngine::loss(const float* x, std::size_t events, std::size_t jets,
                           const AssignLoss& loss, std::uint64_t seed) {
   Impl& m = *impl_;
-  m.run_forward(x, events, jets, true, loss, assign::Dropout{}, seed, nullptr);
+  m.run_forward(x, events, jets, true, loss, seed, nullptr);
   return m.batch_loss();
 }
 
@@ -148,9 +151,8 @@ double AssignEngine::train_step(const float* x, std::size_t events, std::size_t 
                                 const AssignLoss& loss, std::uint64_t seed, std::uint32_t step,
                                 bool dropout, double clip_norm, Optimizer& optimizer, double lr) {
   Impl& m = *impl_;
-  m.run_forward(x, events, jets, true, loss, m.dropout(dropout, seed, step),
-                seed ^ (static_cast<std::uint64_t>(step) << 20), nullptr);
-  m.run_backward(loss);
+  m.run_gradient(x, events, jets, loss, m.dropout(dropout, seed, step),
+                 seed ^ (static_cast<std::uint64_t>(step) << 20));
   m.clip(clip_norm);
   optimizer.step(m.params, m.grads, lr);
   return m.batch_loss();

@@ -1,5 +1,6 @@
 // AssignModel: the parameter layout under the published state_dict names, initialisation, and the
 // host forward and gradient entry points.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -241,12 +242,10 @@ AssignOutput<T> run_forward(const AssignModel& model, const T* x, std::size_t ev
                             std::size_t jets, AssignChoice choice, AssignTrace* trace) {
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
-  assign::ForwardCache<T> cache;
-  assign::forward(arch, p.data(), x, events, jets, choice == AssignChoice::soft, AssignLoss(),
-                  assign::Dropout{}, 0, cache, trace);
-  return assign::make_output(model.config(), events, jets, cache.x_final.data(),
-                             model.config().embed_dim, cache.pad.data(), cache.cp4, cache.m2,
-                             cache.loss_event, trace);
+  assign::BatchWorkspace<T> ws;
+  assign::host_forward(arch, p.data(), x, events, jets, choice == AssignChoice::soft, AssignLoss(),
+                       0, ws, trace);
+  return assign::batch_output(model.config(), events, jets, ws, trace);
 }
 
 template <class T>
@@ -256,15 +255,13 @@ double run_gradient(const AssignModel& model, const T* x, std::size_t events, st
   if (events == 0) throw Error("assign gradient: no events");
   const assign::Architecture arch(model);
   const std::vector<T> p(model.parameters().begin(), model.parameters().end());
-  assign::ForwardCache<T> cache;
   assign::Dropout drop;
   drop.on = dropout && model.config().attn_dropout > 0;
   drop.seed = seed;
   drop.p = model.config().attn_dropout;
-  assign::forward(arch, p.data(), x, events, jets, true, loss, drop, seed, cache, nullptr);
-  grad.assign(p.size(), T(0));
-  assign::backward(arch, p.data(), loss, cache, grad.data());
-  return cache.loss;
+  grad.resize(p.size());
+  assign::BatchWorkspace<T> ws;
+  return assign::gradient_batch(arch, p.data(), x, events, jets, loss, drop, seed, ws, grad.data());
 }
 
 }  // namespace
@@ -277,6 +274,30 @@ AssignOutput<double> assign_forward(const AssignModel& model, const double* x, s
                                     std::size_t jets, AssignChoice choice, AssignTrace* trace) {
   return run_forward(model, x, events, jets, choice, trace);
 }
+AssignOutput<float> assign_forward_batches(AssignEngine& engine, const float* x, std::size_t events,
+                                           std::size_t jets, AssignChoice choice,
+                                           std::size_t batch) {
+  if (batch == 0) throw Error("--batch-size must be positive");
+  AssignOutput<float> all;
+  all.events = events;
+  all.jets = jets;
+  for (std::size_t begin = 0; begin < events; begin += batch) {
+    const std::size_t count = std::min(batch, events - begin);
+    const AssignOutput<float> part = engine.forward(x + begin * jets * 5, count, jets, choice);
+    all.categories = part.categories;
+    const auto append = [](auto& dst, const auto& src) {
+      dst.insert(dst.end(), src.begin(), src.end());
+    };
+    append(all.category, part.category);
+    append(all.probability, part.probability);
+    append(all.logit_gap, part.logit_gap);
+    append(all.candidates_p4, part.candidates_p4);
+    append(all.mass, part.mass);
+    append(all.loss, part.loss);
+  }
+  return all;
+}
+
 double assign_gradient(const AssignModel& model, const float* x, std::size_t events,
                        std::size_t jets, const AssignLoss& loss, std::vector<float>& grad,
                        std::uint64_t seed, bool dropout) {

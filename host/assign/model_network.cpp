@@ -5,11 +5,11 @@
 #include "host/assign/model_network.hpp"
 
 #include <cblas.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "hepcat/error.hpp"
@@ -70,7 +70,8 @@ AttnDef attn_def(const AssignModel& m, const std::string& prefix) {
 
 }  // namespace
 
-Architecture::Architecture(const AssignModel& model) : config(model.config()) {
+Architecture::Architecture(const AssignModel& model)
+    : config(model.config()), parameters(model.parameters().size()) {
   const AssignConfig& c = config;
   bn_gamma = off(model, "Encoder.embed.input_bn.weight");
   bn_beta = off(model, "Encoder.embed.input_bn.bias");
@@ -118,34 +119,45 @@ void add_column_sums(const T* m, size_t rows, int cols, T* out) {
     for (int c = 0; c < cols; ++c) out[c] += m[r * cols + c];
 }
 
-// The GEMMs run single-threaded inside OpenMP threads, each over its own block of rows: OpenBLAS's
-// own threads would compete with the OpenMP loops around them (and spin on a loaded machine).
-// The backward's temporaries (tens of MB for the jet-pair MLP at batch 2048) would otherwise be
-// mmapped and unmapped on every step, a page fault per 4 kB; glibc keeps them in its heap instead.
-void blas_on_one_thread() {
-  static const bool once = [] {
-    openblas_set_num_threads(1);
-    mallopt(M_MMAP_THRESHOLD, 512 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1024 << 20);
-    return true;
-  }();
-  (void)once;
+bool in_parallel() {
+#ifdef _OPENMP
+  return omp_in_parallel() != 0;
+#else
+  return false;
+#endif
 }
 
-/// Row blocks of at least 256 rows, one per thread at most.
-struct RowBlocks {
-  size_t count, size;
-  explicit RowBlocks(size_t rows) {
-    const size_t by_size = std::max<size_t>(1, rows / 256);
-    count = std::min<size_t>(static_cast<size_t>(cpu::max_threads()), by_size);
-    size = (rows + count - 1) / count;
+/// The GEMMs run single-threaded inside the OpenMP threads, each over its own block of rows:
+/// OpenBLAS's own threads would compete with the OpenMP loops around them. OpenBLAS's thread
+/// count is process-wide, so it is set for the duration of a call from outside any parallel
+/// region and given back afterwards.
+class BlasOnOneThread {
+ public:
+  BlasOnOneThread() : active_(!in_parallel()), saved_(active_ ? openblas_get_num_threads() : 1) {
+    if (active_ && saved_ != 1) openblas_set_num_threads(1);
   }
+  ~BlasOnOneThread() {
+    if (active_ && saved_ != 1) openblas_set_num_threads(saved_);
+  }
+  BlasOnOneThread(const BlasOnOneThread&) = delete;
+  BlasOnOneThread& operator=(const BlasOnOneThread&) = delete;
+
+ private:
+  bool active_;
+  int saved_;
+};
+
+/// Row blocks of a fixed size (whatever the thread count, each block's GEMM and partial sums are
+/// the same computation).
+struct RowBlocks {
+  static constexpr size_t kRows = 1024;
+  size_t count, size = kRows;
+  explicit RowBlocks(size_t rows) : count(std::max<size_t>(1, (rows + kRows - 1) / kRows)) {}
 };
 
 /// y[rows][out] = x W^T + b.
 template <class T>
 void linear_forward(const LinearDef& l, const T* p, const T* x, size_t rows, T* y) {
-  blas_on_one_thread();
   const RowBlocks blocks(rows);
   const T* b = p + l.b;
 #pragma omp parallel for schedule(static, 1)
@@ -164,7 +176,6 @@ void linear_forward(const LinearDef& l, const T* p, const T* x, size_t rows, T* 
 template <class T>
 void linear_backward(const LinearDef& l, const T* p, const T* x, const T* dy, size_t rows, T* g,
                      T* dx) {
-  blas_on_one_thread();
   const RowBlocks blocks(rows);
   const size_t wsize = static_cast<size_t>(l.out) * l.in;
   std::vector<T> partial(blocks.count * wsize, T(0));
@@ -182,16 +193,58 @@ void linear_backward(const LinearDef& l, const T* p, const T* x, const T* dy, si
   add_column_sums(dy, rows, l.out, g + l.b);
 }
 
+// The row loops are compiled twice, for x86-64 and for x86-64-v3 (AVX2 and FMA), the CPU picking
+// at load time, with the per-row math inlined. Like OpenBLAS's kernels, the two may differ in the
+// last bits (FMA); the thread count never changes a bit.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define HEPCAT_ASSIGN_CLONES __attribute__((flatten, target_clones("arch=x86-64-v3", "default")))
+#else
+#define HEPCAT_ASSIGN_CLONES
+#endif
+
+/// Rows per block of the row loops over the OpenMP threads.
+constexpr size_t kNormRows = 256;
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void norm_rows_forward(const T* gamma, const T* beta, bool relu, int n,
+                                            size_t begin, size_t end, T* y, T* xhat, T* rstd) {
+  for (size_t r = begin; r < end; ++r)
+    rstd[r] = math::layer_norm_forward(y + r * n, n, gamma, beta, relu, xhat + r * n, y + r * n);
+}
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void norm_rows_backward(const T* gamma, bool relu, int n, size_t begin,
+                                             size_t end, const T* y, const T* xhat, const T* rstd,
+                                             T* dy, T* dgamma, T* dbeta) {
+  // Sums in local arrays the compiler knows apart from dy, so the row loops vectorise.
+  constexpr int kLocal = 128;
+  if (n > kLocal) {
+    for (size_t r = begin; r < end; ++r)
+      math::layer_norm_backward(dy + r * n, y + r * n, xhat + r * n, rstd[r], n, gamma, relu,
+                                dy + r * n, dgamma, dbeta);
+    return;
+  }
+  T dg[kLocal] = {}, db[kLocal] = {};
+  for (size_t r = begin; r < end; ++r)
+    math::layer_norm_backward(dy + r * n, y + r * n, xhat + r * n, rstd[r], n, gamma, relu,
+                              dy + r * n, dg, db);
+  for (int i = 0; i < n; ++i) {
+    dgamma[i] += dg[i];
+    dbeta[i] += db[i];
+  }
+}
+
 /// LayerNorm (and ReLU) of every row of y in place, saving xhat and 1/std.
 template <class T>
 void norm_forward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_t rows, T* y,
                   std::vector<T>& xhat, std::vector<T>& rstd) {
   xhat.resize(rows * n);
   rstd.resize(rows);
+  const size_t blocks = (rows + kNormRows - 1) / kNormRows;
 #pragma omp parallel for schedule(static)
-  for (Index r = 0; r < static_cast<Index>(rows); ++r)
-    rstd[r] =
-        math::layer_norm_forward(y + r * n, n, p + gamma, p + beta, relu, &xhat[r * n], y + r * n);
+  for (Index c = 0; c < static_cast<Index>(blocks); ++c)
+    norm_rows_forward(p + gamma, p + beta, relu, n, c * kNormRows,
+                      std::min(rows, (c + 1) * kNormRows), y, xhat.data(), rstd.data());
 }
 
 /// Backward of norm_forward: dy (gradient of the output y) becomes the gradient of the input,
@@ -199,17 +252,15 @@ void norm_forward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_
 template <class T>
 void norm_backward(const T* p, size_t gamma, size_t beta, bool relu, int n, size_t rows, const T* y,
                    const std::vector<T>& xhat, const std::vector<T>& rstd, T* dy, T* g) {
-  const RowBlocks blocks(rows);
-  std::vector<T> partial(blocks.count * 2 * n, T(0));
-#pragma omp parallel for schedule(static, 1)
-  for (Index c = 0; c < static_cast<Index>(blocks.count); ++c) {
-    const size_t begin = c * blocks.size, end = std::min(rows, begin + blocks.size);
+  const size_t blocks = (rows + kNormRows - 1) / kNormRows;
+  std::vector<T> partial(blocks * 2 * n, T(0));
+#pragma omp parallel for schedule(static)
+  for (Index c = 0; c < static_cast<Index>(blocks); ++c) {
     T* dgamma = &partial[c * 2 * n];
-    for (size_t r = begin; r < end; ++r)
-      math::layer_norm_backward(dy + r * n, y + r * n, &xhat[r * n], rstd[r], n, p + gamma, relu,
-                                dy + r * n, dgamma, dgamma + n);
+    norm_rows_backward(p + gamma, relu, n, c * kNormRows, std::min(rows, (c + 1) * kNormRows), y,
+                       xhat.data(), rstd.data(), dy, dgamma, dgamma + n);
   }
-  for (size_t c = 0; c < blocks.count; ++c)
+  for (size_t c = 0; c < blocks; ++c)
     for (int i = 0; i < n; ++i) {
       g[gamma + i] += partial[c * 2 * n + i];
       g[beta + i] += partial[c * 2 * n + n + i];
@@ -255,6 +306,59 @@ void mlp_backward(const MlpDef& def, const T* p, MlpCache<T>& c, size_t rows, st
   }
 }
 
+/// What the attention of every event of a block reads and writes.
+template <class T>
+struct AttnEvents {
+  const T *bk, *bv;
+  int e, heads, lq, lk;
+  const T* bias;
+  const std::uint8_t* pad;
+  AttnCache<T>& c;
+};
+
+/// The attention of event b: every head and query, the dropout factors already in c.keep.
+template <class T>
+HEPCAT_ASSIGN_CLONES void attention_event_forward(const AttnEvents<T>& a, size_t b) {
+  const int e = a.e, dh = e / a.heads, lq = a.lq, lk = a.lk;
+  const size_t row = static_cast<size_t>(lk) + 1;
+  AttnCache<T>& c = a.c;
+  for (int h = 0; h < a.heads; ++h)
+    for (int i = 0; i < lq; ++i) {
+      const size_t pi = ((b * a.heads + h) * lq + i) * row;
+      const T* kb = &c.kv[(b * lk) * 2 * e + h * dh];
+      math::attention_row_forward(
+          &c.q[(b * lq + i) * e + h * dh], kb, kb + e, 2 * e, lk, a.bk + h * dh, a.bv + h * dh, dh,
+          a.bias ? a.bias + (b * lq + i) * lk : nullptr, a.pad ? a.pad + b * lk : nullptr,
+          c.keep.empty() ? nullptr : &c.keep[pi], &c.p[pi], &c.heads[(b * lq + i) * e + h * dh]);
+    }
+}
+
+/// Gradients of the attention of every event: from dheads [B][lq][E] to dq [B][lq][E], dkv
+/// [B][lk][2E], the bias key and value per event [B][2E] and the pairwise bias (when not null).
+template <class T>
+struct AttnGrads {
+  const T* dheads;
+  T *dq, *dkv, *dbkv, *dbias;
+};
+
+template <class T>
+HEPCAT_ASSIGN_CLONES void attention_event_backward(const AttnEvents<T>& a, const AttnGrads<T>& g,
+                                                   size_t b) {
+  const int e = a.e, dh = e / a.heads, lq = a.lq, lk = a.lk;
+  const size_t row = static_cast<size_t>(lk) + 1;
+  const AttnCache<T>& c = a.c;
+  for (int h = 0; h < a.heads; ++h)
+    for (int i = 0; i < lq; ++i) {
+      const size_t pi = ((b * a.heads + h) * lq + i) * row;
+      const size_t kb = (b * lk) * 2 * e + h * dh, qi = (b * lq + i) * e + h * dh;
+      math::attention_row_backward(
+          &g.dheads[qi], &c.q[qi], &c.kv[kb], &c.kv[kb + e], 2 * e, lk, a.bk + h * dh,
+          a.bv + h * dh, dh, &c.p[pi], c.keep.empty() ? nullptr : &c.keep[pi], &g.dq[qi],
+          &g.dkv[kb], &g.dkv[kb + e], &g.dbkv[b * 2 * e + h * dh], &g.dbkv[b * 2 * e + e + h * dh],
+          g.dbias ? g.dbias + (b * lq + i) * lk : nullptr);
+    }
+}
+
 /// One AttnBlock: multi-head attention of xq [B][lq][E] over xkv [B][lk][E] with the bias key,
 /// optional per-event pairwise bias [B][lq][lk] and key padding [B][lk]; residual (self
 /// attention) or not (cross attention); post-attention LayerNorm; feed-forward; residual;
@@ -264,7 +368,7 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
                       const T* xkv, size_t events, int lq, int lk, const T* bias,
                       const std::uint8_t* pad, bool residual, const Dropout& dropout,
                       std::uint64_t dropout_base, AttnCache<T>& c) {
-  const int e = cfg.embed_dim, heads = cfg.heads, dh = e / heads;
+  const int e = cfg.embed_dim, heads = cfg.heads;
   const size_t nq = events * lq, nkv = events * lk;
   c.events = events;
   c.lq = lq;
@@ -283,26 +387,15 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
   c.keep.clear();
   if (dropout.on) c.keep.resize(c.p.size());
   c.heads.resize(nq * e);
-  const T* bk = p + a.bias_k;
-  const T* bv = p + a.bias_v;
+  const AttnEvents<T> ev{p + a.bias_k, p + a.bias_v, e, heads, lq, lk, bias, pad, c};
 #pragma omp parallel for schedule(static)
-  for (Index b = 0; b < static_cast<Index>(events); ++b)
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < lq; ++i) {
-        const size_t pi = ((b * heads + h) * lq + i) * row;
-        T* keep = nullptr;
-        if (dropout.on) {
-          keep = &c.keep[pi];
-          for (size_t j = 0; j < row; ++j)
-            keep[j] = math::dropout_keep(dropout.seed, dropout.stream, dropout_base + pi + j,
-                                         T(dropout.p));
-        }
-        const T* kb = &c.kv[(b * lk) * 2 * e + h * dh];
-        math::attention_row_forward(
-            &c.q[(b * lq + i) * e + h * dh], kb, kb + e, 2 * e, lk, bk + h * dh, bv + h * dh, dh,
-            bias ? bias + (b * lq + i) * lk : nullptr, pad ? pad + b * lk : nullptr, keep, &c.p[pi],
-            &c.heads[(b * lq + i) * e + h * dh]);
-      }
+  for (Index b = 0; b < static_cast<Index>(events); ++b) {
+    const size_t pb = static_cast<size_t>(b) * heads * lq * row;
+    if (dropout.on)
+      math::dropout_keep_range(dropout.seed, dropout.stream, dropout_base + pb,
+                               dropout_base + pb + heads * lq * row, T(dropout.p), &c.keep[pb]);
+    attention_event_forward(ev, static_cast<size_t>(b));
+  }
   const LinearDef wo{a.out_w, a.out_b, e, e, false, 0, 0};
   c.attn_out.resize(nq * e);
   linear_forward(wo, p, c.heads.data(), nq, c.attn_out.data());
@@ -322,7 +415,7 @@ const T* attn_forward(const AssignConfig& cfg, const AttnDef& a, const T* p, con
 template <class T>
 void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCache<T>& c,
                    std::vector<T> dout, T* dxq, T* dxkv, T* dbias, T* g) {
-  const int e = cfg.embed_dim, heads = cfg.heads, dh = e / heads;
+  const int e = cfg.embed_dim, heads = cfg.heads;
   const size_t events = c.events;
   const int lq = c.lq, lk = c.lk;
   const size_t nq = events * lq, nkv = events * lk;
@@ -339,22 +432,11 @@ void attn_backward(const AssignConfig& cfg, const AttnDef& a, const T* p, AttnCa
   linear_backward(wo, p, c.heads.data(), d_h.data(), nq, g, dheads.data());
   std::vector<T> dq(nq * e, T(0)), dkv(nkv * 2 * e, T(0));
   std::vector<T> dbkv(events * 2 * e, T(0));  // per event, summed in order below
-  const size_t row = static_cast<size_t>(lk) + 1;
-  const T* bk = p + a.bias_k;
-  const T* bv = p + a.bias_v;
+  const AttnEvents<T> ev{p + a.bias_k, p + a.bias_v, e, heads, lq, lk, nullptr, nullptr, c};
+  const AttnGrads<T> gr{dheads.data(), dq.data(), dkv.data(), dbkv.data(), dbias};
 #pragma omp parallel for schedule(static)
   for (Index b = 0; b < static_cast<Index>(events); ++b)
-    for (int h = 0; h < heads; ++h)
-      for (int i = 0; i < lq; ++i) {
-        const size_t pi = ((b * heads + h) * lq + i) * row;
-        const size_t kb = (b * lk) * 2 * e + h * dh;
-        math::attention_row_backward(
-            &dheads[(b * lq + i) * e + h * dh], &c.q[(b * lq + i) * e + h * dh], &c.kv[kb],
-            &c.kv[kb + e], 2 * e, lk, bk + h * dh, bv + h * dh, dh, &c.p[pi],
-            c.keep.empty() ? nullptr : &c.keep[pi], &dq[(b * lq + i) * e + h * dh], &dkv[kb],
-            &dkv[kb + e], &dbkv[b * 2 * e + h * dh], &dbkv[b * 2 * e + e + h * dh],
-            dbias ? dbias + (b * lq + i) * lk : nullptr);
-      }
+    attention_event_backward(ev, gr, static_cast<size_t>(b));
   for (size_t b = 0; b < events; ++b)
     for (int d = 0; d < e; ++d) {
       g[a.bias_k + d] += dbkv[b * 2 * e + d];
@@ -464,12 +546,12 @@ void ae_inputs(const AssignConfig& cfg, const T* c, const std::vector<T>& m2, si
 
 /// A uniformly random category for every real jet, as a one-hot [B][J][T].
 template <class T>
-void random_assignment(const std::vector<std::uint8_t>& pad, size_t rows, int t, std::uint64_t seed,
-                       std::vector<T>& a) {
+void random_assignment(const std::vector<std::uint8_t>& pad, size_t rows, size_t first_row, int t,
+                       std::uint64_t seed, std::vector<T>& a) {
   a.assign(rows * t, T(0));
   for (size_t r = 0; r < rows; ++r) {
     if (pad[r]) continue;
-    a[r * t + math::random_category(seed, r, t)] = T(1);
+    a[r * t + math::random_category(seed, first_row + r, t)] = T(1);
   }
 }
 
@@ -487,6 +569,8 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   const size_t rows = events * jets;
   const T* p = params;
   if (jets > 31) throw Error("assign: at most 31 jet slots per event, got " + std::to_string(jets));
+  const BlasOnOneThread blas;
+  const size_t first = c.part.first, total = c.part.total ? c.part.total : events;
   c.events = events;
   c.jets = jets;
   c.soft = soft;
@@ -511,27 +595,41 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   record(trace, "embed_out", xs);
 
   // Pairwise bias, each event's own.
-  c.pair_in.resize(rows * jets * 3);
-#pragma omp parallel for schedule(static)
-  for (Index b = 0; b < static_cast<Index>(events); ++b)
+  // Only pairs of two real jets reach the loss (a padded key has weight 0, a padded query row is
+  // masked after the block, and both get zero gradient), so the MLP runs over those alone; with
+  // a trace, over every pair, as the published code.
+  c.pairs.clear();
+  for (size_t b = 0; b < events; ++b)
     for (size_t i = 0; i < jets; ++i)
       for (size_t j = 0; j < jets; ++j)
-        math::pair_features(&c.x[(b * jets + i) * 5 + 1], &c.x[(b * jets + j) * 5 + 1],
-                            &c.pair_in[((b * jets + i) * jets + j) * 3]);
+        if (trace || (!c.pad[b * jets + i] && !c.pad[b * jets + j]))
+          c.pairs.push_back(static_cast<std::uint32_t>((b * jets + i) * jets + j));
+  const size_t n_pairs = c.pairs.size();
+  c.pair_in.resize(n_pairs * 3);
+#pragma omp parallel for schedule(static)
+  for (Index k = 0; k < static_cast<Index>(n_pairs); ++k) {
+    const size_t pair = c.pairs[k], i = pair / jets, j = pair / (jets * jets) * jets + pair % jets;
+    math::pair_features(&c.x[i * 5 + 1], &c.x[j * 5 + 1], &c.pair_in[k * 3]);
+  }
   record(trace, "wij_pair_features", c.pair_in);
-  const T* w = mlp_forward(arch.pair, p, c.pair_in.data(), rows * jets, c.pair);
-  c.wij.assign(w, w + rows * jets);
+  const T* w = mlp_forward(arch.pair, p, c.pair_in.data(), n_pairs, c.pair);
+  c.wij.assign(rows * jets, T(0));
+  for (size_t k = 0; k < n_pairs; ++k) c.wij[c.pairs[k]] = w[k];
   record(trace, "wij_mlp_out", c.wij);
 
   c.blocks.resize(cfg.blocks);
-  const std::uint64_t per_attn = events * cfg.heads * jets * (jets + 1);  // dropout counters
+  // Dropout counters: every attention weight of the batch has its own, whatever the part.
+  const std::uint64_t per_attn = total * cfg.heads * jets * (jets + 1);
+  const auto part_base = [&](std::uint64_t base, std::size_t lq, std::size_t lk) {
+    return base + first * cfg.heads * lq * (lk + 1);
+  };
   for (int ib = 0; ib < cfg.blocks; ++ib) {
     auto& blk = c.blocks[ib];
     const std::string pre = "block" + std::to_string(ib) + "_";
     const std::uint64_t base = static_cast<std::uint64_t>(ib) * 3 * per_attn;
     const T* o = attn_forward(cfg, arch.obj[ib], p, xs.data(), xs.data(), events,
                               static_cast<int>(jets), static_cast<int>(jets), c.wij.data(),
-                              c.pad.data(), true, dropout, base, blk.obj);
+                              c.pad.data(), true, dropout, part_base(base, jets, jets), blk.obj);
     record(trace, pre + "obj_attn_out", blk.obj.attn_out);
     record(trace, pre + "obj_post_attn_norm", blk.obj.h);
     record(trace, pre + "obj_ffwd_out", blk.obj.ffwd.y.back());
@@ -550,14 +648,14 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
     record(trace, pre + "cand_in", blk.c);
     const T* cc = attn_forward(cfg, arch.cand[ib], p, blk.c.data(), blk.c.data(), events, t, t,
                                static_cast<const T*>(nullptr), nullptr, true, dropout,
-                               base + per_attn, blk.cand);
+                               part_base(base + per_attn, t, t), blk.cand);
     record(trace, pre + "cand_attn_out", blk.cand.attn_out);
     record(trace, pre + "cand_post_attn_norm", blk.cand.h);
     record(trace, pre + "cand_ffwd_out", blk.cand.ffwd.y.back());
     record(trace, pre + "cand_out", cc, events * t * e);
     const T* xo = attn_forward(cfg, arch.cross[ib], p, blk.x1.data(), cc, events,
                                static_cast<int>(jets), t, static_cast<const T*>(nullptr), nullptr,
-                               false, dropout, base + 2 * per_attn, blk.cross);
+                               false, dropout, part_base(base + 2 * per_attn, jets, t), blk.cross);
     record(trace, pre + "cross_attn_out", blk.cross.attn_out);
     record(trace, pre + "cross_post_attn_norm", blk.cross.h);
     record(trace, pre + "cross_ffwd_out", blk.cross.ffwd.y.back());
@@ -609,7 +707,7 @@ void forward(const Architecture& arch, const T* params, const T* x, size_t event
   if (four) {
     // Candidates of a random assignment, through the same last candidate block and encoder.
     const auto& last = c.blocks.back();
-    random_assignment(c.pad, rows, t, loss_seed, c.rand_a);
+    random_assignment(c.pad, rows, first * jets, t, loss_seed, c.rand_a);
     choice_sum(c.rand_a, last.x1.data(), events, jets, t, e, c.rand_c);
     const T* rc =
         attn_forward(cfg, arch.cand.back(), p, c.rand_c.data(), c.rand_c.data(), events, t, t,
@@ -675,7 +773,8 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
   const size_t events = c.events, jets = c.jets, rows = events * jets;
   const T* p = params;
   if (!c.soft) throw Error("assign: the backward needs the soft jet choice");
-  const T inv_b = T(1) / T(events);
+  const BlasOnOneThread blas;
+  const T inv_b = T(1) / T(c.part.total ? c.part.total : events);
   const bool four = loss.kind == AssignLoss::Kind::four_term;
 
   // Loss -> autoencoder inputs, outputs and latents.
@@ -784,7 +883,79 @@ void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
       g[arch.bn_gamma + f] += dbn[r * 5 + f] * c.bn_xhat[r * 5 + f];
       g[arch.bn_beta + f] += dbn[r * 5 + f];
     }
-  mlp_backward(arch.pair, p, c.pair, rows * jets, dwij, g, static_cast<T*>(nullptr));
+  std::vector<T> dpair(c.pairs.size());
+  for (size_t k = 0; k < c.pairs.size(); ++k) dpair[k] = dwij[c.pairs[k]];
+  mlp_backward(arch.pair, p, c.pair, c.pairs.size(), dpair, g, static_cast<T*>(nullptr));
+}
+
+// ---- batches in parts ---------------------------------------------------------------------------
+
+namespace {
+
+/// body(part) for every part of a batch over the OpenMP threads, dynamically scheduled; the
+/// first error of any part is thrown once all parts are done.
+template <class Body>
+void for_each_part(size_t parts, Body body) {
+  std::exception_ptr error;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index i = 0; i < static_cast<Index>(parts); ++i) {
+    try {
+      body(static_cast<size_t>(i));
+    } catch (...) {
+#pragma omp critical(hepcat_assign_part_error)
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
+
+template <class T>
+void run_parts(const Architecture& arch, const T* params, const T* x, size_t events, size_t jets,
+               bool soft, const AssignLoss& loss, const Dropout& dropout, std::uint64_t loss_seed,
+               BatchWorkspace<T>& ws, T* grads) {
+  if (jets > 31) throw Error("assign: at most 31 jet slots per event, got " + std::to_string(jets));
+  if (grads && !soft) throw Error("assign: the backward needs the soft jet choice");
+  const BlasOnOneThread blas;
+  const size_t parts = (events + kPartEvents - 1) / kPartEvents;
+  const size_t n_params = arch.parameters;
+  ws.parts.resize(parts);
+  if (grads) ws.grads.assign(parts * n_params, T(0));
+  for_each_part(parts, [&](size_t i) {
+    ForwardCache<T>& c = ws.parts[i];
+    const size_t first = i * kPartEvents, count = std::min(kPartEvents, events - first);
+    c.part = BatchPart{first, events};
+    forward(arch, params, x + first * jets * 5, count, jets, soft, loss, dropout, loss_seed, c,
+            nullptr);
+    if (grads) backward(arch, params, loss, c, &ws.grads[i * n_params]);
+  });
+  double sum = 0;
+  for (const ForwardCache<T>& c : ws.parts)
+    for (T l : c.loss_event) sum += static_cast<double>(l);
+  ws.loss = events ? sum / static_cast<double>(events) : 0;
+  if (!grads) return;
+  std::fill(grads, grads + n_params, T(0));
+  for (size_t i = 0; i < parts; ++i) {
+    const T* part = &ws.grads[i * n_params];
+    for (size_t k = 0; k < n_params; ++k) grads[k] += part[k];
+  }
+}
+
+}  // namespace
+
+template <class T>
+void forward_batch(const Architecture& arch, const T* params, const T* x, size_t events,
+                   size_t jets, bool soft, const AssignLoss& loss, const Dropout& dropout,
+                   std::uint64_t loss_seed, BatchWorkspace<T>& ws) {
+  run_parts(arch, params, x, events, jets, soft, loss, dropout, loss_seed, ws,
+            static_cast<T*>(nullptr));
+}
+
+template <class T>
+double gradient_batch(const Architecture& arch, const T* params, const T* x, size_t events,
+                      size_t jets, const AssignLoss& loss, const Dropout& dropout,
+                      std::uint64_t loss_seed, BatchWorkspace<T>& ws, T* grads) {
+  run_parts(arch, params, x, events, jets, true, loss, dropout, loss_seed, ws, grads);
+  return ws.loss;
 }
 
 template void forward<float>(const Architecture&, const float*, const float*, size_t, size_t, bool,
@@ -797,5 +968,17 @@ template void backward<float>(const Architecture&, const float*, const AssignLos
                               ForwardCache<float>&, float*);
 template void backward<double>(const Architecture&, const double*, const AssignLoss&,
                                ForwardCache<double>&, double*);
+template void forward_batch<float>(const Architecture&, const float*, const float*, size_t, size_t,
+                                   bool, const AssignLoss&, const Dropout&, std::uint64_t,
+                                   BatchWorkspace<float>&);
+template void forward_batch<double>(const Architecture&, const double*, const double*, size_t,
+                                    size_t, bool, const AssignLoss&, const Dropout&, std::uint64_t,
+                                    BatchWorkspace<double>&);
+template double gradient_batch<float>(const Architecture&, const float*, const float*, size_t,
+                                      size_t, const AssignLoss&, const Dropout&, std::uint64_t,
+                                      BatchWorkspace<float>&, float*);
+template double gradient_batch<double>(const Architecture&, const double*, const double*, size_t,
+                                       size_t, const AssignLoss&, const Dropout&, std::uint64_t,
+                                       BatchWorkspace<double>&, double*);
 
 }  // namespace hepcat::assign

@@ -35,6 +35,7 @@ struct AttnDef {
 /// Where every parameter of a model sits in its buffer.
 struct Architecture {
   AssignConfig config;
+  std::size_t parameters = 0;  // size of the buffer
   std::size_t bn_gamma = 0, bn_beta = 0, bn_mean = 0, bn_var = 0;
   MlpDef embed, pair, ae_in, ae_out;
   std::vector<AttnDef> obj, cand, cross;
@@ -64,15 +65,24 @@ struct Dropout {
   double p = 0;
 };
 
+/// Where a forward's events sit in their training batch: the dropout masks, the random
+/// assignment and the loss normalisation follow the batch, so a batch run in parts gives the
+/// same numbers as in one piece. The default (total 0) is a batch of its own.
+struct BatchPart {
+  std::size_t first = 0, total = 0;
+};
+
 template <class T>
 struct ForwardCache {
+  BatchPart part;  // set by the caller before forward
   std::size_t events = 0, jets = 0;
   bool soft = false;
   std::vector<T> x;                // [B][J][5]
   std::vector<std::uint8_t> pad;   // [B][J]
   std::vector<T> bn_xhat, bn_out;  // [B][J][5]
   MlpCache<T> embed;
-  std::vector<T> pair_in;  // [B][J][J][3]
+  std::vector<std::uint32_t> pairs;  // the jet pairs of the pairwise-bias MLP: (b J + i) J + j
+  std::vector<T> pair_in;            // [pairs][3]
   MlpCache<T> pair;
   std::vector<T> wij;  // [B][J][J]
   struct Block {
@@ -104,5 +114,34 @@ void forward(const Architecture& arch, const T* params, const T* x, std::size_t 
 template <class T>
 void backward(const Architecture& arch, const T* params, const AssignLoss& loss,
               ForwardCache<T>& cache, T* grads);
+
+/// Events per part of a batch in forward_batch and gradient_batch: fixed, so every part is
+/// computed the same way whatever the thread count.
+constexpr std::size_t kPartEvents = 32;
+
+/// A batch in parts of kPartEvents events: one forward cache per part and the parts' parameter
+/// gradients. Kept between steps, its buffers are sized once per batch shape.
+template <class T>
+struct BatchWorkspace {
+  std::vector<ForwardCache<T>> parts;
+  std::vector<T> grads;  // [parts][parameters]
+  double loss = 0;       // batch mean of the per-event loss
+};
+
+/// forward over a batch, its parts spread over the OpenMP threads (dynamic schedule: a thread
+/// that is held up does not hold the others back). Results are in ws.parts and ws.loss, the
+/// same bytes for any thread count.
+template <class T>
+void forward_batch(const Architecture& arch, const T* params, const T* x, std::size_t events,
+                   std::size_t jets, bool soft, const AssignLoss& loss, const Dropout& dropout,
+                   std::uint64_t loss_seed, BatchWorkspace<T>& ws);
+
+/// Soft forward and backward of a batch in parts; grads (size of the parameter buffer) is
+/// overwritten with the gradient of the batch mean loss, the parts' gradients added in order.
+/// Returns the batch mean loss.
+template <class T>
+double gradient_batch(const Architecture& arch, const T* params, const T* x, std::size_t events,
+                      std::size_t jets, const AssignLoss& loss, const Dropout& dropout,
+                      std::uint64_t loss_seed, BatchWorkspace<T>& ws, T* grads);
 
 }  // namespace hepcat::assign

@@ -9,6 +9,7 @@
 
 #include "hepcat/assign.hpp"
 #include "hepcat/math/assign.hpp"
+#include "host/assign/model_network.hpp"
 
 namespace hepcat::assign {
 
@@ -53,6 +54,43 @@ AssignOutput<T> make_output(const AssignConfig& c, std::size_t events, std::size
         std::vector<double>(out.probability.begin(), out.probability.end());
   }
   return out;
+}
+
+/// make_output over the parts of a batch in ws (forward_batch's), in event order.
+template <class T>
+AssignOutput<T> batch_output(const AssignConfig& c, std::size_t events, std::size_t jets,
+                             const BatchWorkspace<T>& ws, AssignTrace* trace) {
+  const int t = c.categories, e = c.embed_dim;
+  std::vector<T> logits, cp4, m2, loss;
+  std::vector<std::uint8_t> pad;
+  logits.reserve(events * jets * t);
+  for (const ForwardCache<T>& part : ws.parts) {
+    for (std::size_t r = 0; r < part.events * part.jets; ++r)
+      logits.insert(logits.end(), &part.x_final[r * e], &part.x_final[r * e] + t);
+    pad.insert(pad.end(), part.pad.begin(), part.pad.end());
+    cp4.insert(cp4.end(), part.cp4.begin(), part.cp4.end());
+    m2.insert(m2.end(), part.m2.begin(), part.m2.end());
+    loss.insert(loss.end(), part.loss_event.begin(), part.loss_event.end());
+  }
+  return make_output(c, events, jets, logits.data(), t, pad.data(), std::move(cp4), m2,
+                     std::move(loss), trace);
+}
+
+/// The forward without dropout on the host into ws: with a trace in one piece (the intermediates
+/// of the whole batch), otherwise in parts over the threads (forward_batch). ws.loss is the batch
+/// mean loss afterwards; batch_output gives the per-event results.
+template <class T>
+void host_forward(const Architecture& arch, const T* params, const T* x, std::size_t events,
+                  std::size_t jets, bool soft, const AssignLoss& loss, std::uint64_t loss_seed,
+                  BatchWorkspace<T>& ws, AssignTrace* trace) {
+  if (!trace) {
+    forward_batch(arch, params, x, events, jets, soft, loss, Dropout{}, loss_seed, ws);
+    return;
+  }
+  ws.parts.resize(1);
+  ws.parts[0].part = BatchPart{};
+  forward(arch, params, x, events, jets, soft, loss, Dropout{}, loss_seed, ws.parts[0], trace);
+  ws.loss = ws.parts[0].loss;
 }
 
 }  // namespace hepcat::assign

@@ -1,7 +1,7 @@
 // Unsupervised training of the ABC model (SCIENCE.md section 5): Adam through the engine's
 // Optimizer over the one parameter buffer, the published learning-rate schedule, gradient-norm
 // clipping, attention dropout from counter-based random numbers, early stopping on a validation
-// split. Scratch memory is one batch's forward cache.
+// split. Scratch memory is one batch's forward caches, kept between steps.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

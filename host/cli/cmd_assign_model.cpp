@@ -135,7 +135,6 @@ nlohmann::json quantiles(std::vector<double> v) {
 
 void run_eval(EvalOptions& o) {
   require_one_process("assign eval");
-  if (o.batch == 0) throw Error("--batch-size must be positive");
   const AssignModel model = AssignModel::load(o.model);
   const Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
@@ -143,23 +142,9 @@ void run_eval(EvalOptions& o) {
   const std::vector<float> x = inputs_of(table);
   const std::size_t n = table.n_events, jets = table.max_jets;
   const int t = model.config().categories;
-  AssignOutput<float> all;
-  all.events = n;
-  all.jets = jets;
-  all.categories = t;
   AssignEngine engine(ctx, model);
-  for (std::size_t begin = 0; begin < n; begin += o.batch) {
-    const std::size_t count = std::min(o.batch, n - begin);
-    const AssignOutput<float> part =
-        engine.forward(x.data() + begin * jets * 5, count, jets, AssignChoice::hard);
-    auto append = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
-    append(all.category, part.category);
-    append(all.probability, part.probability);
-    append(all.logit_gap, part.logit_gap);
-    append(all.candidates_p4, part.candidates_p4);
-    append(all.mass, part.mass);
-    append(all.loss, part.loss);
-  }
+  const AssignOutput<float> all =
+      assign_forward_batches(engine, x.data(), n, jets, AssignChoice::hard, o.batch);
   nlohmann::json j;
   j["model"] = o.model;
   j["input"] = o.input;

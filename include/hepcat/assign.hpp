@@ -186,6 +186,12 @@ class HEPCAT_API AssignEngine {
   std::unique_ptr<Impl> impl_;
 };
 
+/// engine.forward over `events` events in batches of `batch` (memory of one batch), the
+/// per-event results concatenated. Throws Error when batch is 0.
+HEPCAT_API AssignOutput<float> assign_forward_batches(AssignEngine& engine, const float* x,
+                                                      std::size_t events, std::size_t jets,
+                                                      AssignChoice choice, std::size_t batch);
+
 /// Writes per-event results to HDF5, atomically: category [N][J] (int32, -1 padding),
 /// probability [N][J][T], logit_gap [N][J], candidates_p4 [N][T][4], mass [N][T], m_avg [N] (mean
 /// of the two parent candidates' masses), loss [N], and when not empty correct [N] (int8: 1, 0,

@@ -16,6 +16,9 @@ histogram    the fine histogram of events, one row per process
 cuts         rectangular cuts at signal-efficiency working points (CABIN)
 fit          a batch of binned fits with one model
 splitfit     Split-N-Fit training of a logistic score; splitfit_loss for other frameworks
+read_jets    jet events from HDF5 (SPANet or ABC layout), as [events][jets] arrays
+assign_toy   pair-produced resonances to 2 x 3 jets, or a multijet background (``hepcat assign toy``)
+assign_baseline, assign_train, assign_eval   ``hepcat assign baseline / train / eval``
 
 Errors: every failure the engine detects raises :class:`Error`, a subclass of ``ValueError``
 (almost all are bad input), with the message ``hepcat`` prints on the command line. Long calls
@@ -54,6 +57,11 @@ __all__ = [
     "splitfit",
     "SplitFitResult",
     "splitfit_loss",
+    "read_jets",
+    "assign_toy",
+    "assign_baseline",
+    "assign_train",
+    "assign_eval",
 ]
 
 __version__ = _hepcat.build_info()["version"]
@@ -950,3 +958,59 @@ def splitfit_loss(
         bins, lo, hi, background, signal_mean, signal_width, estimator, lam, kappa, delta, relu
     )
     return _hepcat.splitfit_loss(mass, weights, scores, settings, gradient, _context(context))
+
+
+# ---- jet assignment ---------------------------------------------------------------------------
+# Jets are a dict of [events][jets] arrays: pt, eta, phi, e (GeV) and mask (bool; optional, else
+# pt > 0); with truth, ``truth`` [events][parents][daughters] (jet slot, -1 none) and the
+# ``parents`` and ``daughters`` names. read_jets and assign_toy return such dicts.
+
+
+def read_jets(path: str, min_jets: int = 6, pt_unit: str = "") -> Dict[str, Any]:
+    """Jet events of an HDF5 file in SPANet's or the ABC code's layout, validated as the CLI
+    reads them (``pt_unit``: the ABC layout's unit of pt, MeV or GeV; empty: the file's)."""
+    return _hepcat.read_jets(str(path), min_jets, pt_unit)
+
+
+def assign_toy(events: int = 100_000, seed: int = 1, background: bool = False,
+               **settings: Any) -> Dict[str, Any]:
+    """The events ``hepcat assign toy`` writes: two resonances of mass ``mass`` each decaying to
+    three jets (with truth), or with ``background`` the multijet background. ``settings`` are
+    the CLI's options with underscores (mass, pair_momentum, pair_rapidity, isr_mean,
+    spectrum_index, stochastic, constant, pt_min, eta_max, background_extra_jets, max_jets,
+    min_jets, first_event). Same seed, same numbers as the CLI."""
+    c = _hepcat.JetToyConfig()
+    c.events, c.seed, c.background = events, seed, background
+    for name, value in settings.items():
+        if not hasattr(c, name):
+            raise Error(f"assign_toy: unknown setting '{name}'")
+        setattr(c, name, value)
+    return _hepcat.assign_toy(c)
+
+
+def assign_baseline(jets: Mapping[str, Any], leading: int = 6,
+                    context: Optional[Context] = None) -> Dict[str, np.ndarray]:
+    """The mass-asymmetry baseline (``hepcat assign baseline``): per event the split of the
+    leading ``leading`` jets (0: all, at most 16) into two triplets of most similar masses.
+    Returns triplets [N][2][3], m1, m2, m_avg, asymmetry and the per-jet category [N][J]."""
+    return _hepcat.assign_baseline(_context(context), dict(jets), leading)
+
+
+def assign_train(jets: Mapping[str, Any], out: str, categories: int = 2, embed_dim: int = 32,
+                 heads: int = 4, blocks: int = 4, loss: str = "published", epochs: int = 20,
+                 batch_size: int = 2048, lr: float = 1e-3, validation: float = 0.25,
+                 patience: int = 3, seed: int = 1, dropout: bool = True, checkpoint: str = "",
+                 init: str = "", context: Optional[Context] = None) -> Dict[str, Any]:
+    """Trains the ABC model unsupervised (``hepcat assign train``) and writes it to ``out``
+    (HDF5). ``init`` starts from a model file instead of a fresh model. Returns the training
+    summary (losses per epoch, best epoch). Same inputs and seed, same model file as the CLI."""
+    return _hepcat.assign_train(_context(context), dict(jets), str(out),
+                                [categories, embed_dim, heads, blocks], loss, epochs, batch_size,
+                                lr, validation, patience, seed, dropout, str(checkpoint), str(init))
+
+
+def assign_eval(model: str, jets: Mapping[str, Any], batch_size: int = 2048) -> Dict[str, np.ndarray]:
+    """Per-event results of a trained model (``hepcat assign eval``): category [N][J] (-1
+    padding), probability [N][J][T], logit_gap, candidates_p4 [N][T][4], mass [N][T], m_avg and
+    the loss (anomaly score)."""
+    return _hepcat.assign_eval(str(model), dict(jets), batch_size)

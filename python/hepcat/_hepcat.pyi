@@ -225,3 +225,45 @@ def splitfit_loss(
     mass: Any, weights: Any, scores: Any, settings: Dict[str, Any], gradient: bool,
     context: Context,
 ) -> Dict[str, Any]: ...
+
+# ---- jet assignment ----
+
+class JetToyConfig:
+    events: int
+    first_event: int
+    seed: int
+    background: bool
+    mass: float
+    pair_momentum: float
+    pair_rapidity: float
+    isr_mean: float
+    spectrum_index: float
+    stochastic: float
+    constant: float
+    pt_min: float
+    eta_max: float
+    background_extra_jets: float
+    max_jets: int
+    min_jets: int
+    def __init__(self) -> None: ...
+
+def read_jets(path: str, min_jets: int, pt_unit: str) -> Dict[str, Any]: ...
+def assign_toy(config: JetToyConfig) -> Dict[str, Any]: ...
+def assign_baseline(context: Context, jets: Dict[str, Any], leading: int) -> Dict[str, np.ndarray]: ...
+def assign_train(
+    context: Context,
+    jets: Dict[str, Any],
+    out: str,
+    architecture: List[int],
+    loss: str,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    validation: float,
+    patience: int,
+    seed: int,
+    dropout: bool,
+    checkpoint: str,
+    init: str,
+) -> Dict[str, Any]: ...
+def assign_eval(model: str, jets: Dict[str, Any], batch_size: int) -> Dict[str, np.ndarray]: ...

@@ -80,4 +80,5 @@ PYBIND11_MODULE(_hepcat, m) {
 
   bind_binning(m);
   bind_methods(m);
+  bind_assign(m);
 }

@@ -53,11 +53,12 @@ inline EngineCase engine_case(int categories, std::size_t events, std::uint64_t 
 /// Relative (to max(1, |reference|)) tolerance of a float forward against the double one, by
 /// kind of tensor: the fixture README's float32 spreads of the published (T = 2) code with a
 /// margin. With T = 3 every candidate sums more soft-chosen jets: 1e-4 for activations (the
-/// CPU's own float forward reaches 7e-5 there).
+/// CPU's own float forward reaches 7e-5 there). With T = 2, 3e-5: the CPU's float forward, its
+/// LayerNorm sums in eight lanes, reaches 2.0e-5 in the last block's candidate attention.
 inline double float_tolerance(const std::string& name, int categories) {
   if (name.find("mass") != std::string::npos || name.find("p4") != std::string::npos) return 3e-2;
   if (name.find("loss") != std::string::npos) return 2e-4;
-  return categories == 2 ? 2e-5 : 1e-4;
+  return categories == 2 ? 3e-5 : 1e-4;
 }
 
 inline double worst_relative(const std::vector<double>& got, const std::vector<double>& ref) {

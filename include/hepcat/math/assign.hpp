@@ -57,24 +57,37 @@ HEPCAT_HD void pair_features(const T* wi, const T* wj, T* f) {
 
 // ---- LayerNorm and ReLU -------------------------------------------------------------------------
 
+/// Lanes of the sums over a row: value i goes to partial sum i % kAssignLanes (the tail to the
+/// first lanes), and the lanes are added pairwise. A fixed order that vector units follow.
+constexpr int kAssignLanes = 8;
+
+/// sum_i f(i) over i in [0, n) in the lane order above.
+template <class T, class F>
+HEPCAT_HD T lane_sum(int n, F f) {
+  T acc[kAssignLanes] = {};
+  const int full = n - n % kAssignLanes;
+  for (int i0 = 0; i0 < full; i0 += kAssignLanes)
+    for (int l = 0; l < kAssignLanes; ++l) acc[l] += f(i0 + l);
+  for (int i = full; i < n; ++i) acc[i - full] += f(i);
+  for (int w = kAssignLanes / 2; w > 0; w /= 2)
+    for (int l = 0; l < w; ++l) acc[l] += acc[l + w];
+  return acc[0];
+}
+
 /// LayerNorm of one row of n values with eps 1e-5 (biased variance, as torch). Writes the
 /// normalised values xhat and returns 1/sqrt(var + eps); y = gamma xhat + beta, then ReLU when
 /// `relu`. y may alias x.
 template <class T>
 HEPCAT_HD T layer_norm_forward(const T* x, int n, const T* gamma, const T* beta, bool relu, T* xhat,
                                T* y) {
-  T mean = 0;
-  for (int i = 0; i < n; ++i) mean += x[i];
-  mean /= T(n);
-  T var = 0;
-  for (int i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
-  var /= T(n);
+  const T mean = lane_sum<T>(n, [&](int i) { return x[i]; }) / T(n);
+  const T var = lane_sum<T>(n, [&](int i) { return (x[i] - mean) * (x[i] - mean); }) / T(n);
   const T rstd = T(1) / std::sqrt(var + T(kAssignNormEps));
   for (int i = 0; i < n; ++i) {
     const T h = (x[i] - mean) * rstd;
     xhat[i] = h;
     const T v = gamma[i] * h + beta[i];
-    y[i] = relu && v < T(0) ? T(0) : v;
+    y[i] = (relu & (v < T(0))) ? T(0) : v;
   }
   return rstd;
 }
@@ -84,32 +97,48 @@ HEPCAT_HD T layer_norm_forward(const T* x, int n, const T* gamma, const T* beta,
 template <class T>
 HEPCAT_HD void layer_norm_backward(const T* dy, const T* y, const T* xhat, T rstd, int n,
                                    const T* gamma, bool relu, T* dx, T* dgamma, T* dbeta) {
-  T sum_d = 0, sum_dx = 0;
+  // Both loads unconditional and no short-circuit, so the select vectorises.
+  const auto g = [&](int i) {
+    const T d = dy[i], yi = y[i];
+    return (!relu | (yi > T(0))) ? d : T(0);
+  };
   for (int i = 0; i < n; ++i) {
-    const T g = relu && !(y[i] > T(0)) ? T(0) : dy[i];
-    dgamma[i] += g * xhat[i];
-    dbeta[i] += g;
-    const T d = g * gamma[i];
-    sum_d += d;
-    sum_dx += d * xhat[i];
+    dgamma[i] += g(i) * xhat[i];
+    dbeta[i] += g(i);
   }
-  sum_d /= T(n);
-  sum_dx /= T(n);
-  for (int i = 0; i < n; ++i) {
-    const T g = relu && !(y[i] > T(0)) ? T(0) : dy[i];
-    dx[i] = rstd * (g * gamma[i] - sum_d - xhat[i] * sum_dx);
-  }
+  const T sum_d = lane_sum<T>(n, [&](int i) { return g(i) * gamma[i]; }) / T(n);
+  const T sum_dx = lane_sum<T>(n, [&](int i) { return g(i) * gamma[i] * xhat[i]; }) / T(n);
+  for (int i = 0; i < n; ++i) dx[i] = rstd * (g(i) * gamma[i] - sum_d - xhat[i] * sum_dx);
 }
 
 // ---- small-set attention ------------------------------------------------------------------------
 
-/// Keep factor of attention-weight dropout for one weight: 0 or 1/(1 - p), from the counter-based
-/// generator, so a seed gives the same mask on every backend and thread count.
+/// Keep factor of attention-weight dropout from one random word: 0 or 1/(1 - p).
+template <class T>
+HEPCAT_HD T dropout_keep_word(std::uint32_t word, T p) {
+  const T u = uniform_open0<T>(word);
+  return u > p ? T(1) / (T(1) - p) : T(0);
+}
+
+/// Keep factor of attention-weight dropout for weight `index`, from the counter-based generator
+/// (word index % 4 of item index / 4), so a seed gives the same mask on every backend and thread
+/// count.
 template <class T>
 HEPCAT_HD T dropout_keep(std::uint64_t seed, std::uint32_t stream, std::uint64_t index, T p) {
-  const Philox4x32 r = random_words(seed, index, stream);
-  const T u = uniform_open0<T>(r.v[0]);
-  return u > p ? T(1) / (T(1) - p) : T(0);
+  return dropout_keep_word(random_words(seed, index / 4, stream).v[index % 4], p);
+}
+
+/// dropout_keep for the weights [begin, end), four per draw of the generator.
+template <class T>
+HEPCAT_HD void dropout_keep_range(std::uint64_t seed, std::uint32_t stream, std::uint64_t begin,
+                                  std::uint64_t end, T p, T* keep) {
+  for (std::uint64_t item = begin / 4; item * 4 < end; ++item) {
+    const Philox4x32 r = random_words(seed, item, stream);
+    for (int w = 0; w < 4; ++w) {
+      const std::uint64_t i = item * 4 + w;
+      if (i >= begin && i < end) keep[i - begin] = dropout_keep_word(r.v[w], p);
+    }
+  }
 }
 
 /// One query of one head of multi-head attention with a learned extra key (torch's add_bias_kv):
