@@ -5,31 +5,22 @@
 
 #include "hepcat/math/assign.hpp"
 #include "kernels/assign.hpp"
-#include "kernels/block_partials.hpp"
+#include "kernels/chunk_sums.cuh"
 #include "kernels/cuda_check.hpp"
+#include "kernels/grid.cuh"
 
 namespace hepcat::cuda::assign {
 namespace {
 
 constexpr int kThreads = 256;
 
-int grid(std::size_t n) {
-  const std::size_t wanted = (n + kThreads - 1) / kThreads;
-  return static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(wanted, 1u << 16)));
-}
-
-// Grid-stride index loop.
-#define HEPCAT_FOR(i, n)                                                                         \
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < (n); \
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x)
-
 __global__ void fill_kernel(float* x, std::size_t n, float v) {
-  HEPCAT_FOR(i, n) x[i] = v;
+  grid_stride(n, [&](std::size_t i) { x[i] = v; });
 }
 
 __global__ void bias_rows_kernel(const float* __restrict__ b, std::size_t rows, int out,
                                  float* __restrict__ y) {
-  HEPCAT_FOR(i, rows * out) y[i] = b[i % out];
+  grid_stride(rows * out, [&](std::size_t i) { y[i] = b[i % out]; });
 }
 
 __global__ void input_norm_kernel(const float* __restrict__ x, std::size_t rows,
@@ -37,27 +28,27 @@ __global__ void input_norm_kernel(const float* __restrict__ x, std::size_t rows,
                                   const float* __restrict__ gamma, const float* __restrict__ beta,
                                   std::uint8_t* __restrict__ pad, float* __restrict__ xhat,
                                   float* __restrict__ out) {
-  HEPCAT_FOR(r, rows) {
+  grid_stride(rows, [&](std::size_t r) {
     pad[r] = math::is_padding(x + 5 * r) ? 1 : 0;
     for (int f = 0; f < 5; ++f) {
       const float h = math::fixed_normalise(x[5 * r + f], mean[f], var[f]);
       xhat[5 * r + f] = h;
       out[5 * r + f] = h * gamma[f] + beta[f];
     }
-  }
+  });
 }
 
 __global__ void multiply_kernel(const float* a, const float* b, std::size_t n, float* prod) {
-  HEPCAT_FOR(i, n) prod[i] = a[i] * b[i];
+  grid_stride(n, [&](std::size_t i) { prod[i] = a[i] * b[i]; });
 }
 
 __global__ void layer_norm_forward_kernel(const float* __restrict__ gamma,
                                           const float* __restrict__ beta, bool relu, int n,
                                           std::size_t rows, float* __restrict__ y,
                                           float* __restrict__ xhat, float* __restrict__ rstd) {
-  HEPCAT_FOR(r, rows) {
+  grid_stride(rows, [&](std::size_t r) {
     rstd[r] = math::layer_norm_forward(y + r * n, n, gamma, beta, relu, xhat + r * n, y + r * n);
-  }
+  });
 }
 
 __global__ void layer_norm_backward_kernel(const float* __restrict__ gamma, bool relu, int n,
@@ -65,33 +56,33 @@ __global__ void layer_norm_backward_kernel(const float* __restrict__ gamma, bool
                                            const float* __restrict__ xhat,
                                            const float* __restrict__ rstd, float* dy,
                                            float* __restrict__ partial) {
-  HEPCAT_FOR(r, rows) {
+  grid_stride(rows, [&](std::size_t r) {
     float* pg = partial + r * 2 * n;
     for (int i = 0; i < 2 * n; ++i) pg[i] = 0.0f;
     math::layer_norm_backward(dy + r * n, y + r * n, xhat + r * n, rstd[r], n, gamma, relu,
                               dy + r * n, pg, pg + n);
-  }
+  });
 }
 
 __global__ void mask_rows_kernel(const std::uint8_t* __restrict__ pad, std::size_t rows, int e,
                                  float* __restrict__ x) {
-  HEPCAT_FOR(i, rows * e) {
+  grid_stride(rows * e, [&](std::size_t i) {
     if (pad[i / e]) x[i] = 0.0f;
-  }
+  });
 }
 
 __global__ void shift_isr_kernel(std::size_t rows, int e, float* x) {
-  HEPCAT_FOR(r, rows) x[r * e + 2] -= 1.0f;
+  grid_stride(rows, [&](std::size_t r) { x[r * e + 2] -= 1.0f; });
 }
 
 __global__ void pair_features_kernel(const float* __restrict__ x, std::size_t events, int jets,
                                      float* __restrict__ pair) {
   const std::size_t jj = static_cast<std::size_t>(jets) * jets;
-  HEPCAT_FOR(k, events * jj) {
+  grid_stride(events * jj, [&](std::size_t k) {
     const std::size_t b = k / jj;
     const int i = static_cast<int>(k % jj) / jets, j = static_cast<int>(k % jj) % jets;
     math::pair_features(x + (b * jets + i) * 5 + 1, x + (b * jets + j) * 5 + 1, pair + 3 * k);
-  }
+  });
 }
 
 __global__ void attention_forward_kernel(AttentionShape s, const float* __restrict__ q,
@@ -102,7 +93,7 @@ __global__ void attention_forward_kernel(AttentionShape s, const float* __restri
                                          AttentionDropout dropout, float* __restrict__ keep,
                                          float* __restrict__ probs, float* __restrict__ heads) {
   const int e = s.heads * s.dh, row = s.lk + 1;
-  HEPCAT_FOR(k, s.events * s.heads * s.lq) {
+  grid_stride(s.events * s.heads * s.lq, [&](std::size_t k) {
     // k = (b * heads + h) * lq + i, as the CPU loop numbers its rows (and dropout counters).
     const int i = static_cast<int>(k % s.lq);
     const int h = static_cast<int>((k / s.lq) % s.heads);
@@ -119,7 +110,7 @@ __global__ void attention_forward_kernel(AttentionShape s, const float* __restri
         q + (b * s.lq + i) * e + h * s.dh, kb, kb + e, 2 * e, s.lk, bk + h * s.dh, bv + h * s.dh,
         s.dh, bias ? bias + (b * s.lq + i) * s.lk : nullptr, pad ? pad + b * s.lk : nullptr, kp,
         probs + pi, heads + (b * s.lq + i) * e + h * s.dh);
-  }
+  });
 }
 
 // One thread owns event b's head h: its query rows, its channels of every key and value, of the
@@ -131,7 +122,7 @@ __global__ void attention_backward_kernel(
     const float* __restrict__ probs, const float* __restrict__ keep, float* __restrict__ dq,
     float* __restrict__ dkv, float* __restrict__ dbkv, float* __restrict__ dbias_heads) {
   const int e = s.heads * s.dh, row = s.lk + 1;
-  HEPCAT_FOR(k, s.events * s.heads) {
+  grid_stride(s.events * s.heads, [&](std::size_t k) {
     const int h = static_cast<int>(k % s.heads);
     const std::size_t b = k / s.heads;
     const std::size_t kb = (b * s.lk) * 2 * e + h * s.dh;
@@ -157,41 +148,43 @@ __global__ void attention_backward_kernel(
                                    keep ? keep + pi : nullptr, dq + qi, dkv + kb, dkv + kb + e, dbk,
                                    dbv, db);
     }
-  }
+  });
 }
 
 __global__ void sum_heads_kernel(const float* __restrict__ dbias_heads, std::size_t events,
                                  int heads, int width, float* __restrict__ dbias) {
-  HEPCAT_FOR(k, events * width) {
+  grid_stride(events * width, [&](std::size_t k) {
     const std::size_t b = k / width, c = k % width;
     float s = 0.0f;
     for (int h = 0; h < heads; ++h) s += dbias_heads[(b * heads + h) * width + c];
     dbias[k] += s;
-  }
+  });
 }
 
 __global__ void jet_choice_kernel(const float* __restrict__ x, std::size_t rows, int e, int t,
                                   bool soft, float temperature, float* __restrict__ a) {
-  HEPCAT_FOR(r, rows) {
+  grid_stride(rows, [&](std::size_t r) {
     if (soft) {
       math::soft_choice(x + r * e, t, temperature, a + r * t);
     } else {
       const int best = math::argmax(x + r * e, t);
       for (int k = 0; k < t; ++k) a[r * t + k] = k == best ? 1.0f : 0.0f;
     }
-  }
+  });
 }
 
 __global__ void soft_choice_backward_kernel(const float* __restrict__ a,
                                             const float* __restrict__ da, std::size_t rows, int e,
                                             int t, float temperature, float* __restrict__ dx) {
-  HEPCAT_FOR(r, rows) math::soft_choice_backward(a + r * t, da + r * t, t, temperature, dx + r * e);
+  grid_stride(rows, [&](std::size_t r) {
+    math::soft_choice_backward(a + r * t, da + r * t, t, temperature, dx + r * e);
+  });
 }
 
 __global__ void choice_sum_kernel(const float* __restrict__ a, const float* __restrict__ v,
                                   std::size_t events, int jets, int t, int w,
                                   float* __restrict__ out) {
-  HEPCAT_FOR(k, events * t * w) {
+  grid_stride(events * t * w, [&](std::size_t k) {
     const std::size_t b = k / (static_cast<std::size_t>(t) * w);
     const int c = static_cast<int>(k % (static_cast<std::size_t>(t) * w));
     const int cat = c / w, d = c % w;
@@ -201,14 +194,14 @@ __global__ void choice_sum_kernel(const float* __restrict__ a, const float* __re
       if (wj != 0.0f) s += wj * v[(b * jets + j) * w + d];
     }
     out[k] = s;
-  }
+  });
 }
 
 __global__ void choice_sum_backward_kernel(const float* __restrict__ a, const float* __restrict__ v,
                                            const float* __restrict__ dout, std::size_t events,
                                            int jets, int t, int w, float* __restrict__ da,
                                            float* __restrict__ dv) {
-  HEPCAT_FOR(r, events * jets) {
+  grid_stride(events * jets, [&](std::size_t r) {
     const std::size_t b = r / jets;
     const float* vj = v + r * w;
     for (int k = 0; k < t; ++k) {
@@ -223,33 +216,33 @@ __global__ void choice_sum_backward_kernel(const float* __restrict__ a, const fl
         const float* dk = dout + (b * t + k) * w;
         for (int d = 0; d < w; ++d) dv[r * w + d] += ak * dk[d];
       }
-  }
+  });
 }
 
 __global__ void feature_p4_kernel(const float* __restrict__ x, std::size_t rows,
                                   float* __restrict__ p4) {
-  HEPCAT_FOR(r, rows) math::feature_p4(x + 5 * r, p4 + 4 * r);
+  grid_stride(rows, [&](std::size_t r) { math::feature_p4(x + 5 * r, p4 + 4 * r); });
 }
 
 __global__ void regulated_mass2_kernel(const float* __restrict__ p4, std::size_t n,
                                        float* __restrict__ m2) {
-  HEPCAT_FOR(i, n) m2[i] = math::regulated_mass2(p4 + 4 * i);
+  grid_stride(n, [&](std::size_t i) { m2[i] = math::regulated_mass2(p4 + 4 * i); });
 }
 
 __global__ void autoencoder_inputs_kernel(const float* __restrict__ c, const float* __restrict__ m2,
                                           std::size_t events, int e, int t, float mass_scale,
                                           float* __restrict__ ae) {
   const int d = e - t + 1;
-  HEPCAT_FOR(k, events * 2) {
+  grid_stride(events * 2, [&](std::size_t k) {
     const std::size_t b = k / 2, cand = b * t + k % 2;
     math::autoencoder_input(c + cand * e, m2[cand], e, t, mass_scale, ae + k * d);
-  }
+  });
 }
 
 __global__ void event_loss_kernel(const float* __restrict__ ae, const float* __restrict__ rec,
                                   const float* __restrict__ cp4, std::size_t events, int d, int t,
                                   EventLoss w, float* __restrict__ loss) {
-  HEPCAT_FOR(b, events) {
+  grid_stride(events, [&](std::size_t b) {
     const float* a0 = ae + b * 2 * d;
     const float* r0 = rec + b * 2 * d;
     float l = math::pair_reconstruction_loss(a0, a0 + d, r0, r0 + d, d, w.recon, w.crossed);
@@ -261,7 +254,7 @@ __global__ void event_loss_kernel(const float* __restrict__ ae, const float* __r
     }
     if (t == 3) l += w.isr * math::isr_transverse_energy(cp4 + (b * t + 2) * 4);
     loss[b] = l;
-  }
+  });
 }
 
 __global__ void event_loss_backward_kernel(const float* __restrict__ ae,
@@ -270,7 +263,7 @@ __global__ void event_loss_backward_kernel(const float* __restrict__ ae,
                                            int t, EventLoss w, float inv_b, float* __restrict__ dae,
                                            float* __restrict__ drec, float* __restrict__ dcp4,
                                            float* __restrict__ dz, float* __restrict__ dzr) {
-  HEPCAT_FOR(b, events) {
+  grid_stride(events, [&](std::size_t b) {
     const float* a0 = ae + b * 2 * d;
     const float* r0 = rec + b * 2 * d;
     float* da0 = dae + b * 2 * d;
@@ -293,15 +286,15 @@ __global__ void event_loss_backward_kernel(const float* __restrict__ ae,
     }
     if (t == 3)
       math::isr_transverse_energy_backward(cp4 + (b * t + 2) * 4, w.isr * inv_b, dc + 2 * 4);
-  }
+  });
 }
 
 __global__ void random_assignment_kernel(const std::uint8_t* __restrict__ pad, std::size_t rows,
                                          int t, std::uint64_t seed, float* __restrict__ a) {
-  HEPCAT_FOR(r, rows) {
+  grid_stride(rows, [&](std::size_t r) {
     const int k = pad[r] ? -1 : math::random_category(seed, r, t);
     for (int c = 0; c < t; ++c) a[r * t + c] = c == k ? 1.0f : 0.0f;
-  }
+  });
 }
 
 __global__ void autoencoder_inputs_backward_kernel(const float* __restrict__ dae,
@@ -311,20 +304,22 @@ __global__ void autoencoder_inputs_backward_kernel(const float* __restrict__ dae
                                                    float mass_scale, float* __restrict__ dc,
                                                    float* __restrict__ dcp4) {
   const int d = e - t + 1;
-  HEPCAT_FOR(k, events * 2) {
+  grid_stride(events * 2, [&](std::size_t k) {
     const std::size_t b = k / 2, cand = b * t + k % 2;
     const float dm2 =
         math::autoencoder_input_backward(dae + k * d, m2[cand], e, t, mass_scale, dc + cand * e);
     if (dcp4) math::regulated_mass2_backward(cp4 + cand * 4, dm2, dcp4 + cand * 4);
-  }
+  });
 }
 
-// Per-block sums of squares, each block's threads reduced in a fixed tree.
+// Per-block sums of squares in double, each block's threads reduced in a fixed tree. The number
+// of blocks depends on n alone (clip_partials), never on the device, so the norm has the same
+// bytes on every GPU.
 __global__ void square_partials_kernel(const float* __restrict__ g, std::size_t n,
-                                       float* __restrict__ partial) {
-  __shared__ float s[kThreads];
-  float v = 0.0f;
-  HEPCAT_FOR(i, n) v += g[i] * g[i];
+                                       double* __restrict__ partial) {
+  __shared__ double s[kThreads];
+  double v = 0.0;
+  grid_stride(n, [&](std::size_t i) { v += static_cast<double>(g[i]) * g[i]; });
   s[threadIdx.x] = v;
   __syncthreads();
   for (int w = kThreads / 2; w > 0; w /= 2) {
@@ -338,12 +333,8 @@ __global__ void clip_kernel(float* __restrict__ g, std::size_t n, double clip,
                             const double* __restrict__ norm2) {
   const double coef = clip / (sqrt(*norm2) + 1e-6);
   if (coef >= 1) return;
-  HEPCAT_FOR(i, n) g[i] = static_cast<float>(g[i] * coef);
+  grid_stride(n, [&](std::size_t i) { g[i] = static_cast<float>(g[i] * coef); });
 }
-
-#undef HEPCAT_FOR
-
-constexpr int kClipBlocks = 1024;
 
 }  // namespace
 
@@ -354,7 +345,8 @@ void linear_forward(cublasHandle_t handle, const float* w, const float* b, int i
                     const float* x, std::size_t rows, float* y, cudaStream_t stream) {
   if (rows == 0) return;
   // y starts as the bias in every row, then y^T += W x^T.
-  bias_rows_kernel<<<grid(rows * out), kThreads, 0, stream>>>(b, rows, out, y);
+  bias_rows_kernel<<<grid_blocks_for_items(bias_rows_kernel, rows * out, kThreads), kThreads, 0,
+                     stream>>>(b, rows, out, y);
   HEPCAT_LAUNCH_CHECK(stream, "bias_rows_kernel");
   const float one = 1.0f;
   HEPCAT_CUDA_CHECK(cublasSgemm(handle, CUBLAS_OP_T, CUBLAS_OP_N, out, static_cast<int>(rows), in,
@@ -392,11 +384,11 @@ void add(cublasHandle_t handle, const float* a, std::size_t n, float* y) {
 
 // ---- launchers ----------------------------------------------------------------------------------
 
-#define HEPCAT_LAUNCH(kernel, n, stream, ...)                \
-  do {                                                       \
-    if ((n) == 0) break;                                     \
-    kernel<<<grid(n), kThreads, 0, (stream)>>>(__VA_ARGS__); \
-    HEPCAT_LAUNCH_CHECK((stream), #kernel);                  \
+#define HEPCAT_LAUNCH(kernel, n, stream, ...)                                                     \
+  do {                                                                                            \
+    if ((n) == 0) break;                                                                          \
+    kernel<<<grid_blocks_for_items(kernel, (n), kThreads), kThreads, 0, (stream)>>>(__VA_ARGS__); \
+    HEPCAT_LAUNCH_CHECK((stream), #kernel);                                                       \
   } while (0)
 
 void fill(float* x, std::size_t n, float value, cudaStream_t stream) {
@@ -518,17 +510,19 @@ void autoencoder_inputs_backward(const float* dae, const float* m2, const float*
 }
 
 int clip_partials(std::size_t n) {
-  return std::max(1, std::min(kClipBlocks, grid(n)));
+  return static_cast<int>(std::max<std::size_t>(
+      1, std::min<std::size_t>(kClipPartials, (n + kThreads - 1) / kThreads)));
 }
 
-void clip_gradient_norm(float* g, std::size_t n, double clip, float* partial, double* norm2,
+void clip_gradient_norm(float* g, std::size_t n, double clip, double* partial, double* norm2,
                         cudaStream_t stream) {
   if (n == 0) return;
   const int blocks = clip_partials(n);
   square_partials_kernel<<<blocks, kThreads, 0, stream>>>(g, n, partial);
   HEPCAT_LAUNCH_CHECK(stream, "square_partials_kernel");
-  launch_sum_block_partials(partial, blocks, 1, norm2, stream);
-  clip_kernel<<<grid(n), kThreads, 0, stream>>>(g, n, clip, norm2);
+  launch_sum_chunk_partials(partial, static_cast<std::size_t>(blocks), 1, norm2, stream);
+  clip_kernel<<<grid_blocks_for_items(clip_kernel, n, kThreads), kThreads, 0, stream>>>(g, n, clip,
+                                                                                        norm2);
   HEPCAT_LAUNCH_CHECK(stream, "clip_kernel");
 }
 

@@ -144,10 +144,12 @@ void autoencoder_inputs_backward(const float* dae, const float* m2, const float*
 
 // ---- gradient-norm clipping ---------------------------------------------------------------------
 
-/// Scales g[0..n) by clip / (|g| + 1e-6) when that is below 1 (torch's clip_grad_norm_), |g| summed
-/// in fixed block order (partial: scratch of at least clip_partials(n) floats, norm2 one double).
+/// Scales g[0..n) by clip / (|g| + 1e-6) when that is below 1 (torch's clip_grad_norm_), |g|^2
+/// summed in double over clip_partials(n) <= kClipPartials blocks (a count that depends on n
+/// alone) added in block order (partial: scratch of kClipPartials doubles, norm2 one double).
+constexpr int kClipPartials = 1024;
 int clip_partials(std::size_t n);
-void clip_gradient_norm(float* g, std::size_t n, double clip, float* partial, double* norm2,
+void clip_gradient_norm(float* g, std::size_t n, double clip, double* partial, double* norm2,
                         cudaStream_t stream);
 
 }  // namespace hepcat::cuda::assign

@@ -53,7 +53,7 @@ struct DeviceNetwork::Impl {
   cudaStream_t stream;
   std::map<std::string, Buffer<float>> buffers;
   Buffer<std::uint8_t> pad;
-  Buffer<double> norm2;
+  Buffer<double> norm2, clip_partial;
   size_t ones_filled = 0;
 
   // The last forward.
@@ -77,7 +77,8 @@ struct DeviceNetwork::Impl {
         arch(a),
         handle(static_cast<cublasHandle_t>(c.cublas())),
         stream(static_cast<cudaStream_t>(c.stream())),
-        norm2(c, 1) {}
+        norm2(c, 1),
+        clip_partial(c, dev::kClipPartials) {}
 
   /// The workspace array called `key`, at least n floats; grown (not kept) when too small.
   float* buf(const std::string& key, size_t n) {
@@ -564,8 +565,8 @@ void DeviceNetwork::backward(const float* params, const AssignLoss& loss, float*
 
 void DeviceNetwork::clip(float* grads, size_t n, double clip_norm) {
   if (clip_norm <= 0) return;
-  float* partial = impl_->buf("clip_partials", static_cast<size_t>(dev::clip_partials(n)));
-  dev::clip_gradient_norm(grads, n, clip_norm, partial, impl_->norm2.data(), impl_->stream);
+  dev::clip_gradient_norm(grads, n, clip_norm, impl_->clip_partial.data(), impl_->norm2.data(),
+                          impl_->stream);
 }
 
 }  // namespace hepcat::assign
