@@ -200,29 +200,34 @@ TEST_CASE("hepcat splitfit killed with SIGKILL and resumed gives the uninterrupt
 
 TEST_CASE("hepcat assign train killed with SIGKILL and resumed gives the uninterrupted model",
           "[checkpoint][cli][assign]") {
-  // Early stopping (patience 2 at this learning rate) ends the run before its last epoch, so the
-  // resumed run must also carry the best loss and the epochs since it.
+  const std::string toy = "assign toy --events 600 --seed 3";
   const std::string args =
       "assign train --device cpu -i ../events.h5 --embed-dim 8 --heads 2 --blocks 1 "
       "--epochs 30 --batch-size 64 --patience 2 --lr 0.01";
   const Outputs model{"h5"};
-  const fs::path dir = check_killed_and_resumed(
-      "checkpoint_assign", "assign toy --events 600 --seed 3", args, 18, 1, "--seed 4",
-      "--seed was '1' in the interrupted run and is '4' now", "h5", model);
-  // Resumed from the last checkpoint (after the stop): no further epoch, the best epoch's model.
-  REQUIRE(run_cli(dir, args + model.args("again") + " --resume ck.json").status == 0);
-  CHECK(bytes(dir / "out" / "again.h5") == bytes(dir / "out" / "full.h5"));
-  CHECK(model.result(dir / "out", "again") == model.result(dir / "out", "full"));
 
+  // The uninterrupted run stops early by the patience rule: two epochs after its best, none
+  // better. Killed after the epoch between, the resumed run must carry the best loss and the
+  // epochs since it to stop at the same epoch.
+  const fs::path probe = scratch_dir("checkpoint_assign_probe");
+  REQUIRE(run_cli(probe, toy + " --out ../events.h5").status == 0);
+  REQUIRE(run_cli(probe, args + model.args("full")).status == 0);
   nlohmann::json summary;
-  std::ifstream(dir / "out" / "full.json") >> summary;
-  // The uninterrupted run stopped by the patience rule: two epochs after its best, none better.
-  CHECK(summary["stopped_early"] == true);
+  std::ifstream(probe / "out" / "full.json") >> summary;
+  REQUIRE(summary["stopped_early"] == true);
   const int best = summary["best_epoch"];
   REQUIRE(summary["epochs"].size() == static_cast<std::size_t>(best + 2));
   for (int e = best; e < best + 2; ++e)
     CHECK(summary["epochs"][e]["validation_loss"].get<double>() >=
           summary["best_validation_loss"].get<double>());
+
+  const fs::path dir =
+      check_killed_and_resumed("checkpoint_assign", toy, args, best + 2, best + 1, "--seed 4",
+                               "--seed was '1' in the interrupted run and is '4' now", "h5", model);
+  // Resumed from the last checkpoint (after the stop): no further epoch, the best epoch's model.
+  REQUIRE(run_cli(dir, args + model.args("again") + " --resume ck.json").status == 0);
+  CHECK(bytes(dir / "out" / "again.h5") == bytes(dir / "out" / "full.h5"));
+  CHECK(model.result(dir / "out", "again") == model.result(dir / "out", "full"));
 }
 
 #endif
