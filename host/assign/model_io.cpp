@@ -123,13 +123,17 @@ void AssignModel::save(const std::string& path) const {
     if (file.id < 0) throw Error("cannot create model file '" + path + "'");
     for (const HyperParam& h : kHyper)
       write_attr(file.id, h.attr, h.i ? config_.*(h.i) : config_.*(h.d), h.i != nullptr);
-    Hid group{H5Gcreate2(file.id, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose};
+    // No modification times: the same model gives the same bytes.
+    Hid gcpl{H5Pcreate(H5P_GROUP_CREATE), H5Pclose}, dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+    H5Pset_obj_track_times(gcpl.id, false);
+    H5Pset_obj_track_times(dcpl.id, false);
+    Hid group{H5Gcreate2(file.id, "weights", H5P_DEFAULT, gcpl.id, H5P_DEFAULT), H5Gclose};
     for (std::size_t i = 0; i < layout_.blocks().size(); ++i) {
       const ParamBlock& b = layout_.blocks()[i];
       std::vector<hsize_t> dims(shapes_[i].begin(), shapes_[i].end());
       Hid space{H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), H5Sclose};
-      Hid ds{H5Dcreate2(group.id, b.name.c_str(), H5T_IEEE_F32LE, space.id, H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+      Hid ds{H5Dcreate2(group.id, b.name.c_str(), H5T_IEEE_F32LE, space.id, H5P_DEFAULT, dcpl.id,
+                        H5P_DEFAULT),
              H5Dclose};
       if (ds.id < 0 || H5Dwrite(ds.id, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                                 params_.data() + b.offset) < 0)

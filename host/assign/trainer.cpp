@@ -65,6 +65,33 @@ void validate(const AssignTrainConfig& c, std::size_t events) {
               " events");
 }
 
+// The layout of an assignment checkpoint: parameters are the current ones followed by the best
+// epoch's; history starts with the initial and best validation loss, the best epoch and the
+// epochs since it, then per epoch: epoch, train loss, validation loss, learning rate, seconds.
+constexpr std::size_t kHeader = 4, kRecord = 5;
+
+void restore_training(const Checkpoint& c, AssignEngine& engine, Optimizer& optimizer,
+                      std::vector<float>& best, double& best_val, int& since_best,
+                      AssignTrainResult& result) {
+  const std::size_t n = engine.parameters().size();
+  const std::size_t epochs = c.epoch > 0 ? static_cast<std::size_t>(c.epoch) : 0;
+  if (c.parameters.size() != 2 * n || c.history.size() != kHeader + kRecord * epochs)
+    throw Error("assign train: the checkpoint (" + std::to_string(c.parameters.size()) +
+                " parameter values, " + std::to_string(c.epoch) +
+                " epochs) does not fit this model (" + std::to_string(n) + " parameters)");
+  engine.set_parameters(std::vector<float>(c.parameters.begin(), c.parameters.begin() + n));
+  best.assign(c.parameters.begin() + n, c.parameters.end());
+  optimizer.restore(c.optimizer_state, c.optimizer_steps);
+  result.initial_validation_loss = c.history[0];
+  best_val = c.history[1];
+  result.best_epoch = static_cast<int>(c.history[2]);
+  since_best = static_cast<int>(c.history[3]);
+  for (std::size_t k = 0; k < epochs; ++k) {
+    const double* r = c.history.data() + kHeader + kRecord * k;
+    result.epochs.push_back({static_cast<int>(r[0]), r[1], r[2], r[3], r[4]});
+  }
+}
+
 }  // namespace
 
 AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, std::size_t events,
@@ -122,12 +149,33 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
   };
 
   AssignTrainResult result;
-  result.initial_validation_loss = validation_loss();
   std::vector<float> best = model.parameters();
   double best_val = INFINITY;
   int since_best = 0;
-  long step = 0;
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+  Checkpoint saved;
+  if (config.checkpoints.load(saved))
+    restore_training(saved, engine, optimizer, best, best_val, since_best, result);
+  else
+    result.initial_validation_loss = validation_loss();
+  long step = static_cast<long>(result.epochs.size() * steps_per_epoch);
+  const auto checkpoint = [&] {
+    Checkpoint c;
+    c.parameters = engine.parameters();
+    c.parameters.insert(c.parameters.end(), best.begin(), best.end());
+    c.optimizer_steps = optimizer.steps();
+    c.optimizer_state = optimizer.state();
+    c.rng_counter = static_cast<std::uint64_t>(step);
+    c.last_loss = {result.epochs.back().validation_loss};
+    c.history = {result.initial_validation_loss, best_val, static_cast<double>(result.best_epoch),
+                 static_cast<double>(since_best)};
+    for (const AssignEpoch& e : result.epochs)
+      c.history.insert(c.history.end(), {static_cast<double>(e.epoch), e.train_loss,
+                                         e.validation_loss, e.learning_rate, e.seconds});
+    return c;
+  };
+  bool stopped = since_best >= config.patience;
+  for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= config.epochs && !stopped;
+       ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<std::size_t> shuffle =
         permutation(n_train, config.seed, 0xab1000u + static_cast<std::uint32_t>(epoch));
@@ -157,17 +205,19 @@ AssignTrainResult assign_train(AssignModel& model, const std::vector<float>& x, 
       best_val = rec.validation_loss;
       best = engine.parameters();
       result.best_epoch = epoch;
-      if (!config.checkpoint.empty()) {
+      if (!config.best_model.empty()) {
         AssignModel snapshot = model;
         snapshot.parameters() = best;
-        snapshot.save(config.checkpoint);
+        snapshot.save(config.best_model);
       }
       since_best = 0;
-    } else if (++since_best >= config.patience) {
-      result.stopped_early = epoch < config.epochs;
-      break;
+    } else {
+      stopped = ++since_best >= config.patience;
     }
+    // An early stop is the last epoch too.
+    config.checkpoints.save_if_due(epoch, stopped ? epoch : config.epochs, checkpoint);
   }
+  result.stopped_early = stopped && result.epochs.size() < static_cast<std::size_t>(config.epochs);
   result.steps = step;
   result.best_validation_loss = best_val;
   model.parameters() = best;

@@ -17,6 +17,7 @@
 #include "hepcat/io.hpp"
 #include "hepcat/jets.hpp"
 #include "hepcat/math/assign_kinematics.hpp"
+#include "host/cli/checkpoint_options.hpp"
 #include "host/cli/commands.hpp"
 
 namespace hepcat::cli {
@@ -68,6 +69,7 @@ struct TrainOptions {
   Selection selection;
   AssignConfig model;
   AssignTrainConfig train;
+  CheckpointOptions checkpoints;
   bool progress = false;
 };
 
@@ -75,6 +77,23 @@ void run_train(TrainOptions& o) {
   require_one_process("assign train");
   o.train.loss = AssignLoss::parse(o.loss);
   o.train.seed = o.common.seed;
+  o.train.checkpoints =
+      checkpoint_plan(o.checkpoints, "assign train",
+                      {{"input", input_setting(o.input)},
+                       {"--init", input_setting(o.init)},
+                       {"--skip", setting_text(o.selection.skip)},
+                       {"--events", setting_text(o.selection.first)},
+                       {"--categories", setting_text(o.model.categories)},
+                       {"--embed-dim", setting_text(o.model.embed_dim)},
+                       {"--heads", setting_text(o.model.heads)},
+                       {"--blocks", setting_text(o.model.blocks)},
+                       {"--loss", o.loss},
+                       {"--epochs", setting_text(o.train.epochs)},
+                       {"--batch-size", setting_text(o.train.batch_size)},
+                       {"--lr", setting_text(o.train.learning_rate)},
+                       {"--validation", setting_text(o.train.validation_fraction)},
+                       {"--patience", setting_text(o.train.patience)},
+                       {"--seed", setting_text(o.train.seed)}});
   AssignModel model = o.init.empty() ? AssignModel(o.model) : AssignModel::load(o.init);
   Context ctx(o.common.device, o.common.verbose);
   check_table_output(o.out);
@@ -231,7 +250,9 @@ void add_assign_model_commands(CLI::App& assign) {
       ->capture_default_str();
   train->add_option("--patience", t->train.patience, "epochs without improvement before stopping")
       ->capture_default_str();
-  train->add_option("--checkpoint", t->train.checkpoint, "save the best model here every epoch");
+  train->add_option("--best-model", t->train.best_model,
+                    "also save the best model so far here whenever it improves (HDF5)");
+  add_checkpoint_options(*train, t->checkpoints, "epochs");
   train->add_flag("--progress", t->progress, "print one line per epoch on stderr");
 
   auto e = std::make_shared<EvalOptions>();

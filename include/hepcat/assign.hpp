@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "hepcat/api.hpp"
+#include "hepcat/checkpoint.hpp"
 #include "hepcat/optim.hpp"
 
 namespace hepcat {
@@ -211,7 +212,10 @@ struct HEPCAT_API AssignTrainConfig {
   int patience = 3;  ///< epochs without a better validation loss before stopping
   std::uint64_t seed = 1;
   bool dropout = true;     ///< attention dropout (p = config.attn_dropout) in training
-  std::string checkpoint;  ///< when set, the model is saved here at every better epoch
+  std::string best_model;  ///< when set, the model is saved here at every better epoch
+  /// Checkpoints of the training state (every `every` epochs and at the end) and the one to
+  /// resume from: a resumed run ends as the uninterrupted one, early stopping included.
+  CheckpointPlan checkpoints;
 };
 
 struct AssignEpoch {

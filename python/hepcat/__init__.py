@@ -999,14 +999,15 @@ def assign_baseline(jets: Mapping[str, Any], leading: int = 6,
 def assign_train(jets: Mapping[str, Any], out: str, categories: int = 2, embed_dim: int = 32,
                  heads: int = 4, blocks: int = 4, loss: str = "published", epochs: int = 20,
                  batch_size: int = 2048, lr: float = 1e-3, validation: float = 0.25,
-                 patience: int = 3, seed: int = 1, dropout: bool = True, checkpoint: str = "",
+                 patience: int = 3, seed: int = 1, dropout: bool = True, best_model: str = "",
                  init: str = "", context: Optional[Context] = None) -> Dict[str, Any]:
     """Trains the ABC model unsupervised (``hepcat assign train``) and writes it to ``out``
-    (HDF5). ``init`` starts from a model file instead of a fresh model. Returns the training
+    (HDF5). ``init`` starts from a model file instead of a fresh model; ``best_model``, when
+    given, also receives the best model so far whenever it improves. Returns the training
     summary (losses per epoch, best epoch). Same inputs and seed, same model file as the CLI."""
     return _hepcat.assign_train(_context(context), dict(jets), str(out),
                                 [categories, embed_dim, heads, blocks], loss, epochs, batch_size,
-                                lr, validation, patience, seed, dropout, str(checkpoint), str(init))
+                                lr, validation, patience, seed, dropout, str(best_model), str(init))
 
 
 def assign_eval(model: str, jets: Mapping[str, Any], batch_size: int = 2048) -> Dict[str, np.ndarray]:

@@ -263,7 +263,7 @@ def assign_train(
     patience: int,
     seed: int,
     dropout: bool,
-    checkpoint: str,
+    best_model: str,
     init: str,
 ) -> Dict[str, Any]: ...
 def assign_eval(model: str, jets: Dict[str, Any], batch_size: int) -> Dict[str, np.ndarray]: ...

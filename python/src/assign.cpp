@@ -167,7 +167,7 @@ void bind_assign(py::module_& m) {
       [](Context& ctx, const py::dict& jets, const std::string& out,
          const std::vector<int>& architecture, const std::string& loss, int epochs,
          std::size_t batch_size, double lr, double validation, int patience, std::uint64_t seed,
-         bool dropout, const std::string& checkpoint, const std::string& init) {
+         bool dropout, const std::string& best_model, const std::string& init) {
         if (architecture.size() != 4)
           throw Error("architecture: categories, embed_dim, heads, blocks");
         AssignConfig model_config;
@@ -184,7 +184,7 @@ void bind_assign(py::module_& m) {
         train.patience = patience;
         train.seed = seed;
         train.dropout = dropout;
-        train.checkpoint = checkpoint;
+        train.best_model = best_model;
         AssignModel model = init.empty() ? AssignModel(model_config) : AssignModel::load(init);
         const JetTable t = jets_table(jets);
         const std::vector<float> x = model_inputs(t);
@@ -209,7 +209,7 @@ void bind_assign(py::module_& m) {
       },
       py::arg("context"), py::arg("jets"), py::arg("out"), py::arg("architecture"), py::arg("loss"),
       py::arg("epochs"), py::arg("batch_size"), py::arg("lr"), py::arg("validation"),
-      py::arg("patience"), py::arg("seed"), py::arg("dropout"), py::arg("checkpoint"),
+      py::arg("patience"), py::arg("seed"), py::arg("dropout"), py::arg("best_model"),
       py::arg("init"));
 
   m.def(

@@ -28,21 +28,49 @@ std::vector<std::string> words(const std::string& text) {
   return out;
 }
 
-// The result without its timing field.
-nlohmann::json result(const fs::path& file) {
-  nlohmann::json j;
-  std::ifstream(file) >> j;
-  j.erase("seconds");
+// Without its timing fields (at any depth) and the names in `drop`.
+nlohmann::json without(nlohmann::json j, const std::vector<std::string>& drop) {
+  if (j.is_object()) {
+    j.erase("seconds");
+    for (const std::string& key : drop) j.erase(key);
+  }
+  if (j.is_structured())
+    for (nlohmann::json& item : j) item = without(item, {});
   return j;
 }
 
-// Runs `args` with --out part.json and checkpoints every `every` epochs to ck.json (in dir/out),
+std::string bytes(const fs::path& file) {
+  std::ostringstream s;
+  s << std::ifstream(file, std::ios::binary).rdbuf();
+  return s.str();
+}
+
+// The outputs of a run: a JSON result `stem`.json, or with `model` (an extension) a model file
+// `stem`.model and its JSON summary `stem`.json.
+struct Outputs {
+  std::string model;
+  std::string args(const std::string& stem) const {
+    return model.empty() ? " --out " + stem + ".json"
+                         : " --out " + stem + "." + model + " --summary " + stem + ".json";
+  }
+  // The result of run `stem` without timing fields (and the model file's name).
+  nlohmann::json result(const fs::path& out, const std::string& stem) const {
+    nlohmann::json j;
+    std::ifstream(out / (stem + ".json")) >> j;
+    return without(j,
+                   model.empty() ? std::vector<std::string>{} : std::vector<std::string>{"model"});
+  }
+};
+
+// Runs `args` with outputs part.* and checkpoints every `every` epochs to ck.json (in dir/out),
 // and kills it with SIGKILL (no chance to clean up) as soon as the first checkpoint is there.
 // Returns the epochs that checkpoint holds.
-long killed_after_first_checkpoint(const fs::path& dir, const std::string& args, int every) {
+long killed_after_first_checkpoint(const fs::path& dir, const std::string& args, int every,
+                                   const Outputs& outputs) {
   const fs::path ck = dir / "out" / "ck.json";
-  std::vector<std::string> argv_text = words(args + " --out part.json --checkpoint ck.json " +
-                                             "--checkpoint-every " + std::to_string(every));
+  std::vector<std::string> argv_text =
+      words(args + outputs.args("part") + " --checkpoint ck.json --checkpoint-every " +
+            std::to_string(every));
   std::vector<char*> argv{const_cast<char*>(HEPCAT_CLI)};
   for (std::string& w : argv_text) argv.push_back(w.data());
   argv.push_back(nullptr);
@@ -64,31 +92,38 @@ long killed_after_first_checkpoint(const fs::path& dir, const std::string& args,
   return hepcat::read_checkpoint(ck.string()).epoch;
 }
 
-// In scratch folder `name` with the input made by `toy`: the uninterrupted run of `args`
-// (full.json) against one killed after its first checkpoint and resumed; on the way a resume
-// that adds `other` is refused with `refusal`, leaving nothing. Returns the folder.
+// In scratch folder `name` with the input made by `toy` (written to ../events.`input`): the
+// uninterrupted run of `args` (outputs full.*) against one killed after its first checkpoint and
+// resumed; on the way a resume that adds `other` is refused with `refusal`, leaving nothing.
+// Returns the folder.
 fs::path check_killed_and_resumed(const std::string& name, const std::string& toy,
                                   const std::string& args, long epochs, int every,
-                                  const std::string& other, const std::string& refusal) {
+                                  const std::string& other, const std::string& refusal,
+                                  const std::string& input = "csv", const Outputs& outputs = {}) {
   const fs::path dir = scratch_dir(name);
-  REQUIRE(run_cli(dir, toy + " --out ../events.csv").status == 0);
-  REQUIRE(run_cli(dir, args + " --out full.json").status == 0);
-  const long epoch = killed_after_first_checkpoint(dir, args, every);
+  REQUIRE(run_cli(dir, toy + " --out ../events." + input).status == 0);
+  REQUIRE(run_cli(dir, args + outputs.args("full")).status == 0);
+  const long epoch = killed_after_first_checkpoint(dir, args, every, outputs);
   INFO("killed after epoch " << epoch);
   CHECK((epoch >= every && epoch < epochs));
 
-  const CliRun refused = run_cli(dir, args + " " + other + " --out x.json --resume ck.json");
+  const CliRun refused = run_cli(dir, args + " " + other + outputs.args("x") + " --resume ck.json");
   CHECK(refused.status != 0);
   REQUIRE(refused.err_lines.size() == 1);
   CHECK(refused.err_lines.front().find(refusal) != std::string::npos);
   CHECK(!fs::exists(dir / "out" / "x.json"));
 
-  // Resumed: byte-identical apart from the timing field.
+  // Resumed: byte-identical apart from the timing fields.
   const fs::path ck = dir / "out" / "ck.json";
   const CliRun resumed =
-      run_cli(dir, args + " --out part.json --resume ck.json --checkpoint ck.json");
+      run_cli(dir, args + outputs.args("part") + " --resume ck.json --checkpoint ck.json");
   REQUIRE(resumed.status == 0);
-  CHECK(result(dir / "out" / "part.json").dump() == result(dir / "out" / "full.json").dump());
+  CHECK(outputs.result(dir / "out", "part").dump() == outputs.result(dir / "out", "full").dump());
+  if (!outputs.model.empty()) {
+    CHECK(!fs::exists(dir / "out" / ("x." + outputs.model)));
+    CHECK(bytes(dir / "out" / ("part." + outputs.model)) ==
+          bytes(dir / "out" / ("full." + outputs.model)));
+  }
   CHECK(hepcat::read_checkpoint(ck.string()).epoch == epochs);
   return dir;
 }
@@ -161,6 +196,38 @@ TEST_CASE("hepcat splitfit killed with SIGKILL and resumed gives the uninterrupt
                            "--toys 20 --steps 120 --lr 0.02",
                            120, 2, "--bins 30",
                            "--bins was '40' in the interrupted run and is '30' now");
+}
+
+TEST_CASE("hepcat assign train killed with SIGKILL and resumed gives the uninterrupted model",
+          "[checkpoint][cli][assign]") {
+  const std::string toy = "assign toy --events 600 --seed 3";
+  const std::string args =
+      "assign train --device cpu -i ../events.h5 --embed-dim 8 --heads 2 --blocks 1 "
+      "--epochs 30 --batch-size 64 --patience 2 --lr 0.01";
+  const Outputs model{"h5"};
+
+  // The uninterrupted run stops early by the patience rule: two epochs after its best, none
+  // better. Killed after the epoch between, the resumed run must carry the best loss and the
+  // epochs since it to stop at the same epoch.
+  const fs::path probe = scratch_dir("checkpoint_assign_probe");
+  REQUIRE(run_cli(probe, toy + " --out ../events.h5").status == 0);
+  REQUIRE(run_cli(probe, args + model.args("full")).status == 0);
+  nlohmann::json summary;
+  std::ifstream(probe / "out" / "full.json") >> summary;
+  REQUIRE(summary["stopped_early"] == true);
+  const int best = summary["best_epoch"];
+  REQUIRE(summary["epochs"].size() == static_cast<std::size_t>(best + 2));
+  for (int e = best; e < best + 2; ++e)
+    CHECK(summary["epochs"][e]["validation_loss"].get<double>() >=
+          summary["best_validation_loss"].get<double>());
+
+  const fs::path dir =
+      check_killed_and_resumed("checkpoint_assign", toy, args, best + 2, best + 1, "--seed 4",
+                               "--seed was '1' in the interrupted run and is '4' now", "h5", model);
+  // Resumed from the last checkpoint (after the stop): no further epoch, the best epoch's model.
+  REQUIRE(run_cli(dir, args + model.args("again") + " --resume ck.json").status == 0);
+  CHECK(bytes(dir / "out" / "again.h5") == bytes(dir / "out" / "full.h5"));
+  CHECK(model.result(dir / "out", "again") == model.result(dir / "out", "full"));
 }
 
 #endif
