@@ -169,11 +169,12 @@ TEST_CASE("hepcat fit --template fits the same yields as the API", "[fit][templa
   REQUIRE(!c["template_variances"].is_null());
   nlohmann::json in, t0, t1;
   in["edges"] = t0["edges"] = t1["edges"] = ref["edges"];
-  in["histograms"] = {c["histogram"]};
+  // json::array: a braced list of one json value is a copy of it under some compilers.
+  in["histograms"] = nlohmann::json::array({c["histogram"]});
   t0["histogram"] = c["templates"][0];
-  t0["variances"] = {c["template_variances"][0]};
+  t0["variances"] = nlohmann::json::array({c["template_variances"][0]});
   t1["histogram"] = c["templates"][1];
-  t1["variances"] = {c["template_variances"][1]};
+  t1["variances"] = nlohmann::json::array({c["template_variances"][1]});
   std::ofstream(dir / "in.json") << in.dump();
   std::ofstream(dir / "t0.json") << t0.dump();
   std::ofstream(dir / "t1.json") << t1.dump();
