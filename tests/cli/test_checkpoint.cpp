@@ -198,6 +198,7 @@ TEST_CASE("hepcat splitfit killed with SIGKILL and resumed gives the uninterrupt
                            "--bins was '40' in the interrupted run and is '30' now");
 }
 
+#ifdef HEPCAT_HAVE_HDF5  // jet files and model files are HDF5
 TEST_CASE("hepcat assign train killed with SIGKILL and resumed gives the uninterrupted model",
           "[checkpoint][cli][assign]") {
   const std::string toy = "assign toy --events 600 --seed 3";
@@ -230,5 +231,7 @@ TEST_CASE("hepcat assign train killed with SIGKILL and resumed gives the uninter
   CHECK(bytes(dir / "out" / "again.h5") == bytes(dir / "out" / "full.h5"));
   CHECK(model.result(dir / "out", "again") == model.result(dir / "out", "full"));
 }
+
+#endif  // HEPCAT_HAVE_HDF5
 
 #endif
